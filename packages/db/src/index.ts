@@ -1,0 +1,3 @@
+export * from './client.ts';
+export { migrate, migrationsApplied, migrationsFolder } from './migrate.ts';
+export * from './schema/index.ts';

@@ -1,0 +1,242 @@
+// Driver interfaces: what a worker can ask of the outside world. Adapters (sandbox, docker, minikube,
+// kubernetes, helm) implement them; nothing here knows of Postgres, BullMQ or HTTP.
+
+/** Thrown by every adapter. `retryable` decides between backoff-and-retry and failing the operation at once. */
+export class DriverError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  constructor(code: string, message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'DriverError';
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+  }
+}
+
+/** Per-call context: the operation it serves, cancellation, and a sink for log lines (become operation events). */
+export type OpContext = {
+  operationId: string;
+  signal: AbortSignal;
+  log: (message: string) => void;
+  progress?: (percent: number) => void;
+};
+
+export type ImageSourceSpec = { git: string; ref?: string; path?: string } | { path: string };
+
+export type ImageSpec = {
+  id: string;
+  name: string;
+  tag: string;
+  repository: string;
+  source?: ImageSourceSpec | null;
+  dockerfile?: string | null;
+  buildArgs?: Record<string, string> | null;
+  push?: boolean;
+};
+
+export type ImageResult = { imageId: string; digest: string | null; size: number };
+
+export interface ImageBuilder {
+  readonly kind: string;
+  /** Build from `source`, or without one resolve `repository/name:tag` from the engine (inspect, pull if missing). */
+  build(spec: ImageSpec, ctx: OpContext): Promise<ImageResult>;
+  /** Tag the image `from` (a full reference) as `to` as well; returns the inspected result of `to`. */
+  retag(from: string, to: string, ctx: OpContext): Promise<ImageResult>;
+  /** Remove a reference from the engine; absent is success. */
+  remove(ref: string, ctx: OpContext): Promise<void>;
+  push(ref: string, ctx: OpContext): Promise<void>;
+}
+
+export type ClusterSpec = {
+  id: string;
+  /** minikube profile name. */
+  name: string;
+  kind: 'minikube' | 'kubeconfig';
+  cpus: number;
+  memory: number;
+  diskSize: number;
+  kubernetesVersion: string;
+  /** kubeconfig context (for kind=kubeconfig, given by the user; for minikube, the profile). */
+  kubeContext?: string | null;
+};
+
+export type ClusterObservation = {
+  status: 'running' | 'stopped' | 'absent' | 'error';
+  kubeContext: string;
+  detail?: string;
+};
+
+export interface ClusterProvisioner {
+  readonly kind: string;
+  start(spec: ClusterSpec, ctx: OpContext): Promise<ClusterObservation>;
+  stop(spec: ClusterSpec, ctx: OpContext): Promise<ClusterObservation>;
+  delete(spec: ClusterSpec, ctx: OpContext): Promise<void>;
+  /** Re-reads the real state (never assumed from the last command). */
+  status(spec: ClusterSpec, ctx: OpContext): Promise<ClusterObservation>;
+  loadImage(spec: ClusterSpec, imageRef: string, ctx: OpContext): Promise<void>;
+}
+
+/** Where workloads go: a cluster's kubeconfig context. */
+export type ClusterTarget = { clusterId: string; name: string; context: string };
+
+export type DeploymentSpec = {
+  id: string;
+  name: string;
+  namespace: string;
+  replicas: number;
+  image: string;
+  containerPort: number;
+};
+
+export type ServiceSpec = {
+  id: string;
+  name: string;
+  namespace: string;
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  port: number;
+  targetPort: number;
+  protocol: string;
+  /** The deployment whose pods the service selects. */
+  deploymentId: string;
+  deploymentName: string;
+};
+
+export type DeploymentObservation = {
+  phase: 'running' | 'progressing' | 'failed' | 'absent';
+  desiredReplicas: number;
+  availableReplicas: number;
+  reason?: string;
+};
+
+export type ServiceObservation = {
+  phase: 'active' | 'pending' | 'failed' | 'absent';
+  reason?: string;
+  clusterIp?: string;
+  ingress?: string[];
+};
+
+export type ContainerStatus = {
+  name: string;
+  ready: boolean;
+  restartCount: number;
+  state: 'running' | 'waiting' | 'terminated';
+  reason?: string;
+  message?: string;
+  exitCode?: number;
+};
+
+export type PodSnapshot = {
+  name: string;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+  ready: boolean;
+  containers: ContainerStatus[];
+  /** Usage and requests in millicores / MiB; null when metrics are unavailable. */
+  cpuMillicores: number | null;
+  memoryMiB: number | null;
+  cpuRequestMillicores: number | null;
+  memoryRequestMiB: number | null;
+  cpuLimitMillicores: number | null;
+  memoryLimitMiB: number | null;
+};
+
+export type K8sEvent = {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  object: string;
+  at: string;
+};
+
+export type WorkloadSnapshot = {
+  deployment: DeploymentObservation;
+  pods: PodSnapshot[];
+  events: K8sEvent[];
+  /** Last lines of logs of the first unhealthy container, when available. */
+  logs?: string[];
+};
+
+export type ClusterSnapshot = {
+  nodes: { name: string; cpuMillicores: number; memoryMiB: number }[];
+  workloads: (WorkloadSnapshot & { name: string; namespace: string })[];
+};
+
+export interface Workloads {
+  readonly kind: string;
+  /** Server-side apply of the Deployment (field manager `slipway`, labels tying it to `spec.id`). */
+  applyDeployment(target: ClusterTarget, spec: DeploymentSpec, ctx: OpContext): Promise<void>;
+  scaleDeployment(target: ClusterTarget, spec: DeploymentSpec, ctx: OpContext): Promise<void>;
+  /** Watches (or polls) until the rollout settles (running/failed) or `timeoutMs` passes (progressing). */
+  waitDeployment(
+    target: ClusterTarget,
+    spec: DeploymentSpec,
+    ctx: OpContext,
+    timeoutMs: number,
+  ): Promise<DeploymentObservation>;
+  deleteDeployment(
+    target: ClusterTarget,
+    spec: Pick<DeploymentSpec, 'id' | 'name' | 'namespace'>,
+    ctx: OpContext,
+  ): Promise<void>;
+  applyService(target: ClusterTarget, spec: ServiceSpec, ctx: OpContext): Promise<void>;
+  waitService(
+    target: ClusterTarget,
+    spec: ServiceSpec,
+    ctx: OpContext,
+    timeoutMs: number,
+  ): Promise<ServiceObservation>;
+  deleteService(
+    target: ClusterTarget,
+    spec: Pick<ServiceSpec, 'id' | 'name' | 'namespace'>,
+    ctx: OpContext,
+  ): Promise<void>;
+  /** Pods, container statuses, events, usage and logs for one deployment (AI debug). */
+  inspect(target: ClusterTarget, spec: DeploymentSpec): Promise<WorkloadSnapshot>;
+  /** Node capacity and every listed deployment's snapshot (AI analyze). */
+  clusterSnapshot(target: ClusterTarget, deployments: DeploymentSpec[]): Promise<ClusterSnapshot>;
+}
+
+export type ChartFinding = { severity: 'error' | 'warning' | 'info'; message: string; path?: string };
+
+export type ChartSpec = {
+  id: string;
+  name: string;
+  version: string;
+  appVersion?: string | null;
+  description?: string | null;
+  /** Uploaded chart archive (.tgz); absent means "scaffold from this record". */
+  content?: Buffer | null;
+};
+
+export type ChartValues = { image: string; replicas: number; containerPort: number };
+
+export type ChartValidation = { valid: boolean; validator: 'helm' | 'structural'; findings: ChartFinding[] };
+
+export interface ChartTool {
+  readonly kind: string;
+  validate(chart: ChartSpec, ctx: OpContext): Promise<ChartValidation>;
+  /** `helm upgrade --install --wait` of the chart as release `release` into `namespace`. */
+  install(
+    target: ClusterTarget,
+    chart: ChartSpec,
+    release: { name: string; namespace: string; values: ChartValues },
+    ctx: OpContext,
+  ): Promise<void>;
+}
+
+export type Drivers = {
+  images: ImageBuilder;
+  clusters: ClusterProvisioner;
+  workloads: Workloads;
+  charts: ChartTool;
+};
+
+/** What `GET /api/system/drivers` shows for one driver. */
+export type DriverReport = {
+  family: 'images' | 'clusters' | 'workloads' | 'charts';
+  kind: string;
+  reachable: boolean;
+  version?: string;
+  detail?: string;
+  /** True where DRIVER=auto chose this adapter. */
+  picked: boolean;
+};
