@@ -16,6 +16,8 @@ export class DriverError extends Error {
 /** Per-call context: the operation it serves, cancellation, and a sink for log lines (become operation events). */
 export type OpContext = {
   operationId: string;
+  /** 1 on the first execution of this operation, 2 on the first retry, ... */
+  attempt: number;
   signal: AbortSignal;
   log: (message: string) => void;
   progress?: (percent: number) => void;
