@@ -1,0 +1,177 @@
+import {
+  type Cluster,
+  type ClusterStatus,
+  clusters,
+  deployments,
+  type Operation,
+  services,
+} from '@slipway/db';
+import { and, eq, isNull } from 'drizzle-orm';
+import { assertCanWrite, ownerFilter } from './access.ts';
+import type { Actor, CoreDeps } from './deps.ts';
+import { conflict, DomainError, notFound } from './errors.ts';
+import { insertOperation } from './operations/record.ts';
+import type { Page, PageQuery } from './pagination.ts';
+import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+import { clusterMachine } from './status/cluster.ts';
+import { allowedFrom } from './status/machine.ts';
+
+export type CreateClusterInput = {
+  name: string;
+  cpus: number;
+  memory: number;
+  diskSize: number;
+  kubernetesVersion: string;
+  kind?: 'minikube' | 'kubeconfig' | undefined;
+  kubeContext?: string | null | undefined;
+};
+
+export async function findCluster(deps: CoreDeps, actor: Actor, id: string): Promise<Cluster> {
+  const [row] = await deps.db
+    .select()
+    .from(clusters)
+    .where(and(eq(clusters.id, id), isNull(clusters.deletedAt), ownerFilter(actor, clusters.ownerId)));
+  if (!row) throw notFound(id);
+  return row;
+}
+
+export async function createCluster(
+  deps: CoreDeps,
+  actor: Actor,
+  input: CreateClusterInput,
+): Promise<Cluster> {
+  assertCanWrite(actor);
+  const kind = input.kind ?? 'minikube';
+  try {
+    const [row] = await deps.db
+      .insert(clusters)
+      .values({
+        ownerId: actor.id,
+        name: input.name,
+        kind,
+        cpus: input.cpus,
+        memory: input.memory,
+        diskSize: input.diskSize,
+        kubernetesVersion: input.kubernetesVersion,
+        kubeContext: kind === 'kubeconfig' ? (input.kubeContext ?? input.name) : input.name,
+        // A registered kubeconfig cluster is assumed up; its status is re-read by operations that use it.
+        status: kind === 'kubeconfig' ? 'running' : 'stopped',
+        driver: deps.driver.clusters,
+      })
+      .returning();
+    if (!row) throw new Error('insert returned nothing');
+    return row;
+  } catch (e) {
+    if (isUniqueViolation(e)) {
+      const [d] = await deps.db
+        .select({ id: clusters.id })
+        .from(clusters)
+        .where(
+          and(eq(clusters.ownerId, actor.id), eq(clusters.name, input.name), isNull(clusters.deletedAt)),
+        );
+      throw conflict(d?.id ?? '');
+    }
+    throw e;
+  }
+}
+
+export const getCluster = findCluster;
+
+export function listClusters(deps: CoreDeps, actor: Actor, q: PageQuery): Promise<Page<Cluster>> {
+  return listRows<Cluster>(
+    deps,
+    clusters,
+    ownerFilter(actor, clusters.ownerId),
+    q,
+    isNull(clusters.deletedAt),
+  );
+}
+
+const actions = {
+  start: { to: 'starting', kind: 'cluster.start' },
+  stop: { to: 'stopping', kind: 'cluster.stop' },
+  restart: { to: 'restarting', kind: 'cluster.restart' },
+} as const;
+export type ClusterAction = keyof typeof actions;
+
+/** start/stop/restart: a compare-and-set on the cluster's status plus an operation, or 409. */
+export async function clusterAction(
+  deps: CoreDeps,
+  actor: Actor,
+  id: string,
+  action: ClusterAction,
+): Promise<{ cluster: Cluster; operation: Operation }> {
+  assertCanWrite(actor);
+  const cur = await findCluster(deps, actor, id);
+  if (cur.kind === 'kubeconfig') {
+    throw new DomainError(
+      'conflict',
+      `Cluster ${cur.name} is a registered kubeconfig cluster; Slipway cannot ${action} it`,
+      { id },
+    );
+  }
+  const { to, kind } = actions[action];
+  // Actions start only from settled states; while one runs, the next waits for a settled answer (409).
+  const from = allowedFrom(clusterMachine, to).filter(
+    (s): s is ClusterStatus => !['starting', 'stopping', 'restarting'].includes(s),
+  );
+  if (!from.includes(cur.status)) {
+    throw new DomainError('conflict', `Cluster is ${cur.status}; cannot ${action}`, { id });
+  }
+  return withOperations(deps, async (tx) => {
+    const [cluster] = await tx
+      .update(clusters)
+      .set({ status: to, error: null, lastUpdated: new Date() })
+      .where(and(eq(clusters.id, id), eq(clusters.status, cur.status), isNull(clusters.deletedAt)))
+      .returning();
+    if (!cluster) throw new DomainError('conflict', 'Cluster changed concurrently; retry', { id });
+    const op = await insertOperation(tx, {
+      ownerId: cur.ownerId,
+      kind,
+      resourceType: 'minikube_cluster',
+      resourceId: id,
+      input: { from: cur.status },
+    });
+    return { cluster, operation: op, operations: [op] };
+  });
+}
+
+/** Deletes the cluster record with its deployments and services; `minikube delete` continues as an operation. */
+export async function deleteCluster(
+  deps: CoreDeps,
+  actor: Actor,
+  id: string,
+): Promise<{ operation: Operation | null }> {
+  assertCanWrite(actor);
+  const cur = await findCluster(deps, actor, id);
+  return withOperations(deps, async (tx) => {
+    const now = new Date();
+    const [gone] = await tx
+      .update(clusters)
+      .set({ deletedAt: now, lastUpdated: now })
+      .where(and(eq(clusters.id, id), isNull(clusters.deletedAt)))
+      .returning({ id: clusters.id });
+    if (!gone) throw notFound(id);
+    await tx
+      .update(deployments)
+      .set({ deletedAt: now })
+      .where(and(eq(deployments.clusterId, id), isNull(deployments.deletedAt)));
+    await tx
+      .update(services)
+      .set({ deletedAt: now })
+      .where(and(eq(services.clusterId, id), isNull(services.deletedAt)));
+    if (cur.kind === 'kubeconfig') return { operation: null, operations: [] };
+    const op = await insertOperation(tx, {
+      ownerId: cur.ownerId,
+      kind: 'cluster.delete',
+      resourceType: 'minikube_cluster',
+      resourceId: id,
+    });
+    return { operation: op, operations: [op] };
+  });
+}
+
+export async function loadClusterForWorker(deps: CoreDeps, id: string): Promise<Cluster | null> {
+  const [row] = await deps.db.select().from(clusters).where(eq(clusters.id, id));
+  return row ?? null;
+}

@@ -1,0 +1,319 @@
+import {
+  type Cluster,
+  clusters,
+  type Deployment,
+  deployments,
+  helmCharts,
+  type Operation,
+  services,
+  type Tx,
+} from '@slipway/db';
+import type { JobName } from '@slipway/jobs';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { assertCanWrite, ownerFilter } from './access.ts';
+import type { Actor, CoreDeps } from './deps.ts';
+import { conflict, DomainError, invalidField, notFound } from './errors.ts';
+import { insertOperation } from './operations/record.ts';
+import type { Page, PageQuery } from './pagination.ts';
+import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+
+export type CreateDeploymentInput = {
+  name: string;
+  replicas: number;
+  image: string;
+  containerPort: number;
+  helmChartId?: string | null | undefined;
+  minikubeClusterId?: string | null | undefined;
+  namespace?: string | undefined;
+};
+export type UpdateDeploymentInput = {
+  replicas?: number | undefined;
+  image?: string | undefined;
+  containerPort?: number | undefined;
+};
+
+export async function findDeployment(deps: CoreDeps, actor: Actor, id: string): Promise<Deployment> {
+  const [row] = await deps.db
+    .select()
+    .from(deployments)
+    .where(
+      and(eq(deployments.id, id), isNull(deployments.deletedAt), ownerFilter(actor, deployments.ownerId)),
+    );
+  if (!row) throw notFound(id);
+  return row;
+}
+
+/**
+ * The target cluster: the given one (it must be visible and running), or else the caller's single
+ * running cluster (422 when there is none or more than one).
+ */
+export async function resolveTargetCluster(
+  deps: CoreDeps,
+  actor: Actor,
+  clusterId: string | null | undefined,
+): Promise<Cluster> {
+  if (clusterId) {
+    const [c] = await deps.db
+      .select()
+      .from(clusters)
+      .where(
+        and(eq(clusters.id, clusterId), isNull(clusters.deletedAt), ownerFilter(actor, clusters.ownerId)),
+      );
+    if (!c) throw invalidField('minikube_cluster_id', 'cluster not found');
+    if (c.status !== 'running')
+      throw new DomainError('conflict', `Cluster ${c.name} is ${c.status}; start it first`, { id: c.id });
+    return c;
+  }
+  const running = await deps.db
+    .select()
+    .from(clusters)
+    .where(and(eq(clusters.ownerId, actor.id), eq(clusters.status, 'running'), isNull(clusters.deletedAt)))
+    .limit(2);
+  if (running.length !== 1 || !running[0]) {
+    throw invalidField(
+      'minikube_cluster_id',
+      running.length === 0
+        ? 'no running cluster: start one or pass minikube_cluster_id'
+        : 'several running clusters: pass minikube_cluster_id',
+    );
+  }
+  return running[0];
+}
+
+export async function assertChartVisible(
+  deps: CoreDeps,
+  actor: Actor,
+  chartId: string,
+  field = 'helm_chart_id',
+) {
+  const [c] = await deps.db
+    .select()
+    .from(helmCharts)
+    .where(
+      and(eq(helmCharts.id, chartId), isNull(helmCharts.deletedAt), ownerFilter(actor, helmCharts.ownerId)),
+    );
+  if (!c) throw invalidField(field, 'helm chart not found');
+  return c;
+}
+
+export async function insertDeployment(
+  tx: Tx,
+  deps: CoreDeps,
+  actor: Actor,
+  cluster: Cluster,
+  input: CreateDeploymentInput,
+  kind: JobName,
+  opInput: Record<string, unknown> = {},
+): Promise<{ deployment: Deployment; operation: Operation }> {
+  const [deployment] = await tx
+    .insert(deployments)
+    .values({
+      ownerId: actor.id,
+      clusterId: cluster.id,
+      namespace: input.namespace ?? 'default',
+      name: input.name,
+      replicas: input.replicas,
+      image: input.image,
+      containerPort: input.containerPort,
+      helmChartId: input.helmChartId ?? null,
+      status: 'pending',
+      driver: deps.driver.workloads,
+    })
+    .returning();
+  if (!deployment) throw new Error('insert returned nothing');
+  const operation = await insertOperation(tx, {
+    ownerId: actor.id,
+    kind,
+    resourceType: 'deployment',
+    resourceId: deployment.id,
+    input: { generation: 1, ...opInput },
+  });
+  return { deployment, operation };
+}
+
+async function duplicateOf(
+  deps: CoreDeps,
+  clusterId: string,
+  namespace: string,
+  name: string,
+): Promise<string> {
+  const [d] = await deps.db
+    .select({ id: deployments.id })
+    .from(deployments)
+    .where(
+      and(
+        eq(deployments.clusterId, clusterId),
+        eq(deployments.namespace, namespace),
+        eq(deployments.name, name),
+        isNull(deployments.deletedAt),
+      ),
+    );
+  return d?.id ?? '';
+}
+
+export async function createDeployment(
+  deps: CoreDeps,
+  actor: Actor,
+  input: CreateDeploymentInput,
+): Promise<{ deployment: Deployment; operation: Operation }> {
+  assertCanWrite(actor);
+  const cluster = await resolveTargetCluster(deps, actor, input.minikubeClusterId);
+  if (input.helmChartId) await assertChartVisible(deps, actor, input.helmChartId);
+  try {
+    const out = await withOperations(deps, async (tx) => {
+      const r = await insertDeployment(tx, deps, actor, cluster, input, 'deployment.apply');
+      return { ...r, operations: [r.operation] };
+    });
+    return { deployment: out.deployment, operation: out.operation };
+  } catch (e) {
+    if (isUniqueViolation(e))
+      throw conflict(await duplicateOf(deps, cluster.id, input.namespace ?? 'default', input.name));
+    throw e;
+  }
+}
+
+export const getDeployment = findDeployment;
+
+export function listDeployments(deps: CoreDeps, actor: Actor, q: PageQuery): Promise<Page<Deployment>> {
+  return listRows<Deployment>(
+    deps,
+    deployments,
+    ownerFilter(actor, deployments.ownerId),
+    q,
+    isNull(deployments.deletedAt),
+  );
+}
+
+/**
+ * A desired-state change: the row takes the new spec and a new generation at once, and an operation
+ * applies it. Several changes may queue up; each applies the row's latest spec, so the latest wins.
+ */
+async function changeDesiredState(
+  deps: CoreDeps,
+  actor: Actor,
+  id: string,
+  set: { replicas?: number; image?: string; containerPort?: number },
+  status: 'scaling' | 'updating',
+  kind: 'deployment.apply' | 'deployment.scale' | 'ai.scale',
+  opInput: Record<string, unknown> = {},
+): Promise<{ before: Deployment; deployment: Deployment; operation: Operation }> {
+  assertCanWrite(actor);
+  const before = await findDeployment(deps, actor, id);
+  const [cluster] = await deps.db.select().from(clusters).where(eq(clusters.id, before.clusterId));
+  if (!cluster || cluster.deletedAt)
+    throw new DomainError('conflict', "The deployment's cluster no longer exists", { id });
+  if (cluster.status !== 'running')
+    throw new DomainError('conflict', `Cluster ${cluster.name} is ${cluster.status}; start it first`, { id });
+  const out = await withOperations(deps, async (tx) => {
+    const [deployment] = await tx
+      .update(deployments)
+      .set({
+        ...set,
+        status,
+        error: null,
+        generation: sql`${deployments.generation} + 1`,
+        lastUpdated: new Date(),
+      })
+      .where(and(eq(deployments.id, id), isNull(deployments.deletedAt)))
+      .returning();
+    if (!deployment) throw notFound(id);
+    const operation = await insertOperation(tx, {
+      ownerId: before.ownerId,
+      kind,
+      resourceType: 'deployment',
+      resourceId: id,
+      input: { generation: deployment.generation, ...opInput },
+    });
+    return { deployment, operation, operations: [operation] };
+  });
+  return { before, deployment: out.deployment, operation: out.operation };
+}
+
+export async function updateDeployment(
+  deps: CoreDeps,
+  actor: Actor,
+  id: string,
+  input: UpdateDeploymentInput,
+) {
+  const set: { replicas?: number; image?: string; containerPort?: number } = {};
+  if (input.replicas !== undefined) set.replicas = input.replicas;
+  if (input.image !== undefined) set.image = input.image;
+  if (input.containerPort !== undefined) set.containerPort = input.containerPort;
+  const onlyReplicas = set.image === undefined && set.containerPort === undefined;
+  return changeDesiredState(
+    deps,
+    actor,
+    id,
+    set,
+    onlyReplicas ? 'scaling' : 'updating',
+    onlyReplicas ? 'deployment.scale' : 'deployment.apply',
+  );
+}
+
+export async function scaleDeployment(
+  deps: CoreDeps,
+  actor: Actor,
+  id: string,
+  replicas: number,
+  via: 'api' | 'ai' = 'api',
+  opInput: Record<string, unknown> = {},
+) {
+  return changeDesiredState(
+    deps,
+    actor,
+    id,
+    { replicas },
+    'scaling',
+    via === 'ai' ? 'ai.scale' : 'deployment.scale',
+    opInput,
+  );
+}
+
+/** Deletes the deployment and the services that follow it; the teardown continues as operations. */
+export async function deleteDeployment(
+  deps: CoreDeps,
+  actor: Actor,
+  id: string,
+): Promise<{ operation: Operation }> {
+  assertCanWrite(actor);
+  const cur = await findDeployment(deps, actor, id);
+  const out = await withOperations(deps, async (tx) => {
+    const now = new Date();
+    const [gone] = await tx
+      .update(deployments)
+      .set({ deletedAt: now, lastUpdated: now })
+      .where(and(eq(deployments.id, id), isNull(deployments.deletedAt)))
+      .returning({ id: deployments.id });
+    if (!gone) throw notFound(id);
+    const ops: Operation[] = [];
+    const svcs = await tx
+      .update(services)
+      .set({ deletedAt: now, lastUpdated: now })
+      .where(and(eq(services.deploymentId, id), isNull(services.deletedAt)))
+      .returning();
+    for (const s of svcs) {
+      ops.push(
+        await insertOperation(tx, {
+          ownerId: s.ownerId,
+          kind: 'service.delete',
+          resourceType: 'service',
+          resourceId: s.id,
+        }),
+      );
+    }
+    const op = await insertOperation(tx, {
+      ownerId: cur.ownerId,
+      kind: 'deployment.delete',
+      resourceType: 'deployment',
+      resourceId: id,
+    });
+    ops.unshift(op);
+    return { operation: op, operations: ops };
+  });
+  return { operation: out.operation };
+}
+
+export async function loadDeploymentForWorker(deps: CoreDeps, id: string): Promise<Deployment | null> {
+  const [row] = await deps.db.select().from(deployments).where(eq(deployments.id, id));
+  return row ?? null;
+}

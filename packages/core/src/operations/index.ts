@@ -1,0 +1,5 @@
+export * from './cancel.ts';
+export * from './lease.ts';
+export * from './query.ts';
+export * from './reconcile.ts';
+export * from './record.ts';

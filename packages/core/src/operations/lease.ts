@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { type Db, type Operation, operations, type Tx } from '@slipway/db';
+import { jobNames, jobSpec } from '@slipway/jobs';
+import { and, eq, sql } from 'drizzle-orm';
+import { DomainError } from '../errors.ts';
+import { type ColumnSet, failureStatusOf, transitionResource } from '../resources.ts';
+import { appendEvent } from './record.ts';
+
+const readOnlyKinds = jobNames.filter((n) => jobSpec(n).readOnly === true);
+
+export type ClaimOutcome =
+  | { outcome: 'claimed'; lease: Lease }
+  | { outcome: 'missing' }
+  | { outcome: 'terminal'; status: string }
+  /** Another live worker holds it (duplicate delivery). */
+  | { outcome: 'held' }
+  /** An earlier operation on the same resource is still pending or running: try again later. */
+  | { outcome: 'wait'; blockedBy: string };
+
+export type ClaimOptions = { leaseMs: number; workerId: string };
+
+/**
+ * Claims an operation with a compare-and-set: queued (or running with an expired lease) -> running,
+ * attempts + 1, a fresh lease token, expiry computed by Postgres now(). Mutating operations on one
+ * resource run one at a time, oldest first (a transaction-scoped advisory lock on the resource id
+ * serialises the check-and-claim).
+ */
+export async function claimOperation(db: Db, operationId: string, opts: ClaimOptions): Promise<ClaimOutcome> {
+  return db.transaction(async (tx) => {
+    const [op] = await tx.select().from(operations).where(eq(operations.id, operationId)).for('update');
+    if (!op) return { outcome: 'missing' } as const;
+    if (op.status === 'succeeded' || op.status === 'failed' || op.status === 'cancelled') {
+      return { outcome: 'terminal', status: op.status } as const;
+    }
+    const [{ expired } = { expired: false }] = (await tx.execute(
+      sql`select (${op.leaseExpiresAt}::timestamptz is null or ${op.leaseExpiresAt}::timestamptz < now()) as expired`,
+    )) as unknown as { expired: boolean }[];
+    if (op.status === 'running' && !expired) return { outcome: 'held' } as const;
+
+    if (!readOnlyKinds.includes(op.kind as (typeof readOnlyKinds)[number])) {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${op.resourceId}::text, 7150))`);
+      const blockers = (await tx.execute(sql`
+        select id from operations
+        where resource_id = ${op.resourceId} and id <> ${op.id}
+          and kind not in (${sql.join(
+            readOnlyKinds.map((k) => sql`${k}`),
+            sql`, `,
+          )})
+          and ((status = 'running' and lease_expires_at > now())
+               or (status in ('queued', 'running') and (created_at, id) < (${op.createdAt}, ${op.id})))
+        order by created_at limit 1`)) as unknown as { id: string }[];
+      if (blockers[0]) return { outcome: 'wait', blockedBy: blockers[0].id } as const;
+    }
+
+    const token = randomUUID();
+    const [claimed] = await tx
+      .update(operations)
+      .set({
+        status: 'running',
+        attempts: sql`${operations.attempts} + 1`,
+        leaseToken: token,
+        leaseExpiresAt: sql`now() + make_interval(secs => ${opts.leaseMs / 1000})`,
+        startedAt: sql`coalesce(${operations.startedAt}, now())`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(operations.id, op.id), eq(operations.status, op.status)))
+      .returning();
+    if (!claimed) return { outcome: 'held' } as const;
+    await appendEvent(tx, op.id, 'running', `attempt ${claimed.attempts} started on ${opts.workerId}`);
+    return { outcome: 'claimed', lease: new Lease(db, claimed, token, opts.leaseMs) } as const;
+  });
+}
+
+export type Settlement = {
+  /** Resource status to move to (compare-and-set through its machine); null keeps the status. */
+  resourceStatus?: string | null;
+  resourceSet?: ColumnSet;
+  result?: Record<string, unknown>;
+  message: string;
+};
+
+/**
+ * The right to act on one claimed operation. Every write goes through `commit`, which first checks
+ * (and row-locks) that this lease token still owns the running operation: a worker that stalled past
+ * its lease and wakes up late is fenced off and its writes are rejected.
+ */
+export class Lease {
+  readonly op: Operation;
+  readonly token: string;
+  private readonly db: Db;
+  private readonly leaseMs: number;
+  constructor(db: Db, op: Operation, token: string, leaseMs: number) {
+    this.db = db;
+    this.op = op;
+    this.token = token;
+    this.leaseMs = leaseMs;
+  }
+
+  async commit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      const owned = await tx
+        .select({ id: operations.id })
+        .from(operations)
+        .where(
+          and(
+            eq(operations.id, this.op.id),
+            eq(operations.leaseToken, this.token),
+            eq(operations.status, 'running'),
+          ),
+        )
+        .for('update');
+      if (owned.length === 0) {
+        throw new DomainError('fenced', `operation ${this.op.id} is no longer owned by this worker`, {
+          id: this.op.id,
+        });
+      }
+      return fn(tx);
+    });
+  }
+
+  /** Extends the lease; returns false when it was lost (cancelled, or taken over after expiry). */
+  async renew(): Promise<{ owned: boolean; cancelRequested: boolean }> {
+    const rows = await this.db
+      .update(operations)
+      .set({
+        leaseExpiresAt: sql`now() + make_interval(secs => ${this.leaseMs / 1000})`,
+        updatedAt: sql`now()`,
+      })
+      .where(
+        and(
+          eq(operations.id, this.op.id),
+          eq(operations.leaseToken, this.token),
+          eq(operations.status, 'running'),
+        ),
+      )
+      .returning({ cancel: operations.cancelRequestedAt });
+    return { owned: rows.length > 0, cancelRequested: rows[0]?.cancel != null };
+  }
+
+  async event(message: string): Promise<void> {
+    await this.commit((tx) => appendEvent(tx, this.op.id, 'running', message));
+  }
+
+  async progress(percent: number, message?: string): Promise<void> {
+    await this.commit(async (tx) => {
+      await tx
+        .update(operations)
+        .set({ progress: Math.max(0, Math.min(100, Math.round(percent))), updatedAt: sql`now()` })
+        .where(eq(operations.id, this.op.id));
+      if (message) await appendEvent(tx, this.op.id, 'running', message);
+    });
+  }
+
+  /** A fenced mid-flight resource update (e.g. available_replicas while rolling out). */
+  async updateResource(status: string | null, set: ColumnSet, message?: string): Promise<void> {
+    await this.commit(async (tx) => {
+      if (this.op.resourceType !== 'ai')
+        await transitionResource(tx, this.op.resourceType, this.op.resourceId, status, set);
+      if (message) await appendEvent(tx, this.op.id, 'running', message);
+    });
+  }
+
+  async succeed(s: Settlement): Promise<void> {
+    await this.commit(async (tx) => {
+      if (this.op.resourceType !== 'ai' && (s.resourceStatus || s.resourceSet)) {
+        await transitionResource(
+          tx,
+          this.op.resourceType,
+          this.op.resourceId,
+          s.resourceStatus ?? null,
+          s.resourceSet ?? {},
+        );
+      }
+      await this.finishIn(tx, 'succeeded', s.message, null, s.result);
+    });
+  }
+
+  /**
+   * Permanent failure: the operation fails with `reason`, and the resource takes its failure status
+   * (unless `resourceStatus` says otherwise, or the resource is already gone).
+   */
+  async fail(
+    reason: string,
+    opts: { resourceStatus?: string | null; resourceSet?: ColumnSet } = {},
+  ): Promise<void> {
+    await this.commit(async (tx) => {
+      const status =
+        opts.resourceStatus === undefined ? failureStatusOf(this.op.resourceType) : opts.resourceStatus;
+      if (this.op.resourceType !== 'ai' && (status || opts.resourceSet)) {
+        await transitionResource(tx, this.op.resourceType, this.op.resourceId, status, {
+          error: reason,
+          ...opts.resourceSet,
+        }).catch((e: unknown) => {
+          // A deleted or moved-on resource keeps its state; the operation still records why it failed.
+          if (!(e instanceof DomainError && e.code === 'conflict')) throw e;
+        });
+      }
+      await this.finishIn(tx, 'failed', reason, reason);
+    });
+  }
+
+  /** Hands the operation back (retry later, shutdown): running -> queued, lease cleared. */
+  async release(message: string): Promise<void> {
+    await this.commit(async (tx) => {
+      await tx
+        .update(operations)
+        .set({ status: 'queued', leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` })
+        .where(eq(operations.id, this.op.id));
+      await appendEvent(tx, this.op.id, 'queued', message);
+    });
+  }
+
+  private async finishIn(
+    tx: Tx,
+    status: 'succeeded' | 'failed',
+    message: string,
+    error: string | null,
+    result?: Record<string, unknown>,
+  ): Promise<void> {
+    await tx
+      .update(operations)
+      .set({
+        status,
+        error,
+        result: result ?? null,
+        progress: status === 'succeeded' ? 100 : sql`${operations.progress}`,
+        leaseToken: null,
+        leaseExpiresAt: null,
+        finishedAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(operations.id, this.op.id));
+    await appendEvent(tx, this.op.id, status, message);
+  }
+}

@@ -1,0 +1,92 @@
+import { operations } from '@slipway/db';
+import { isJobName } from '@slipway/jobs';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { CoreDeps } from '../deps.ts';
+import { failureStatusOf, transitionResource } from '../resources.ts';
+import { appendEvent } from './record.ts';
+
+export type ReconcileOptions = {
+  /** Queued operations younger than this are left alone (their enqueue may be in flight). */
+  queuedGraceMs: number;
+  /** An operation whose lease expired this many times in a row is failed instead of re-driven. */
+  maxAttempts: number;
+  limit?: number;
+};
+
+export type ReconcileReport = { reenqueued: number; redriven: number; failed: number; skipped: boolean };
+
+/**
+ * The outbox sweeper: Postgres is the truth, Redis a rebuildable index. Safe to run in every worker:
+ * a session advisory lock (try, never wait) lets one sweep at a time.
+ *  - queued operations Redis does not hold (crash between commit and enqueue, Redis restarted empty)
+ *    are enqueued again (jobId = operation id makes it idempotent);
+ *  - running operations whose lease expired (their worker died) go back to queued and are enqueued,
+ *    or fail once they have used up their attempts.
+ */
+export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise<ReconcileReport> {
+  const report: ReconcileReport = { reenqueued: 0, redriven: 0, failed: 0, skipped: false };
+  const producer = deps.producer;
+  if (!producer) return report;
+  return deps.db.transaction(async (tx) => {
+    const [lock] = (await tx.execute(sql`select pg_try_advisory_xact_lock(7150003) as ok`)) as unknown as {
+      ok: boolean;
+    }[];
+    if (!lock?.ok) return { ...report, skipped: true };
+
+    const expired = await tx
+      .select()
+      .from(operations)
+      .where(and(eq(operations.status, 'running'), lt(operations.leaseExpiresAt, sql`now()`)))
+      .limit(opts.limit ?? 500);
+    const redriven: { id: string; kind: string }[] = [];
+    for (const op of expired) {
+      if (op.attempts >= opts.maxAttempts) {
+        await tx
+          .update(operations)
+          .set({
+            status: 'failed',
+            error: `worker lost ${op.attempts} times (lease expired); giving up`,
+            leaseToken: null,
+            leaseExpiresAt: null,
+            finishedAt: sql`now()`,
+            updatedAt: sql`now()`,
+          })
+          .where(and(eq(operations.id, op.id), eq(operations.status, 'running')));
+        const failed = failureStatusOf(op.resourceType);
+        if (op.resourceType !== 'ai' && failed && !op.kind.endsWith('.delete')) {
+          await transitionResource(tx, op.resourceType, op.resourceId, failed, {
+            error: 'worker lost',
+          }).catch(() => {});
+        }
+        await appendEvent(tx, op.id, 'failed', 'lease expired too many times (dead-lettered)');
+        report.failed++;
+      } else {
+        await tx
+          .update(operations)
+          .set({ status: 'queued', leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` })
+          .where(and(eq(operations.id, op.id), eq(operations.status, 'running')));
+        await appendEvent(tx, op.id, 'queued', 'lease expired (worker lost); re-driven by the reconciler');
+        redriven.push(op);
+        report.redriven++;
+      }
+    }
+
+    const queued = await tx
+      .select({ id: operations.id, kind: operations.kind })
+      .from(operations)
+      .where(
+        and(
+          eq(operations.status, 'queued'),
+          lt(operations.updatedAt, sql`now() - make_interval(secs => ${opts.queuedGraceMs / 1000})`),
+        ),
+      )
+      .limit(opts.limit ?? 500);
+    for (const op of [...redriven, ...queued]) {
+      if (!isJobName(op.kind)) continue;
+      if (await producer.holds(op.kind, op.id)) continue;
+      await producer.enqueue(op.kind, op.id);
+      report.reenqueued++;
+    }
+    return report;
+  });
+}

@@ -1,0 +1,54 @@
+import { type Operation, operationEvents, operations, type ResourceType, type Tx } from '@slipway/db';
+import type { JobName } from '@slipway/jobs';
+import type { CoreDeps } from '../deps.ts';
+
+export type NewOperation = {
+  ownerId: string;
+  kind: JobName;
+  resourceType: ResourceType;
+  resourceId: string;
+  input?: Record<string, unknown>;
+};
+
+/** Inserts the operation (the outbox row) inside the caller's transaction, with its first event. */
+export async function insertOperation(tx: Tx, o: NewOperation): Promise<Operation> {
+  const [op] = await tx
+    .insert(operations)
+    .values({
+      ownerId: o.ownerId,
+      kind: o.kind,
+      resourceType: o.resourceType,
+      resourceId: o.resourceId,
+      input: o.input ?? {},
+    })
+    .returning();
+  if (!op) throw new Error('operation insert returned nothing');
+  await tx
+    .insert(operationEvents)
+    .values({ operationId: op.id, status: 'queued', message: `${o.kind} accepted` });
+  return op;
+}
+
+export async function appendEvent(
+  tx: Tx,
+  operationId: string,
+  status: string,
+  message: string,
+): Promise<void> {
+  await tx.insert(operationEvents).values({ operationId, status, message: message.slice(0, 4000) });
+}
+
+/**
+ * After commit: hand the operation to BullMQ. A failure here loses nothing: the row stays `queued`
+ * and the reconciler enqueues it once Redis is back (jobId = operation id makes that idempotent).
+ */
+export async function dispatch(deps: CoreDeps, op: Pick<Operation, 'id' | 'kind'>): Promise<boolean> {
+  if (!deps.producer) return false;
+  try {
+    await deps.producer.enqueue(op.kind as JobName, op.id);
+    return true;
+  } catch (e) {
+    deps.log?.warn({ err: e, operationId: op.id }, 'enqueue failed; the reconciler will retry');
+    return false;
+  }
+}

@@ -1,0 +1,168 @@
+import { deployments, type Operation, type Service, services, type ServiceType } from '@slipway/db';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { assertCanWrite, ownerFilter } from './access.ts';
+import type { Actor, CoreDeps } from './deps.ts';
+import { conflict, invalidField, notFound } from './errors.ts';
+import { insertOperation } from './operations/record.ts';
+import type { Page, PageQuery } from './pagination.ts';
+import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+
+export type CreateServiceInput = {
+  name: string;
+  type: ServiceType;
+  port: number;
+  targetPort: number;
+  protocol: string;
+  deploymentId: string;
+};
+export type UpdateServiceInput = Partial<Omit<CreateServiceInput, 'deploymentId' | 'name'>>;
+
+async function findService(deps: CoreDeps, actor: Actor, id: string): Promise<Service> {
+  const [row] = await deps.db
+    .select()
+    .from(services)
+    .where(and(eq(services.id, id), isNull(services.deletedAt), ownerFilter(actor, services.ownerId)));
+  if (!row) throw notFound(id);
+  return row;
+}
+
+/** A service follows its deployment: same cluster, same namespace. */
+export async function createService(
+  deps: CoreDeps,
+  actor: Actor,
+  input: CreateServiceInput,
+): Promise<{ service: Service; operation: Operation }> {
+  assertCanWrite(actor);
+  const [dep] = await deps.db
+    .select()
+    .from(deployments)
+    .where(
+      and(
+        eq(deployments.id, input.deploymentId),
+        isNull(deployments.deletedAt),
+        ownerFilter(actor, deployments.ownerId),
+      ),
+    );
+  if (!dep) throw invalidField('deployment_id', 'deployment not found');
+  try {
+    const out = await withOperations(deps, async (tx) => {
+      const [service] = await tx
+        .insert(services)
+        .values({
+          ownerId: actor.id,
+          deploymentId: dep.id,
+          clusterId: dep.clusterId,
+          namespace: dep.namespace,
+          name: input.name,
+          type: input.type,
+          port: input.port,
+          targetPort: input.targetPort,
+          protocol: input.protocol,
+          status: 'pending',
+          driver: deps.driver.workloads,
+        })
+        .returning();
+      if (!service) throw new Error('insert returned nothing');
+      const op = await insertOperation(tx, {
+        ownerId: actor.id,
+        kind: 'service.apply',
+        resourceType: 'service',
+        resourceId: service.id,
+        input: { generation: 1 },
+      });
+      return { service, operation: op, operations: [op] };
+    });
+    return { service: out.service, operation: out.operation };
+  } catch (e) {
+    if (isUniqueViolation(e)) {
+      const [d] = await deps.db
+        .select({ id: services.id })
+        .from(services)
+        .where(
+          and(
+            eq(services.clusterId, dep.clusterId),
+            eq(services.namespace, dep.namespace),
+            eq(services.name, input.name),
+            isNull(services.deletedAt),
+          ),
+        );
+      throw conflict(d?.id ?? '');
+    }
+    throw e;
+  }
+}
+
+export const getService = findService;
+
+export function listServices(deps: CoreDeps, actor: Actor, q: PageQuery): Promise<Page<Service>> {
+  return listRows<Service>(
+    deps,
+    services,
+    ownerFilter(actor, services.ownerId),
+    q,
+    isNull(services.deletedAt),
+  );
+}
+
+export async function updateService(
+  deps: CoreDeps,
+  actor: Actor,
+  id: string,
+  input: UpdateServiceInput,
+): Promise<{ service: Service; operation: Operation }> {
+  assertCanWrite(actor);
+  const cur = await findService(deps, actor, id);
+  return withOperations(deps, async (tx) => {
+    const [service] = await tx
+      .update(services)
+      .set({
+        ...input,
+        status: 'pending',
+        reason: null,
+        error: null,
+        generation: sql`${services.generation} + 1`,
+        lastUpdated: new Date(),
+      })
+      .where(and(eq(services.id, id), isNull(services.deletedAt)))
+      .returning();
+    if (!service) throw notFound(id);
+    const op = await insertOperation(tx, {
+      ownerId: cur.ownerId,
+      kind: 'service.apply',
+      resourceType: 'service',
+      resourceId: id,
+      input: { generation: service.generation },
+    });
+    return { service, operation: op, operations: [op] };
+  });
+}
+
+export async function deleteService(
+  deps: CoreDeps,
+  actor: Actor,
+  id: string,
+): Promise<{ operation: Operation }> {
+  assertCanWrite(actor);
+  const cur = await findService(deps, actor, id);
+  const out = await withOperations(deps, async (tx) => {
+    const [gone] = await tx
+      .update(services)
+      .set({ deletedAt: new Date(), lastUpdated: new Date() })
+      .where(and(eq(services.id, id), isNull(services.deletedAt)))
+      .returning({ id: services.id });
+    if (!gone) throw notFound(id);
+    const op = await insertOperation(tx, {
+      ownerId: cur.ownerId,
+      kind: 'service.delete',
+      resourceType: 'service',
+      resourceId: id,
+    });
+    return { operation: op, operations: [op] };
+  });
+  return { operation: out.operation };
+}
+
+export async function loadServiceForWorker(deps: CoreDeps, id: string): Promise<Service | null> {
+  const [row] = await deps.db.select().from(services).where(eq(services.id, id));
+  return row ?? null;
+}

@@ -1,0 +1,61 @@
+import type { Operation, Tx } from '@slipway/db';
+import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { CoreDeps } from './deps.ts';
+import { dispatch } from './operations/record.ts';
+import { offsetOf, type Page, type PageQuery } from './pagination.ts';
+
+type Listable = PgTable & {
+  createdAt: PgColumn;
+  id: PgColumn;
+  status: PgColumn;
+  name: PgColumn;
+  deletedAt: PgColumn;
+};
+
+/** Shared list query: live rows visible to the actor, newest first, with optional status/name filters. */
+export async function listRows<T>(
+  deps: CoreDeps,
+  table: Listable,
+  scope: SQL | undefined,
+  q: PageQuery,
+  isNullDeleted: SQL,
+): Promise<Page<T>> {
+  const where = and(
+    isNullDeleted,
+    scope,
+    q.status ? eq(table.status, q.status) : undefined,
+    q.name ? eq(table.name, q.name) : undefined,
+  );
+  const [items, [total]] = await Promise.all([
+    deps.db
+      .select()
+      .from(table)
+      .where(where)
+      .orderBy(desc(table.createdAt), desc(table.id))
+      .limit(q.perPage)
+      .offset(offsetOf(q)),
+    deps.db.select({ n: count() }).from(table).where(where),
+  ]);
+  return { items: items as T[], total: total?.n ?? 0, page: q.page, perPage: q.perPage };
+}
+
+/** Runs `fn` in a transaction that creates operations, then dispatches them after commit. */
+export async function withOperations<T extends { operations: Operation[] }>(
+  deps: CoreDeps,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  const out = await deps.db.transaction(fn);
+  for (const op of out.operations) await dispatch(deps, op);
+  return out;
+}
+
+/** postgres unique_violation */
+export function isUniqueViolation(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let i = 0; i < 3 && cur && typeof cur === 'object'; i++) {
+    if ((cur as { code?: unknown }).code === '23505') return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}

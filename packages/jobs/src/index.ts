@@ -1,0 +1,3 @@
+export * from './catalog.ts';
+export * from './producer.ts';
+export * from './redis.ts';

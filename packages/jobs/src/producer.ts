@@ -1,0 +1,89 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type JobName, jobSpec, OperationPayload, type QueueName, queueNames } from './catalog.ts';
+import { producerConnection } from './redis.ts';
+
+export type ProducerOptions = { redisUrl: string; prefix: string; connection?: Redis };
+
+export type Producer = {
+  /** Validates the payload, then adds the job with jobId = operationId (idempotent). */
+  enqueue(name: JobName, operationId: string, opts?: { delayMs?: number }): Promise<void>;
+  /** True when Redis still holds a job for this operation in a state that will run it. */
+  holds(name: JobName, operationId: string): Promise<boolean>;
+  /** Removes a waiting/delayed job (cancellation); active jobs are left to their worker. */
+  remove(name: JobName, operationId: string): Promise<void>;
+  queue(name: QueueName): Queue;
+  redis: Redis;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export function createProducer(opts: ProducerOptions): Producer {
+  const redis = opts.connection ?? producerConnection(opts.redisUrl);
+  // Avoid an unhandled 'error' event crash while Redis is down; callers see rejected commands instead.
+  redis.on('error', () => {});
+  const queues = new Map<QueueName, Queue>();
+  const queue = (name: QueueName) => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: redis, prefix: opts.prefix, skipWaitingForReady: true });
+      q.on('error', () => {});
+      queues.set(name, q);
+    }
+    return q;
+  };
+  for (const n of queueNames) queue(n);
+
+  return {
+    redis,
+    queue,
+    async enqueue(name, operationId, o = {}) {
+      const data = OperationPayload.parse({ operationId });
+      const spec = jobSpec(name);
+      const q = queue(spec.queue);
+      // A finished job with the same id would make add() a silent no-op: clear it first so a
+      // re-driven operation really runs again. Active or waiting jobs are kept (dedupe).
+      const existing = await q.getJob(operationId);
+      if (existing) {
+        const state = await existing.getState();
+        if (state === 'completed' || state === 'failed') await existing.remove().catch(() => {});
+        else return;
+      }
+      await q.add(name, data, {
+        jobId: operationId,
+        delay: o.delayMs,
+        // Retries are decided by the worker from the driver error's `retryable` (backoff there);
+        // BullMQ's own attempts only cover crashes and stalls.
+        attempts: spec.attempts,
+        backoff: { type: 'exponential', delay: spec.backoffMs, jitter: 0.5 },
+        removeOnComplete: { age: 3600, count: 5000 },
+        removeOnFail: { age: 24 * 3600 },
+      });
+    },
+    async holds(name, operationId) {
+      const job = await queue(jobSpec(name).queue).getJob(operationId);
+      if (!job) return false;
+      const state = await job.getState();
+      return (
+        state === 'waiting' ||
+        state === 'delayed' ||
+        state === 'active' ||
+        state === 'prioritized' ||
+        state === 'waiting-children'
+      );
+    },
+    async remove(name, operationId) {
+      const job = await queue(jobSpec(name).queue).getJob(operationId);
+      if (!job) return;
+      const state = await job.getState();
+      if (state !== 'active') await job.remove().catch(() => {});
+    },
+    async ping() {
+      await redis.ping();
+    },
+    async close() {
+      for (const q of queues.values()) await q.close().catch(() => {});
+      if (!opts.connection) redis.disconnect();
+    },
+  };
+}
