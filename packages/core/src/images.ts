@@ -1,7 +1,7 @@
 import {
   type ContainerImage,
-  containerImages,
   clusters,
+  containerImages,
   type ImageSource,
   type Operation,
   type OperationEvent,
@@ -10,8 +10,8 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, invalidField, notFound } from './errors.ts';
-import { insertOperation } from './operations/record.ts';
 import { resourceEvents } from './operations/query.ts';
+import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { isUniqueViolation, listRows, withOperations } from './shared.ts';
 import { imageMachine } from './status/image.ts';

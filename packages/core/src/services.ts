@@ -1,4 +1,4 @@
-import { deployments, type Operation, type Service, services, type ServiceType } from '@slipway/db';
+import { deployments, type Operation, type Service, type ServiceType, services } from '@slipway/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
