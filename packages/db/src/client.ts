@@ -10,6 +10,8 @@ export type DbOptions = {
   statementTimeoutMs?: number;
   /** Connect timeout in seconds; small so the API can answer 503 quickly when Postgres is gone. */
   connectTimeoutSec?: number;
+  /** Called with each SQL statement drizzle runs (database tracing hooks in here). */
+  onQuery?: (statement: string) => void;
 };
 
 export function createDb(opts: DbOptions) {
@@ -23,7 +25,11 @@ export function createDb(opts: DbOptions) {
     onnotice: () => {},
     connection: { statement_timeout: opts.statementTimeoutMs ?? 15_000, application_name: 'slipway' },
   } as postgres.Options<Record<string, postgres.PostgresType>>);
-  const db = drizzle(sql, { schema });
+  const onQuery = opts.onQuery;
+  const db = drizzle(sql, {
+    schema,
+    ...(onQuery ? { logger: { logQuery: (q: string) => onQuery(q) } } : {}),
+  });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
 
