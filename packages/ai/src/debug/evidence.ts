@@ -1,0 +1,84 @@
+// Turning snapshot pieces into Evidence, and the lookups rules share (events of a pod, the container whose
+// logs the driver captured). Keeping the wording here makes evidence read the same across rules.
+import type { ContainerStatus, K8sEvent, PodSnapshot, WorkloadSnapshot } from '@slipway/drivers';
+import type { Evidence } from '../types.ts';
+
+export function podEvidence(pod: PodSnapshot): Evidence {
+  return {
+    kind: 'pod_status',
+    source: pod.name,
+    detail: `phase ${pod.phase}, ${pod.ready ? 'ready' : 'not ready'}`,
+  };
+}
+
+export function describeContainer(c: ContainerStatus): string {
+  const parts = [c.reason ? `${c.state} (${c.reason})` : c.state];
+  if (c.exitCode !== undefined) parts.push(`exit code ${c.exitCode}`);
+  parts.push(`${c.restartCount} restarts`);
+  parts.push(c.ready ? 'ready' : 'not ready');
+  const head = parts.join(', ');
+  return c.message ? `${head}: ${c.message}` : head;
+}
+
+export function containerEvidence(pod: PodSnapshot, c: ContainerStatus): Evidence {
+  return { kind: 'container_state', source: `${pod.name}/${c.name}`, detail: describeContainer(c) };
+}
+
+export function eventEvidence(e: K8sEvent): Evidence {
+  return { kind: 'event', source: e.object, detail: `${e.type} ${e.reason}: ${e.message}` };
+}
+
+export function deploymentEvidence(name: string, snapshot: WorkloadSnapshot): Evidence {
+  const d = snapshot.deployment;
+  const reason = d.reason ? `, reason ${d.reason}` : '';
+  return {
+    kind: 'deployment_status',
+    source: name,
+    detail: `phase ${d.phase}, ${d.availableReplicas}/${d.desiredReplicas} replicas available${reason}`,
+  };
+}
+
+/** Event `object` strings vary by driver ("pod/x", "Pod/x", "x"); containment matches all of them. */
+export function eventsOf(snapshot: WorkloadSnapshot, objectName: string): K8sEvent[] {
+  return snapshot.events.filter((e) => e.object === objectName || e.object.includes(objectName));
+}
+
+/** Newest first, one per (reason, object, message): kubelet repeats events, evidence should not. */
+export function distinctEvents(events: K8sEvent[]): K8sEvent[] {
+  const seen = new Set<string>();
+  const sorted = [...events].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  const out: K8sEvent[] = [];
+  for (const e of sorted) {
+    const key = `${e.reason}\u0000${e.object}\u0000${e.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
+  }
+  return out;
+}
+
+/**
+ * The driver captures logs of "the first unhealthy container"; this reproduces that choice so log lines are
+ * attributed to a pod/container rather than to the deployment as a whole.
+ */
+export function logSource(
+  snapshot: WorkloadSnapshot,
+): { pod: PodSnapshot; container: ContainerStatus } | null {
+  for (const pod of snapshot.pods) {
+    for (const container of pod.containers) {
+      if (!container.ready || container.state !== 'running') return { pod, container };
+    }
+  }
+  return null;
+}
+
+export function logEvidence(source: string, line: string): Evidence {
+  return { kind: 'log', source, detail: line.trim() };
+}
+
+/** Lines that look like the error a crashing process printed last (most recent first). */
+export function errorLines(logs: string[], max = 2): string[] {
+  const re = /\b(error|exception|fatal|panic|traceback|failed|cannot|could not|refused|denied)\b/i;
+  const hits = logs.filter((l) => re.test(l)).reverse();
+  return hits.slice(0, max);
+}
