@@ -79,6 +79,12 @@ export type AnalyzeInput = {
 /** A pair of amounts in the drivers' units: millicores and MiB. */
 export type Resources = { cpuMillicores: number; memoryMiB: number };
 
+/**
+ * over-provisioned: usage below 30% of the request; under-provisioned: usage above the request or at 80%+ of
+ * the limit; unknown: no usage metrics, or neither request nor limit set.
+ */
+export type Provisioning = 'over-provisioned' | 'under-provisioned' | 'balanced' | 'unknown';
+
 export type ResourceUse = {
   /** Sum over Running pods; null when any Running pod has no metrics (never a guessed number). */
   usage: number | null;
@@ -88,6 +94,7 @@ export type ResourceUse = {
   /** Integer percentages, null when either side is unknown or zero. */
   usageOfRequest: number | null;
   usageOfLimit: number | null;
+  provisioning: Provisioning;
 };
 
 export type WorkloadUtilization = {

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { cluster, container, pod, workload } from '../test-snapshots.ts';
+import { analyzeCluster, resolveAnalysisType } from './analyze-cluster.ts';
+
+// backend runs hot against its CPU limit; frontend requests far more memory than it uses.
+const busy = () =>
+  cluster([
+    {
+      name: 'backend',
+      snapshot: workload({
+        pods: [
+          pod('backend-1', {
+            cpuMillicores: 900,
+            cpuLimitMillicores: 1000,
+            cpuRequestMillicores: 800,
+            memoryMiB: 200,
+          }),
+          pod('backend-2', {
+            cpuMillicores: 850,
+            cpuLimitMillicores: 1000,
+            cpuRequestMillicores: 800,
+            memoryMiB: 210,
+          }),
+        ],
+      }),
+    },
+    {
+      name: 'frontend',
+      snapshot: workload({
+        pods: [
+          pod('frontend-1', {
+            cpuMillicores: 150,
+            memoryMiB: 50,
+            memoryRequestMiB: 512,
+            memoryLimitMiB: 1024,
+          }),
+        ],
+      }),
+    },
+  ]);
+
+describe('analyzeCluster', () => {
+  it('resource-optimization: contract utilization strings and limit/request recommendations', () => {
+    const r = analyzeCluster({ snapshot: busy(), analysisType: 'resource-optimization' });
+    expect(r.analysis_type).toBe('resource-optimization');
+    // (900 + 850 + 150) / 4000 = 47.5% -> 48%; (200 + 210 + 50) / 8192 = 5.6% -> 6%
+    expect(r.resource_utilization).toEqual({ cpu: '48%', memory: '6%' });
+    expect(r.recommendations).toEqual([
+      'Increase CPU limits for backend deployment (using 1750m of 2000m, 88%)',
+      'Reduce memory requests for frontend (using 50Mi of 512Mi requested, 10%)',
+    ]);
+    expect(r.findings).toEqual([]);
+    expect(r.summary).toBe(
+      'Cluster uses 48% of 4000m CPU and 6% of 8192Mi memory; 2 workloads; under-provisioned: backend; over-provisioned: frontend.',
+    );
+    expect(r.evidence).toContainEqual({
+      kind: 'usage',
+      source: 'backend',
+      detail: 'cpu: 1750m used, 1600m requested, 2000m limit over 2 running pods',
+    });
+    expect(r.evidence).toContainEqual({
+      kind: 'usage',
+      source: 'minikube',
+      detail: 'node capacity 4000m CPU, 8192Mi memory',
+    });
+    expect(r.utilization.workloads.map((w) => [w.name, w.cpu.provisioning, w.memory.provisioning])).toEqual([
+      ['backend', 'under-provisioned', 'balanced'],
+      ['frontend', 'balanced', 'over-provisioned'],
+    ]);
+  });
+
+  it('never invents usage: unknown plus a metrics-server recommendation', () => {
+    const snapshot = cluster([
+      { name: 'api', snapshot: workload({ pods: [pod('api-1', { cpuMillicores: null, memoryMiB: null })] }) },
+    ]);
+    const r = analyzeCluster({ snapshot, analysisType: 'resource-optimization' });
+    expect(r.resource_utilization).toEqual({ cpu: 'unknown', memory: 'unknown' });
+    expect(r.recommendations).toEqual([
+      'Enable metrics-server (minikube addons enable metrics-server): 1 running pod report no usage metrics',
+    ]);
+  });
+
+  it('recommends setting requests and memory limits when absent, and warns on cluster pressure', () => {
+    const snapshot = cluster(
+      [
+        {
+          name: 'api',
+          snapshot: workload({
+            pods: [
+              pod('api-1', {
+                cpuMillicores: 1800,
+                cpuRequestMillicores: null,
+                memoryLimitMiB: null,
+                cpuLimitMillicores: null,
+              }),
+            ],
+          }),
+        },
+      ],
+      [{ name: 'minikube', cpuMillicores: 2000, memoryMiB: 4096 }],
+    );
+    const r = analyzeCluster({ snapshot, analysisType: 'resource-optimization' });
+    expect(r.recommendations).toEqual([
+      'Set CPU requests for api so the scheduler reserves capacity for it',
+      'Set a memory limit for api so one leak cannot exhaust the node',
+      'Cluster CPU usage is at 90% of node capacity: add CPUs (minikube start --cpus) or reduce replicas',
+    ]);
+  });
+
+  it('health: per-workload findings tagged with the workload, recommendations prefixed', () => {
+    const snapshot = cluster([
+      { name: 'backend', snapshot: workload() },
+      {
+        name: 'frontend',
+        snapshot: workload({
+          deployment: { phase: 'progressing', desiredReplicas: 1, availableReplicas: 0 },
+          pods: [
+            pod('frontend-1', {
+              ready: false,
+              containers: [
+                container({ ready: false, state: 'waiting', reason: 'CrashLoopBackOff', exitCode: 1 }),
+              ],
+            }),
+          ],
+        }),
+      },
+    ]);
+    const r = analyzeCluster({ snapshot, analysisType: 'health' });
+    expect(r.analysis_type).toBe('health');
+    expect(r.findings[0]).toMatchObject({ rule: 'crash-loop-backoff', workload: 'frontend' });
+    expect(r.findings.find((f) => f.workload === 'backend')?.rule).toBe('healthy');
+    expect(r.recommendations[0]).toBe(
+      'frontend: Check application logs for specific error messages (kubectl logs --previous)',
+    );
+    expect(r.summary).toBe(
+      '1 of 2 workloads with problems: frontend (crash-loop-backoff, replicas-mismatch).',
+    );
+    expect(r.resource_utilization).toEqual({ cpu: '8%', memory: '5%' });
+  });
+
+  it('falls back to a general analysis (health + resources) for any other type', () => {
+    expect(resolveAnalysisType('security')).toBe('general');
+    expect(resolveAnalysisType(undefined)).toBe('general');
+    const r = analyzeCluster({ snapshot: busy(), analysisType: 'cost' });
+    expect(r.analysis_type).toBe('general');
+    expect(
+      r.summary.startsWith('1 of 2 workloads with problems: backend (cpu-near-limit). Cluster uses 48%'),
+    ).toBe(true);
+    expect(r.recommendations).toContain(
+      'Increase CPU limits for backend deployment (using 1750m of 2000m, 88%)',
+    );
+  });
+
+  it('says so when nothing needs changing', () => {
+    const r = analyzeCluster({
+      snapshot: cluster([{ name: 'api', snapshot: workload() }]),
+      analysisType: 'resource-optimization',
+    });
+    expect(r.recommendations).toEqual([
+      'No changes recommended: workload usage is between 30% of requests and 80% of limits',
+    ]);
+  });
+});
