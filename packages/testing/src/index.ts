@@ -1,1 +1,3 @@
 export * from './database.ts';
+export * from './k8s-fixture/index.ts';
+export * from './factories.ts';

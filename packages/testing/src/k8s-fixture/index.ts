@@ -1,0 +1,2 @@
+export type { CrashReason, K8sFixture, K8sFixtureOptions, PodUsage, RecordedRequest } from './server.ts';
+export { startK8sFixture } from './server.ts';
