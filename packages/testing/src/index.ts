@@ -1,3 +1,2 @@
 export * from './database.ts';
 export * from './k8s-fixture/index.ts';
-export * from './factories.ts';
