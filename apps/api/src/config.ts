@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+// The API's whole configuration, parsed once by main.ts from the environment and passed down as a
+// plain object: nothing else reads process.env, so tests build a Config directly (see test-helpers.ts).
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const Config = z.object({
+  /** Postgres connection string (the source of truth). */
+  DATABASE_URL: z.url(),
+  /** Redis for the BullMQ producer and the shared rate-limit counters. */
+  REDIS_URL: z.url(),
+  /** HTTP port. */
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  /** HS256 key for access tokens; 32+ characters so it cannot be brute-forced offline. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** The first admin, created on start when missing (never updated afterwards). */
+  ADMIN_EMAIL: z.email(),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters'),
+  /** Which drivers the workers use; the API only records it on new resources and shows it. */
+  DRIVER: z.enum(['sandbox', 'real', 'auto']).default('auto'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** BullMQ key prefix; also prefixes rate-limit keys so several installs can share one Redis. */
+  QUEUE_PREFIX: z.string().min(1).default('slipway'),
+  /** How long POST /api/ai/debug and /analyze wait for the worker before answering 202. */
+  AI_SYNC_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(20_000),
+  /** Take the client address from X-Forwarded-For (only behind a proxy you control). */
+  TRUST_PROXY: bool.default(false),
+  /** SIGTERM: how long in-flight requests may take to finish before connections are cut. */
+  API_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** OTLP/HTTP trace endpoint; no exporter when unset. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+});
+export type Config = z.infer<typeof Config>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming every bad or missing variable (never its value). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset so `FOO=` in a .env file falls back to the default.
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const r = Config.safeParse(clean);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => {
+    const name = i.path.join('.') || '(env)';
+    return clean[name] === undefined ? `${name}: required` : `${name}: ${i.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/**
+ * The driver names new resources are recorded against. The API cannot see which adapters the
+ * workers picked (it may not import @slipway/drivers), so `auto` is recorded as such.
+ */
+export function recordedDrivers(driver: Config['DRIVER']): {
+  images: string;
+  clusters: string;
+  workloads: string;
+  charts: string;
+} {
+  if (driver === 'real')
+    return { images: 'docker', clusters: 'minikube', workloads: 'kubernetes', charts: 'helm' };
+  return { images: driver, clusters: driver, workloads: driver, charts: driver };
+}

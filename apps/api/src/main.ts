@@ -1,0 +1,112 @@
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { serve } from '@hono/node-server';
+import { type CoreDeps, ensureAdmin } from '@slipway/core';
+import { createDb, migrationsApplied } from '@slipway/db';
+import { createProducer } from '@slipway/jobs';
+import { createLogger, HttpMetrics, startTelemetry } from '@slipway/telemetry';
+import { createApp } from './app.ts';
+import { type Config, ConfigError, loadConfig, recordedDrivers } from './config.ts';
+
+export type RunningApi = {
+  port: number;
+  /** Graceful stop: what SIGTERM does, without exiting the process. */
+  stop(): Promise<void>;
+};
+
+/**
+ * Composition root: config -> telemetry -> Postgres -> (migrations checked, not applied: that is
+ * `npm run db:migrate` / the dev script) -> producer -> first admin -> app -> HTTP server.
+ */
+export async function startApi(config: Config): Promise<RunningApi> {
+  const log = createLogger({ name: 'api', level: config.LOG_LEVEL });
+  const telemetry = startTelemetry({
+    serviceName: 'slipway-api',
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+  });
+  const db = createDb({ url: config.DATABASE_URL, connectTimeoutSec: 3 });
+  if (!(await migrationsApplied(db.sql))) {
+    log.error(
+      'database migrations are not (all) applied: run `npm run db:migrate`; /readyz answers 503 until then',
+    );
+  }
+  const producer = createProducer({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
+  const core: CoreDeps = { db: db.db, producer, driver: recordedDrivers(config.DRIVER), log };
+  const admin = await ensureAdmin(core, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+  log.info({ adminId: admin.id, driver: config.DRIVER }, 'admin user present');
+
+  const app = createApp({
+    core,
+    sql: db.sql,
+    redis: producer.redis,
+    config,
+    metrics: new HttpMetrics(),
+    log,
+  });
+
+  const server = await new Promise<Server>((ok) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT }, () => ok(s as Server));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  log.info({ port }, 'api listening');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info({ graceMs: config.API_SHUTDOWN_GRACE_MS }, 'shutting down: no new connections, draining');
+      // Stop accepting; idle keep-alive sockets close now, busy ones when their response is sent.
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeIdleConnections();
+      const grace = new Promise<'timeout'>((ok) =>
+        setTimeout(() => ok('timeout'), config.API_SHUTDOWN_GRACE_MS).unref(),
+      );
+      if ((await Promise.race([closed, grace])) === 'timeout') {
+        log.warn('grace period over: closing the remaining connections');
+        server.closeAllConnections();
+        await closed;
+      }
+      await app.drain();
+      await producer.close().catch((err: unknown) => log.warn({ err }, 'producer close failed'));
+      await db.close().catch((err: unknown) => log.warn({ err }, 'database close failed'));
+      await telemetry.shutdown().catch((err: unknown) => log.warn({ err }, 'telemetry shutdown failed'));
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+  return { port, stop };
+}
+
+/** `node apps/api/src/main.ts`: start, and stop cleanly on SIGTERM/SIGINT (exit 0). */
+export async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  let api: RunningApi;
+  try {
+    api = await startApi(config);
+  } catch (err) {
+    process.stderr.write(`api failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  const onSignal = (signal: string) => {
+    process.stderr.write(`${signal} received\n`);
+    api.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import {
+  type CoreDeps,
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  DomainError,
+  releaseIdempotencyKey,
+} from '@slipway/core';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../context.ts';
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Headers worth replaying: what tells the client where the work went. */
+const REPLAYED_HEADERS = ['Content-Type', 'Location'];
+
+/**
+ * Idempotency-Key with Stripe's semantics, per user, for 24 hours: the same key and the same
+ * request (sha256 of method, path and body) replays the first response with Idempotent-Replayed:
+ * true; the same key with another request is a 422; while the first is still running, a 409.
+ * 5xx answers are not stored (the key is released) so the client can retry with the same key.
+ */
+export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv> {
+  return async function idempotentWrites(c, next) {
+    const key = c.req.header('Idempotency-Key');
+    const user = c.get('user');
+    if (key === undefined || !user || !WRITES.has(c.req.method)) return next();
+    if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+      throw new DomainError('validation', 'Invalid Idempotency-Key', {
+        details: { field: 'Idempotency-Key', issue: 'must be 1-255 printable ASCII characters' },
+      });
+    }
+    const body = Buffer.from(await c.req.arrayBuffer());
+    const hash = createHash('sha256').update(`${c.req.method}\n${c.req.path}\n`).update(body).digest('hex');
+    const claim = await claimIdempotencyKey(opts.core, user.id, key, hash);
+    if (claim.state === 'mismatch') {
+      throw new DomainError(
+        'idempotency_mismatch',
+        'Idempotency-Key was already used with a different request',
+        {
+          details: { field: 'Idempotency-Key', issue: 'reused with a different method, path or body' },
+        },
+      );
+    }
+    if (claim.state === 'in_progress') {
+      throw new DomainError('conflict', 'A request with this Idempotency-Key is still being processed');
+    }
+    if (claim.state === 'replay') {
+      const { status, body: stored, headers } = claim.response;
+      return c.body(stored, status as 200, { ...headers, 'Idempotent-Replayed': 'true' });
+    }
+    try {
+      await next();
+    } catch (e) {
+      await releaseIdempotencyKey(opts.core, user.id, key).catch(() => {});
+      throw e;
+    }
+    const res = c.res;
+    if (res.status >= 500) {
+      await releaseIdempotencyKey(opts.core, user.id, key).catch(() => {});
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const h of REPLAYED_HEADERS) {
+      const v = res.headers.get(h);
+      if (v !== null) headers[h] = v;
+    }
+    const text = await res.clone().text();
+    await completeIdempotencyKey(opts.core, user.id, key, { status: res.status, body: text, headers });
+  };
+}

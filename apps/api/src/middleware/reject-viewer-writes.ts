@@ -1,0 +1,18 @@
+import { DomainError } from '@slipway/core';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../context.ts';
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Viewers read only. Core checks this too; answering here first means a viewer gets the 403 even
+ * when the body would also fail validation, and nothing is claimed or counted for them.
+ */
+export function rejectViewerWrites(): MiddlewareHandler<AppEnv> {
+  return async function viewersReadOnly(c, next) {
+    if (c.get('user')?.role === 'viewer' && !READS.has(c.req.method)) {
+      throw new DomainError('forbidden', 'Insufficient permissions');
+    }
+    await next();
+  };
+}

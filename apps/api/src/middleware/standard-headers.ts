@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../context.ts';
+
+// The contract's Standard Headers plus API-Version, on every response: successes, errors and 404s.
+export const API_VERSION = '1.0.0';
+
+const fixed: Record<string, string> = {
+  'Cache-Control': 'no-cache, no-store, must-revalidate',
+  Pragma: 'no-cache',
+  Expires: '0',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'X-XSS-Protection': '1; mode=block',
+  'API-Version': API_VERSION,
+};
+
+export function standardHeaders(): MiddlewareHandler<AppEnv> {
+  return async function setStandardHeaders(c, next) {
+    await next();
+    const h = c.res.headers;
+    for (const [k, v] of Object.entries(fixed)) h.set(k, v);
+    // JSON everywhere; the one exception is Prometheus text at GET /metrics, which says so itself.
+    const type = h.get('Content-Type');
+    if (!type?.startsWith('text/plain')) h.set('Content-Type', 'application/json');
+  };
+}

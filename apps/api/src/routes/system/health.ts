@@ -1,0 +1,8 @@
+import type { ApiApp } from '../../context.ts';
+
+/** GET /healthz: the process is alive (no token, no dependencies checked). */
+export function registerHealth(app: ApiApp): void {
+  app.get('/healthz', function healthz(c) {
+    return c.json({ status: 'ok' });
+  });
+}
