@@ -44,22 +44,18 @@ const DEFAULT_MAX_CONTEXT_BYTES = 200 * 1024 * 1024;
 
 type ImageInspect = { Id: string; RepoDigests?: string[] | null; Size: number };
 
-/** The digest of `ref`'s repository among RepoDigests (`repo@sha256:...`), else the first, else null. */
+/**
+ * The RepoDigests entry (`repo@sha256:...`, a pullable reference) for `ref`'s repository, else the first
+ * one, else null: a locally built image that was never pushed or pulled has no registry digest.
+ */
 export function digestFromInspect(
   ref: string,
   repoDigests: readonly string[] | null | undefined,
 ): string | null {
   const digests = repoDigests ?? [];
-  if (digests.length === 0) return null;
-  const repo = ref.includes('@') ? ref.slice(0, ref.indexOf('@')) : splitImageRef(ref).repository;
-  const bare = repo.replace(/^docker\.io\/(library\/)?/, '');
-  const match = digests.find((d) => {
-    const r = d.slice(0, d.indexOf('@'));
-    return r === repo || r === bare || r.replace(/^docker\.io\/(library\/)?/, '') === bare;
-  });
-  const chosen = match ?? digests[0] ?? '';
-  const at = chosen.indexOf('@');
-  return at >= 0 ? chosen.slice(at + 1) : null;
+  const strip = (r: string) => r.replace(/^docker\.io\/(library\/)?/, '');
+  const repo = strip(ref.includes('@') ? ref.slice(0, ref.indexOf('@')) : splitImageRef(ref).repository);
+  return digests.find((d) => strip(d.slice(0, d.indexOf('@'))) === repo) ?? digests[0] ?? null;
 }
 
 /**

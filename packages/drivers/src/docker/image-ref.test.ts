@@ -53,8 +53,9 @@ describe('digestFromInspect', () => {
   it('prefers the digest of the reference repository, docker.io prefix or not', () => {
     const other = `sha256:${'b'.repeat(64)}`;
     expect(digestFromInspect('docker.io/todo/api:1', [`reg.example/x@${other}`, `todo/api@${sha}`])).toBe(
-      sha,
+      `todo/api@${sha}`,
     );
-    expect(digestFromInspect('reg.example/y:1', [`todo/api@${sha}`])).toBe(sha);
+    // No entry for the repository asked about: the first one is still the image's registry digest.
+    expect(digestFromInspect('reg.example/y:1', [`todo/api@${sha}`])).toBe(`todo/api@${sha}`);
   });
 });
