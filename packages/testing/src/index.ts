@@ -1,2 +1,3 @@
 export * from './database.ts';
 export * from './k8s-fixture/index.ts';
+export * from './minikube-fixture/index.ts';
