@@ -3,10 +3,10 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { type CoreDeps, ensureAdmin } from '@slipway/core';
 import { createDb, migrationsApplied } from '@slipway/db';
-import { createProducer } from '@slipway/jobs';
 import { createLogger, HttpMetrics, startTelemetry } from '@slipway/telemetry';
 import { createApp } from './app.ts';
 import { type Config, ConfigError, loadConfig, recordedDrivers } from './config.ts';
+import { connectProducer } from './producer.ts';
 
 export type RunningApi = {
   port: number;
@@ -30,7 +30,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       'database migrations are not (all) applied: run `npm run db:migrate`; /readyz answers 503 until then',
     );
   }
-  const producer = createProducer({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
+  const producer = await connectProducer({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
   const core: CoreDeps = { db: db.db, producer, driver: recordedDrivers(config.DRIVER), log };
   const admin = await ensureAdmin(core, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
   log.info({ adminId: admin.id, driver: config.DRIVER }, 'admin user present');

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type Actor, type CoreDeps, createUser, ensureAdmin } from '@slipway/core';
 import type { UserRole, UserTier } from '@slipway/db';
-import { createProducer, type Producer } from '@slipway/jobs';
+import type { Producer } from '@slipway/jobs';
 import { HttpMetrics } from '@slipway/telemetry';
 import { createTestDatabase, type TestDatabase, testPrefix, testRedisUrl } from '@slipway/testing';
 import { type App, createApp } from './app.ts';
 import type { AppDeps, DriverReport, RateLimits } from './context.ts';
+import { connectProducer } from './producer.ts';
 import { signAccessToken } from './tokens.ts';
 
 // Builds a real API over a fresh test database (cloned from the migrated template), a real Redis
@@ -80,7 +81,7 @@ export function uniqueName(base = 'r'): string {
 export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const prefix = testPrefix();
-  const producer = opts.producer ?? createProducer({ redisUrl: testRedisUrl(), prefix });
+  const producer = opts.producer ?? (await connectProducer({ redisUrl: testRedisUrl(), prefix }));
   const jwtSecret = randomBytes(32).toString('hex');
   const core: CoreDeps = {
     db: db.db,
