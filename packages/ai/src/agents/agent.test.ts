@@ -32,8 +32,9 @@ describe('createAgent', () => {
   });
 
   it('wraps the rules in an LlmAgent only when an LLM url is configured', () => {
-    expect(createAgent('kagent', { llm: null })).toBeInstanceOf(BuiltInAgent);
-    const agent = createAgent('kagent', { llm: { url: 'http://127.0.0.1:9/v1' } });
+    expect(createAgent('kagent', { llmUrl: null })).toBeInstanceOf(BuiltInAgent);
+    expect(createAgent('kagent', { llmUrl: '' })).toBeInstanceOf(BuiltInAgent);
+    const agent = createAgent('kagent', { llmUrl: 'http://127.0.0.1:9/v1' });
     expect(agent).toBeInstanceOf(LlmAgent);
     expect(agent.name).toBe('kagent');
   });

@@ -41,15 +41,23 @@ export class BuiltInAgent implements AiAgent {
   }
 }
 
+/**
+ * Flat, mirroring the worker's config keys (AI_LLM_URL, AI_LLM_MODEL, AI_LLM_API_KEY), which the composition
+ * root parses and passes down. No `llmUrl` (or an empty one) means rules only.
+ */
 export type AgentOptions = RuleOptions & {
-  /** From config (AI_LLM_URL etc.), parsed by the composition root; null/absent means rules only. */
-  llm?: LlmConfig | null;
+  llmUrl?: string | null;
+  model?: string;
+  apiKey?: string;
+  /** LLM request budget; default DEFAULT_LLM_TIMEOUT_MS. */
+  llmTimeoutMs?: number;
 };
 
 /** Any name is accepted; unknown agents get the same analyzer, labeled with the name they asked for. */
 export function createAgent(name: string, opts: AgentOptions = {}): AiAgent {
-  const { llm, ...rules } = opts;
+  const { llmUrl, model, apiKey, llmTimeoutMs, ...rules } = opts;
   const label = name.trim() === '' ? 'built-in' : name.trim();
   const builtIn = new BuiltInAgent(label, rules);
-  return llm?.url ? new LlmAgent(builtIn, llm) : builtIn;
+  if (!llmUrl) return builtIn;
+  return new LlmAgent(builtIn, { url: llmUrl, model, apiKey, timeoutMs: llmTimeoutMs });
 }

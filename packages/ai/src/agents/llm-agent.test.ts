@@ -86,7 +86,10 @@ describe('LlmAgent.debug', () => {
       ),
     );
     const agent = createAgent('kubectl-ai', {
-      llm: { url: llm.url, model: 'test-model', apiKey: 'k-123', timeoutMs: 5000 },
+      llmUrl: llm.url,
+      model: 'test-model',
+      apiKey: 'k-123',
+      llmTimeoutMs: 5000,
     });
     const result = await agent.debug({ snapshot: crashing(), name: 'api', issue: 'pod not ready' });
 
@@ -117,7 +120,7 @@ describe('LlmAgent.debug', () => {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"error":{"message":"model overloaded"}}');
     });
-    const result = await createAgent('kagent', { llm: { url: llm.url } }).debug({
+    const result = await createAgent('kagent', { llmUrl: llm.url }).debug({
       snapshot: crashing(),
       name: 'api',
     });
@@ -132,7 +135,7 @@ describe('LlmAgent.debug', () => {
     const llm = await llmServer(() => {
       // Never answer: the agent's timeout must end the wait.
     });
-    const result = await createAgent('kagent', { llm: { url: llm.url, timeoutMs: 50 } }).debug({
+    const result = await createAgent('kagent', { llmUrl: llm.url, llmTimeoutMs: 50 }).debug({
       snapshot: crashing(),
       name: 'api',
     });
@@ -144,7 +147,7 @@ describe('LlmAgent.debug', () => {
   it('falls back when the model answers prose or cites no evidence', async () => {
     let content = 'I think the pod is broken.';
     const llm = await llmServer((_req, res) => completion(res, content));
-    const agent = createAgent('kagent', { llm: { url: llm.url } });
+    const agent = createAgent('kagent', { llmUrl: llm.url });
     const prose = await agent.debug({ snapshot: crashing(), name: 'api' });
     expect(prose).toMatchObject({ engine: 'rules', llmError: 'LLM answer contains no JSON object' });
     content = '{"analysis":"Something unrelated happened","recommendations":[],"evidence":[99]}';
@@ -157,7 +160,7 @@ describe('LlmAgent.debug', () => {
     const url = llm.url;
     await new Promise<void>((resolve) => server?.close(() => resolve()));
     server = null;
-    const result = await createAgent('kagent', { llm: { url, timeoutMs: 2000 } }).debug({
+    const result = await createAgent('kagent', { llmUrl: url, llmTimeoutMs: 2000 }).debug({
       snapshot: crashing(),
     });
     expect(result.engine).toBe('rules');
@@ -179,7 +182,7 @@ describe('LlmAgent.analyze', () => {
       ),
     );
     const snapshot = cluster([{ name: 'backend', snapshot: workload() }]);
-    const result = await createAgent('kagent', { llm: { url: `${llm.url}/chat/completions` } }).analyze({
+    const result = await createAgent('kagent', { llmUrl: `${llm.url}/chat/completions` }).analyze({
       snapshot,
       analysisType: 'resource-optimization',
     });
