@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApi, type TestApi, uniqueName } from './test-helpers.ts';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await createTestApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('Idempotency-Key', () => {
+  it('replays the first response (status, body, Location) with Idempotent-Replayed', async () => {
+    const key = uniqueName('key');
+    const body = { name: uniqueName('idem'), repository: 'docker.io/acme' };
+    const first = await api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body,
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(first.status).toBe(201);
+    expect(first.headers.get('Idempotent-Replayed')).toBeNull();
+    const second = await api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body,
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(second.status).toBe(201);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(second.headers.get('Location')).toBe(first.headers.get('Location'));
+    const list = await api.call<{ total: number }>('GET', `/api/container-images?name=${body.name}`, {
+      token: api.alice.token,
+    });
+    expect(list.body.total).toBe(1);
+    // Keys are per user: bob's identical request is his own.
+    const bob = await api.call('POST', '/api/container-images', {
+      token: api.bob.token,
+      body,
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(bob.status).toBe(201);
+    expect(bob.body.id).not.toBe(first.body.id);
+  });
+
+  it('the same key with another body is a 422', async () => {
+    const key = uniqueName('key');
+    await api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body: { name: uniqueName('a'), repository: 'docker.io/acme' },
+      headers: { 'Idempotency-Key': key },
+    });
+    const other = await api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body: { name: uniqueName('b'), repository: 'docker.io/acme' },
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ error: 'Invalid request', details: { field: 'Idempotency-Key' } });
+  });
+
+  it('the same key while the first request is still running is a 409', async () => {
+    const key = uniqueName('key');
+    const body = { name: uniqueName('c'), repository: 'docker.io/acme' };
+    // Hold the first request inside its handler: lock the table it inserts into.
+    const release = await api.db.sql.reserve();
+    await release`begin`;
+    await release`lock table container_images in exclusive mode`;
+    const first = api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body,
+      headers: { 'Idempotency-Key': key },
+    });
+    // Wait until the first request has claimed the key.
+    for (let i = 0; i < 200; i++) {
+      const rows = await api.db.sql`select 1 from idempotency_keys where key = ${key}`;
+      if (rows.length) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const second = await api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body,
+      headers: { 'Idempotency-Key': key },
+    });
+    await release`commit`;
+    release.release();
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ error: 'Conflict' });
+    expect((await first).status).toBe(201);
+  });
+
+  it('a 4xx is stored and replayed too; no key means no bookkeeping', async () => {
+    const key = uniqueName('key');
+    const r1 = await api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body: { repository: 'docker.io/acme' },
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(r1.status).toBe(422);
+    const r2 = await api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body: { repository: 'docker.io/acme' },
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(r2.status).toBe(422);
+    expect(r2.headers.get('Idempotent-Replayed')).toBe('true');
+  });
+});
