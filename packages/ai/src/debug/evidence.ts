@@ -38,9 +38,16 @@ export function deploymentEvidence(name: string, snapshot: WorkloadSnapshot): Ev
   };
 }
 
-/** Event `object` strings vary by driver ("pod/x", "Pod/x", "x"); containment matches all of them. */
+/**
+ * Drivers write `object` as "Kind/name" (kubernetes: "Pod/api-1") or a bare name. Suffix match, not
+ * containment: "api-1" must not pick up events of "api-10".
+ */
+export function concerns(e: K8sEvent, objectName: string): boolean {
+  return e.object === objectName || e.object.endsWith(`/${objectName}`);
+}
+
 export function eventsOf(snapshot: WorkloadSnapshot, objectName: string): K8sEvent[] {
-  return snapshot.events.filter((e) => e.object === objectName || e.object.includes(objectName));
+  return snapshot.events.filter((e) => concerns(e, objectName));
 }
 
 /** Newest first, one per (reason, object, message): kubelet repeats events, evidence should not. */

@@ -51,3 +51,20 @@ describe('liveness-failure rule', () => {
     expect(f?.recommendations[0]).toContain('returns 5xx');
   });
 });
+
+describe('event attribution', () => {
+  it('matches the kubernetes driver object format exactly, not by prefix', () => {
+    const snapshot = workload({
+      pods: [pod('api-1', { ready: false, containers: [container({ ready: false })] }), pod('api-10')],
+      deployment: { phase: 'progressing', desiredReplicas: 2, availableReplicas: 1 },
+      events: [event('Unhealthy', 'Readiness probe failed: timeout', 'Pod/api-10')],
+    });
+    const findings = debugWorkload({ snapshot, name: 'api' }).findings.filter(
+      (f) => f.rule === 'readiness-failure',
+    );
+    expect(findings.map((f) => f.message)).toEqual([
+      'Pod api-10 is not ready: readiness probe failed (Readiness probe failed: timeout)',
+      'Pod api-1 is Running but not Ready',
+    ]);
+  });
+});

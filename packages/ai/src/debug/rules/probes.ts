@@ -3,7 +3,7 @@
 import type { K8sEvent, PodSnapshot } from '@slipway/drivers';
 import { listNames, unique } from '../../format.ts';
 import type { Evidence, Finding } from '../../types.ts';
-import { containerEvidence, distinctEvents, eventEvidence, podEvidence } from '../evidence.ts';
+import { concerns, containerEvidence, distinctEvents, eventEvidence, podEvidence } from '../evidence.ts';
 import { isCrashing, type RuleContext } from '../rule-context.ts';
 
 function probeEvents(events: K8sEvent[], kind: 'Readiness' | 'Liveness'): K8sEvent[] {
@@ -37,7 +37,7 @@ function probeRecommendations(messages: string[], kind: 'readiness' | 'liveness'
 function byPod(pods: PodSnapshot[], events: K8sEvent[]): Map<string, K8sEvent[]> {
   const out = new Map<string, K8sEvent[]>();
   for (const e of events) {
-    const pod = pods.find((p) => e.object.includes(p.name))?.name ?? e.object.replace(/^pods?\//i, '');
+    const pod = pods.find((p) => concerns(e, p.name))?.name ?? e.object.replace(/^pods?\//i, '');
     out.set(pod, [...(out.get(pod) ?? []), e]);
   }
   return out;
