@@ -45,6 +45,7 @@ export {
   type DeployPlan,
   type DeployPlanInput,
   type ImageCandidate,
+  type ImagePick,
   imageRefOf,
   pickImage,
   planDeploy,

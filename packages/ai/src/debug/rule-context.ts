@@ -1,4 +1,4 @@
-import type { ContainerStatus, PodSnapshot, WorkloadSnapshot } from '@slipway/drivers';
+import type { ContainerStatus, WorkloadSnapshot } from '@slipway/drivers';
 import type { Finding } from '../types.ts';
 
 export type Thresholds = {
@@ -39,8 +39,4 @@ export function isCrashing(c: ContainerStatus): boolean {
   if (c.state === 'terminated')
     return c.reason === 'OOMKilled' || (c.exitCode !== undefined && c.exitCode !== 0);
   return false;
-}
-
-export function podLabel(pods: PodSnapshot[]): string {
-  return pods.length === 1 ? `Pod ${pods[0]?.name}` : `${pods.length} pods`;
 }

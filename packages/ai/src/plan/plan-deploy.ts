@@ -52,14 +52,14 @@ export function imageRefOf(img: ImageCandidate): string {
   return repo ? `${repo}/${img.name}:${img.tag}` : `${img.name}:${img.tag}`;
 }
 
-type Pick = { ref: string | null; warnings: string[] };
+export type ImagePick = { ref: string | null; warnings: string[] };
 
 /**
  * An image matches by name (the chart's or its release name) or, failing that, by its repository's last path
  * segment (docker.io/todo-app/* for chart todo-app). Several different repository matches are ambiguous:
  * guessing between a backend and a frontend image would deploy the wrong thing, so none is picked.
  */
-export function pickImage(chartName: string, wantedTag: string, images: ImageCandidate[]): Pick {
+export function pickImage(chartName: string, wantedTag: string, images: ImageCandidate[]): ImagePick {
   const release = toReleaseName(chartName);
   const byName = images.filter((i) => i.name === chartName || toReleaseName(i.name) === release);
   const byRepo = images.filter((i) => {
