@@ -317,3 +317,11 @@ export async function loadDeploymentForWorker(deps: CoreDeps, id: string): Promi
   const [row] = await deps.db.select().from(deployments).where(eq(deployments.id, id));
   return row ?? null;
 }
+
+/** Worker side: the live deployments of one cluster (AI analyze). */
+export async function listDeploymentsOnCluster(deps: CoreDeps, clusterId: string): Promise<Deployment[]> {
+  return deps.db
+    .select()
+    .from(deployments)
+    .where(and(eq(deployments.clusterId, clusterId), isNull(deployments.deletedAt)));
+}

@@ -54,7 +54,7 @@ export const resourceTables = {
 } as const;
 
 /** Column values in snake_case, as stored. */
-export type ColumnSet = Record<string, string | number | boolean | null | Date>;
+export type ColumnSet = Record<string, string | number | boolean | null | Date | object>;
 
 /**
  * Compare-and-set on a resource: moves it to `to` only from a status that may move there, and only
@@ -72,7 +72,10 @@ export async function transitionResource(
   if (to) assignments.push(sql`status = ${to}`);
   for (const [k, v] of Object.entries(set)) {
     if (!/^[a-z_]+$/.test(k)) throw new Error(`bad column ${k}`);
-    assignments.push(sql`${sql.identifier(k)} = ${v}`);
+    const isJson = v !== null && typeof v === 'object' && !(v instanceof Date);
+    assignments.push(
+      isJson ? sql`${sql.identifier(k)} = ${JSON.stringify(v)}::jsonb` : sql`${sql.identifier(k)} = ${v}`,
+    );
   }
   const from = to ? allowedFrom(def.machine, to) : Object.keys(def.machine);
   const rows = (await tx.execute(sql`

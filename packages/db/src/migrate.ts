@@ -1,9 +1,15 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate as drizzleMigrate } from 'drizzle-orm/postgres-js/migrator';
 import { createDb } from './client.ts';
 
-export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+const here = dirname(fileURLToPath(import.meta.url));
+// Source layout (packages/db/src -> ../migrations) or a bundle with migrations copied beside it (dist/migrations).
+export const migrationsFolder =
+  [join(here, '..', 'migrations'), join(here, 'migrations')].find((d) =>
+    existsSync(join(d, 'meta', '_journal.json')),
+  ) ?? join(here, '..', 'migrations');
 
 /** Applies committed migrations. Safe to run from several processes at once. */
 export async function migrate(url: string): Promise<void> {

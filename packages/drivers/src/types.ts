@@ -209,7 +209,13 @@ export type ChartSpec = {
   content?: Buffer | null;
 };
 
-export type ChartValues = { image: string; replicas: number; containerPort: number };
+export type ChartValues = {
+  image: string;
+  replicas: number;
+  containerPort: number;
+  /** Slipway deployment id: the chart labels its pods with it so the Kubernetes driver can select them. */
+  deploymentId?: string;
+};
 
 export type ChartValidation = { valid: boolean; validator: 'helm' | 'structural'; findings: ChartFinding[] };
 

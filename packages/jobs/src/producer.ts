@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type JobName, jobSpec, OperationPayload, type QueueName, queueNames } from './catalog.ts';
+import { type JobName, jobSpec, OperationPayload, type QueueName } from './catalog.ts';
 import { producerConnection } from './redis.ts';
 
 export type ProducerOptions = { redisUrl: string; prefix: string; connection?: Redis };
@@ -12,6 +12,9 @@ export type Producer = {
   holds(name: JobName, operationId: string): Promise<boolean>;
   /** Removes a waiting/delayed job (cancellation); active jobs are left to their worker. */
   remove(name: JobName, operationId: string): Promise<void>;
+  /** Resolves once Redis is connected (rejects after `timeoutMs`); queues are created only then. */
+  ready(timeoutMs?: number): Promise<void>;
+  /** A queue handle; call after `ready()` (BullMQ initialises a queue on its connection at once). */
   queue(name: QueueName): Queue;
   redis: Redis;
   ping(): Promise<void>;
@@ -32,15 +35,38 @@ export function createProducer(opts: ProducerOptions): Producer {
     }
     return q;
   };
-  for (const n of queueNames) queue(n);
+  // BullMQ runs INFO on the connection when a Queue is constructed; with no offline queue that fails
+  // unless the connection is up, and the Queue never recovers. So queues are made only once ready.
+  const ready = (timeoutMs = 2000): Promise<void> => {
+    if (redis.status === 'ready') return Promise.resolve();
+    if (redis.status === 'wait') redis.connect().catch(() => {});
+    return new Promise((ok, fail) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        ok();
+      };
+      const timer = setTimeout(() => {
+        redis.off('ready', onReady);
+        fail(
+          new Error(`Connection is closed: Redis not ready after ${timeoutMs} ms (status ${redis.status})`),
+        );
+      }, timeoutMs);
+      redis.once('ready', onReady);
+    });
+  };
+  const readyQueue = async (name: QueueName) => {
+    await ready();
+    return queue(name);
+  };
 
   return {
     redis,
+    ready,
     queue,
     async enqueue(name, operationId, o = {}) {
       const data = OperationPayload.parse({ operationId });
       const spec = jobSpec(name);
-      const q = queue(spec.queue);
+      const q = await readyQueue(spec.queue);
       // A finished job with the same id would make add() a silent no-op: clear it first so a
       // re-driven operation really runs again. Active or waiting jobs are kept (dedupe).
       const existing = await q.getJob(operationId);
@@ -61,7 +87,7 @@ export function createProducer(opts: ProducerOptions): Producer {
       });
     },
     async holds(name, operationId) {
-      const job = await queue(jobSpec(name).queue).getJob(operationId);
+      const job = await (await readyQueue(jobSpec(name).queue)).getJob(operationId);
       if (!job) return false;
       const state = await job.getState();
       return (
@@ -73,7 +99,7 @@ export function createProducer(opts: ProducerOptions): Producer {
       );
     },
     async remove(name, operationId) {
-      const job = await queue(jobSpec(name).queue).getJob(operationId);
+      const job = await (await readyQueue(jobSpec(name).queue)).getJob(operationId);
       if (!job) return;
       const state = await job.getState();
       if (state !== 'active') await job.remove().catch(() => {});

@@ -1,3 +1,4 @@
 export * from './database.ts';
+export * from './factories.ts';
 export * from './k8s-fixture/index.ts';
 export * from './minikube-fixture/index.ts';

@@ -33,7 +33,7 @@ export async function claimOperation(db: Db, operationId: string, opts: ClaimOpt
       return { outcome: 'terminal', status: op.status } as const;
     }
     const [{ expired } = { expired: false }] = (await tx.execute(
-      sql`select (${op.leaseExpiresAt}::timestamptz is null or ${op.leaseExpiresAt}::timestamptz < now()) as expired`,
+      sql`select (lease_expires_at is null or lease_expires_at < now()) as expired from operations where id = ${op.id}`,
     )) as unknown as { expired: boolean }[];
     if (op.status === 'running' && !expired) return { outcome: 'held' } as const;
 
@@ -47,7 +47,8 @@ export async function claimOperation(db: Db, operationId: string, opts: ClaimOpt
             sql`, `,
           )})
           and ((status = 'running' and lease_expires_at > now())
-               or (status in ('queued', 'running') and (created_at, id) < (${op.createdAt}, ${op.id})))
+               or (status in ('queued', 'running')
+                   and (created_at, id) < (${op.createdAt.toISOString()}::timestamptz, ${op.id}::uuid)))
         order by created_at limit 1`)) as unknown as { id: string }[];
       if (blockers[0]) return { outcome: 'wait', blockedBy: blockers[0].id } as const;
     }
@@ -89,6 +90,8 @@ export class Lease {
   readonly token: string;
   private readonly db: Db;
   private readonly leaseMs: number;
+  /** Driver log lines not yet written; they commit with the next fenced write, before any settlement. */
+  private pending: string[] = [];
   constructor(db: Db, op: Operation, token: string, leaseMs: number) {
     this.db = db;
     this.op = op;
@@ -114,8 +117,26 @@ export class Lease {
           id: this.op.id,
         });
       }
-      return fn(tx);
+      const lines = this.pending;
+      this.pending = [];
+      try {
+        for (const m of lines) await appendEvent(tx, this.op.id, 'running', m);
+        return await fn(tx);
+      } catch (e) {
+        this.pending = [...lines, ...this.pending];
+        throw e;
+      }
     });
+  }
+
+  /** Buffers a log line (build output, CLI output); written with the next commit or `flush()`. */
+  log(message: string): void {
+    this.pending.push(message);
+  }
+
+  /** Writes buffered log lines now (a no-op when there are none). */
+  async flush(): Promise<void> {
+    if (this.pending.length > 0) await this.commit(async () => {});
   }
 
   /** Extends the lease; returns false when it was lost (cancelled, or taken over after expiry). */
@@ -137,8 +158,12 @@ export class Lease {
     return { owned: rows.length > 0, cancelRequested: rows[0]?.cancel != null };
   }
 
-  async event(message: string): Promise<void> {
-    await this.commit((tx) => appendEvent(tx, this.op.id, 'running', message));
+  async event(message: string | string[]): Promise<void> {
+    const messages = Array.isArray(message) ? message : [message];
+    if (messages.length === 0) return;
+    await this.commit(async (tx) => {
+      for (const m of messages) await appendEvent(tx, this.op.id, 'running', m);
+    });
   }
 
   async progress(percent: number, message?: string): Promise<void> {

@@ -1,0 +1,64 @@
+import { hostname } from 'node:os';
+import { queueNames } from '@slipway/jobs';
+import { z } from 'zod';
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+// Worker configuration, parsed once in main.ts. Every knob has a default that works for `npm run dev`.
+export const WorkerConfig = z.object({
+  DATABASE_URL: z.url({ message: 'DATABASE_URL must be a postgres:// URL' }),
+  REDIS_URL: z.url({ message: 'REDIS_URL must be a redis:// URL' }),
+  /** sandbox: simulated Docker/minikube/Kubernetes; real: the real tools; auto: real where reachable. */
+  DRIVER: z.enum(['sandbox', 'real', 'auto']).default('sandbox'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  QUEUE_PREFIX: z.string().min(1).default('slipway'),
+  /** Comma-separated queues this worker serves (default: all). */
+  WORKER_QUEUES: z
+    .string()
+    .default(queueNames.join(','))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(queueNames)).min(1)),
+  /** Jobs run at once per queue. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  WORKER_ID: z.string().default(`${hostname()}:${process.pid}`),
+  /** SIGTERM: how long active jobs may run on before they are handed back. */
+  WORKER_SHUTDOWN_GRACE_MS: int(30_000),
+  /** Operation lease; renewed every third of it while a job runs. A dead worker's job is re-driven after it. */
+  LEASE_MS: z.coerce.number().int().min(500).default(30_000),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Claims of one operation (crashes included) before it is failed as poison. */
+  MAX_OPERATION_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** BullMQ: starts of one job before it is dead-lettered (a job that keeps crashing its worker). */
+  MAX_STARTED_ATTEMPTS: z.coerce.number().int().min(1).default(20),
+  STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  ROLLOUT_TIMEOUT_MS: int(300_000),
+  SERVICE_TIMEOUT_MS: int(120_000),
+  SANDBOX_TIME_SCALE: z.coerce.number().positive().default(1),
+  /** Append-only effects ledger of the sandbox driver (fault suite). */
+  SANDBOX_LEDGER: z.string().optional(),
+  BUILD_CONTEXT_ROOT: z.string().default(process.cwd()),
+  MINIKUBE_BIN: z.string().default('minikube'),
+  MINIKUBE_DRIVER: z.string().default('docker'),
+  HELM_BIN: z.string().default('helm'),
+  KUBECONFIG: z.string().optional(),
+  AI_LLM_URL: z.url().optional(),
+  AI_LLM_MODEL: z.string().optional(),
+  AI_LLM_API_KEY: z.string().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+});
+export type WorkerConfig = z.infer<typeof WorkerConfig>;
+
+/** Parses the environment; on error, names every bad variable and why. */
+export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  const r = WorkerConfig.safeParse(env);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new Error(`Invalid worker configuration:\n${lines.join('\n')}`);
+  }
+  return r.data;
+}

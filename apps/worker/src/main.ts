@@ -1,0 +1,58 @@
+import { type CoreDeps, silentLogger } from '@slipway/core';
+import { createDb } from '@slipway/db';
+import { createProducer } from '@slipway/jobs';
+import { createLogger, startTelemetry, traceQuery } from '@slipway/telemetry';
+import { BullMQOtel } from 'bullmq-otel';
+import { loadWorkerConfig } from './config.ts';
+import { buildDrivers } from './drivers.ts';
+import { ensureRedisPolicy } from './redis-policy.ts';
+import { startWorker } from './worker.ts';
+
+async function main() {
+  const config = loadWorkerConfig(process.env);
+  const log = createLogger({ name: 'slipway-worker', level: config.LOG_LEVEL });
+  const telemetry = startTelemetry({
+    serviceName: 'slipway-worker',
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
+  // After sdk start, or BullMQOtel silently emits nothing.
+  const bullTelemetry = new BullMQOtel({ tracerName: 'slipway-bullmq' });
+  const db = createDb({
+    url: config.DATABASE_URL,
+    max: Math.min(20, config.WORKER_CONCURRENCY * 2 + 4),
+    onQuery: traceQuery,
+  });
+  const producer = createProducer({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
+  await ensureRedisPolicy(producer.redis, log);
+  const { drivers, names, report } = await buildDrivers(config, log);
+  log.info(
+    { drivers: report.map((r) => `${r.family}=${r.kind}${r.reachable ? '' : ' (unreachable)'}`) },
+    'drivers chosen',
+  );
+  const deps: CoreDeps = { db: db.db, producer, driver: names, log: log ?? silentLogger };
+  const worker = startWorker({ config, deps, drivers, log, telemetry: bullTelemetry });
+  log.info(
+    { queues: config.WORKER_QUEUES, concurrency: config.WORKER_CONCURRENCY, id: config.WORKER_ID },
+    'worker started',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await worker.shutdown();
+    await producer.close();
+    await db.close();
+    await telemetry.shutdown().catch(() => {});
+    log.info('bye');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import type { JobName } from '@slipway/jobs';
+import type { Processor } from '../runner.ts';
+import { aiAnalyze, aiDebug, aiScale } from './ai.ts';
+import { validateChart } from './charts.ts';
+import { deleteCluster, restartCluster, startCluster, stopCluster } from './clusters.ts';
+import { aiDeploy, applyDeployment, deleteDeployment, scaleDeployment } from './deployments.ts';
+import { buildImage, deleteImage, retagImage } from './images.ts';
+import { applyService, deleteService } from './services.ts';
+
+/** One processor per job name (the catalog in @slipway/jobs). */
+export const processors: Record<JobName, Processor> = {
+  'image.build': buildImage,
+  'image.retag': retagImage,
+  'image.delete': deleteImage,
+  'chart.validate': validateChart,
+  'cluster.start': startCluster,
+  'cluster.stop': stopCluster,
+  'cluster.restart': restartCluster,
+  'cluster.delete': deleteCluster,
+  'deployment.apply': applyDeployment,
+  'deployment.scale': scaleDeployment,
+  'deployment.delete': deleteDeployment,
+  'service.apply': applyService,
+  'service.delete': deleteService,
+  'ai.deploy': aiDeploy,
+  'ai.scale': aiScale,
+  'ai.debug': aiDebug,
+  'ai.analyze': aiAnalyze,
+};

@@ -1,0 +1,51 @@
+import { loadClusterForWorker, loadDeploymentForWorker, loadServiceForWorker } from '@slipway/core';
+import { DriverError } from '@slipway/drivers';
+import type { Processor } from '../runner.ts';
+import { clusterTarget, serviceSpec } from './specs.ts';
+
+export const applyService: Processor = async ({ op, lease, deps, drivers, driverCtx, settings }) => {
+  const svc = await loadServiceForWorker(deps, op.resourceId);
+  const dep = svc ? await loadDeploymentForWorker(deps, svc.deploymentId) : null;
+  const cluster = svc ? await loadClusterForWorker(deps, svc.clusterId) : null;
+  if (!svc || svc.deletedAt || !dep || !cluster || cluster.deletedAt) {
+    await lease.succeed({ message: 'service deleted; nothing to apply' });
+    return;
+  }
+  if (cluster.status !== 'running')
+    throw new DriverError('cluster_not_running', `cluster ${cluster.name} is ${cluster.status}`, {
+      retryable: true,
+    });
+  const target = clusterTarget(cluster);
+  const spec = serviceSpec(svc, dep);
+  await drivers.workloads.applyService(target, spec, driverCtx);
+  await lease.event(
+    `applied service ${spec.namespace}/${spec.name} (${spec.type} ${spec.port}->${spec.targetPort}/${spec.protocol})`,
+  );
+  const obs = await drivers.workloads.waitService(target, spec, driverCtx, settings.serviceTimeoutMs);
+  if (obs.phase === 'active') {
+    await lease.succeed({
+      resourceStatus: 'active',
+      resourceSet: { reason: null, error: null },
+      result: obs,
+      message: `service active${obs.ingress?.length ? ` at ${obs.ingress.join(', ')}` : ''}`,
+    });
+    return;
+  }
+  const reason = obs.reason ?? (obs.phase === 'pending' ? 'no ready endpoints' : 'service failed');
+  await lease.fail(
+    obs.phase === 'pending'
+      ? `service still pending after ${Math.round(settings.serviceTimeoutMs / 1000)}s: ${reason}`
+      : reason,
+    {
+      resourceSet: { reason },
+    },
+  );
+};
+
+export const deleteService: Processor = async ({ op, lease, deps, drivers, driverCtx }) => {
+  const svc = await loadServiceForWorker(deps, op.resourceId);
+  const cluster = svc ? await loadClusterForWorker(deps, svc.clusterId) : null;
+  if (svc && cluster && !cluster.deletedAt)
+    await drivers.workloads.deleteService(clusterTarget(cluster), svc, driverCtx);
+  await lease.succeed({ message: `service ${svc?.name ?? op.resourceId} deleted from the cluster` });
+};

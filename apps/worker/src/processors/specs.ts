@@ -1,0 +1,71 @@
+import type { Cluster, ContainerImage, Deployment, HelmChart, Service } from '@slipway/db';
+import type {
+  ChartSpec,
+  ClusterSpec,
+  ClusterTarget,
+  DeploymentSpec,
+  ImageSpec,
+  ServiceSpec,
+} from '@slipway/drivers';
+
+// Row -> driver spec. Drivers never see database rows.
+export const clusterSpec = (c: Cluster): ClusterSpec => ({
+  id: c.id,
+  name: c.name,
+  kind: c.kind,
+  cpus: c.cpus,
+  memory: c.memory,
+  diskSize: c.diskSize,
+  kubernetesVersion: c.kubernetesVersion,
+  kubeContext: c.kubeContext,
+});
+
+export const clusterTarget = (c: Cluster): ClusterTarget => ({
+  clusterId: c.id,
+  name: c.name,
+  context: c.kubeContext ?? c.name,
+});
+
+export const imageSpec = (i: ContainerImage): ImageSpec => ({
+  id: i.id,
+  name: i.name,
+  tag: i.tag,
+  repository: i.repository,
+  source: i.source,
+  dockerfile: i.dockerfile,
+  buildArgs: i.buildArgs,
+  push: i.push,
+});
+
+export const imageRefOf = (i: Pick<ContainerImage, 'repository' | 'name' | 'tag'>, tag = i.tag) =>
+  `${i.repository.replace(/\/+$/, '')}/${i.name}:${tag}`;
+
+export const deploymentSpec = (d: Deployment): DeploymentSpec => ({
+  id: d.id,
+  name: d.name,
+  namespace: d.namespace,
+  replicas: d.replicas,
+  image: d.image,
+  containerPort: d.containerPort,
+});
+
+export const serviceSpec = (s: Service, d: Pick<Deployment, 'id' | 'name'>): ServiceSpec => ({
+  id: s.id,
+  name: s.name,
+  namespace: s.namespace,
+  type: s.type,
+  port: s.port,
+  targetPort: s.targetPort,
+  protocol: s.protocol,
+  deploymentId: d.id,
+  deploymentName: d.name,
+});
+
+export const chartSpec = (c: HelmChart): ChartSpec => ({
+  id: c.id,
+  name: c.name,
+  version: c.version,
+  appVersion: c.appVersion,
+  description: c.description,
+  content: c.content,
+});

@@ -1,0 +1,194 @@
+import {
+  type CoreDeps,
+  claimOperation,
+  DomainError,
+  isUnavailableError,
+  type Lease,
+  type Logger,
+} from '@slipway/core';
+import type { Operation } from '@slipway/db';
+import { DriverError, type Drivers, type OpContext } from '@slipway/drivers';
+import { backoffDelay, isJobName, type JobName, jobSpec, OperationPayload } from '@slipway/jobs';
+import { withSpan } from '@slipway/telemetry';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+
+/** What a processor gets: the claimed operation, its lease (every write goes through it), drivers. */
+export type ProcessorContext = {
+  op: Operation;
+  lease: Lease;
+  deps: CoreDeps;
+  drivers: Drivers;
+  /** Hand to every driver call: cancellation and log lines that become operation events. */
+  driverCtx: OpContext;
+  settings: {
+    rolloutTimeoutMs: number;
+    serviceTimeoutMs: number;
+    /** Optional LLM for the AI agents (OpenAI-compatible); the built-in analyzer otherwise. */
+    ai: { llmUrl?: string | undefined; model?: string | undefined; apiKey?: string | undefined };
+  };
+};
+export type Processor = (ctx: ProcessorContext) => Promise<void>;
+
+export type RunnerOptions = {
+  deps: CoreDeps;
+  drivers: Drivers;
+  processors: Partial<Record<JobName, Processor>>;
+  workerId: string;
+  leaseMs: number;
+  log: Logger;
+  settings: ProcessorContext['settings'];
+};
+
+type ActiveRun = { abort: AbortController; done: Promise<unknown> };
+
+/** Why a run was aborted: the user cancelled / the lease was lost, or this worker is shutting down. */
+type AbortReason = 'lost' | 'shutdown';
+
+/**
+ * The one place where BullMQ meets operations: claim (compare-and-set), lease renewal and
+ * cancellation, driver errors -> retry/fail, shutdown hand-back. Never acks a job before its
+ * Postgres write committed: if Postgres is down, the write throws and BullMQ keeps the job.
+ */
+export class OperationRunner {
+  private readonly opts: RunnerOptions;
+  private readonly active = new Set<ActiveRun>();
+  constructor(opts: RunnerOptions) {
+    this.opts = opts;
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** Stops active runs (they hand their operation back) and waits for them to settle. */
+  async abortAll(timeoutMs: number): Promise<void> {
+    for (const r of this.active) r.abort.abort('shutdown' satisfies AbortReason);
+    await Promise.race([
+      Promise.allSettled([...this.active].map((r) => r.done)),
+      new Promise((r) => setTimeout(r, timeoutMs)),
+    ]);
+  }
+
+  async whenIdle(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return this.active.size === 0;
+  }
+
+  /** The BullMQ processor. */
+  process = async (job: Job, token?: string): Promise<void> => {
+    const parsed = OperationPayload.safeParse(job.data);
+    if (!parsed.success || !isJobName(job.name))
+      throw new UnrecoverableError(`unknown job ${job.name} or bad payload`);
+    const name = job.name;
+    const processor = this.opts.processors[name];
+    if (!processor) throw new UnrecoverableError(`no processor for ${name}`);
+    const { deps, log } = this.opts;
+
+    const claim = await claimOperation(deps.db, parsed.data.operationId, {
+      leaseMs: this.opts.leaseMs,
+      workerId: this.opts.workerId,
+    });
+    if (claim.outcome === 'missing' || claim.outcome === 'terminal' || claim.outcome === 'held') {
+      // Duplicate or late delivery: one claim wins, the others just ack.
+      log.info({ operationId: parsed.data.operationId, outcome: claim.outcome }, 'job skipped');
+      return;
+    }
+    if (claim.outcome === 'wait') {
+      // One operation per resource at a time: come back later without spending an attempt.
+      const delay = Math.min(250 * 2 ** Math.min(job.attemptsStarted ?? 0, 5), 5_000);
+      await job.moveToDelayed(Date.now() + delay, token);
+      throw new DelayedError();
+    }
+    const lease = claim.lease;
+    const abort = new AbortController();
+    const run: ActiveRun = { abort, done: Promise.resolve() };
+    this.active.add(run);
+    const renewEvery = Math.max(100, Math.floor(this.opts.leaseMs / 3));
+    const renewal = setInterval(() => {
+      lease
+        .renew()
+        .then((r) => {
+          if (!r.owned) abort.abort('lost' satisfies AbortReason);
+        })
+        .catch((e: unknown) => log.warn({ err: e, operationId: lease.op.id }, 'lease renewal failed'));
+    }, renewEvery);
+    // Driver log lines are buffered on the lease and written with its next commit (or every 250 ms).
+    const flusher = setInterval(() => {
+      lease.flush().catch(() => {});
+    }, 250);
+    const driverCtx: OpContext = {
+      operationId: lease.op.id,
+      attempt: lease.op.attempts,
+      signal: abort.signal,
+      log: (m) => lease.log(m),
+      progress: (p) => {
+        lease.progress(p).catch(() => {});
+      },
+    };
+    const body = withSpan(
+      `operation ${name}`,
+      { 'slipway.operation.id': lease.op.id, 'slipway.operation.attempt': lease.op.attempts },
+      async () => {
+        try {
+          await processor({
+            op: lease.op,
+            lease,
+            deps,
+            drivers: this.opts.drivers,
+            driverCtx,
+            settings: this.opts.settings,
+          });
+        } catch (e) {
+          await this.onError(e, job, token, name, lease, abort.signal);
+        } finally {
+          clearInterval(renewal);
+          clearInterval(flusher);
+        }
+      },
+    );
+    run.done = body.catch(() => {});
+    try {
+      await body;
+    } finally {
+      this.active.delete(run);
+    }
+  };
+
+  private async onError(
+    e: unknown,
+    job: Job,
+    token: string | undefined,
+    name: JobName,
+    lease: Lease,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { log } = this.opts;
+    const reason = signal.aborted ? (signal.reason as AbortReason) : null;
+    if (reason === 'lost' || (e instanceof DomainError && e.code === 'fenced')) {
+      // Cancelled or taken over: the new owner (or `cancelled`) already committed; write nothing.
+      log.info({ operationId: lease.op.id }, 'operation no longer ours; dropping result');
+      return;
+    }
+    if (reason === 'shutdown') {
+      await lease.release('worker shutting down; operation handed back');
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    const retryable =
+      (e instanceof DriverError && e.retryable) ||
+      (e instanceof DomainError && e.retryable) ||
+      isUnavailableError(e);
+    if (retryable && lease.op.attempts < jobSpec(name).attempts) {
+      const delay = backoffDelay(name, lease.op.attempts);
+      await lease.release(
+        `attempt ${lease.op.attempts} failed: ${message}; retrying in ${Math.round(delay / 100) / 10}s`,
+      );
+      await job.moveToDelayed(Date.now() + delay, token);
+      throw new DelayedError();
+    }
+    log.warn({ operationId: lease.op.id, err: message }, 'operation failed');
+    await lease.fail(message);
+  }
+}

@@ -1,0 +1,97 @@
+import { type CoreDeps, type Logger, reconcile } from '@slipway/core';
+import type { Drivers } from '@slipway/drivers';
+import { type QueueName, workerConnection } from '@slipway/jobs';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { WorkerConfig } from './config.ts';
+import { processors } from './processors/index.ts';
+import { OperationRunner } from './runner.ts';
+
+export type SlipwayWorker = {
+  runner: OperationRunner;
+  workers: Worker[];
+  /** SIGTERM: stop fetching, let active jobs finish within the grace, hand back the rest, close. */
+  shutdown(graceMs?: number): Promise<void>;
+};
+
+export type StartWorkerOptions = {
+  config: WorkerConfig;
+  deps: CoreDeps;
+  drivers: Drivers;
+  log: Logger;
+  telemetry?: import('bullmq').Telemetry | undefined;
+};
+
+/** Starts one BullMQ worker per served queue plus the reconciler loop. */
+export function startWorker(o: StartWorkerOptions): SlipwayWorker {
+  const { config, deps, drivers, log } = o;
+  const runner = new OperationRunner({
+    deps,
+    drivers,
+    processors,
+    workerId: config.WORKER_ID,
+    leaseMs: config.LEASE_MS,
+    log,
+    settings: {
+      rolloutTimeoutMs: config.ROLLOUT_TIMEOUT_MS,
+      serviceTimeoutMs: config.SERVICE_TIMEOUT_MS,
+      ai: { llmUrl: config.AI_LLM_URL, model: config.AI_LLM_MODEL, apiKey: config.AI_LLM_API_KEY },
+    },
+  });
+  const connections: Redis[] = [];
+  const workers = config.WORKER_QUEUES.map((queue: QueueName) => {
+    const connection = workerConnection(config.REDIS_URL);
+    connection.on('error', () => {});
+    connections.push(connection);
+    const w = new Worker(queue, runner.process, {
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      name: config.WORKER_ID,
+      maxStartedAttempts: config.MAX_STARTED_ATTEMPTS,
+      stalledInterval: config.STALLED_INTERVAL_MS,
+      lockDuration: Math.max(config.STALLED_INTERVAL_MS, 1000),
+      maxStalledCount: 1,
+      ...(o.telemetry ? { telemetry: o.telemetry } : {}),
+    });
+    w.on('error', (e) => log.warn({ err: e.message, queue }, 'worker error'));
+    w.on('failed', (job, e) => log.warn({ jobId: job?.id, queue, err: e.message }, 'job failed in BullMQ'));
+    return w;
+  });
+
+  let sweeping = false;
+  const sweep = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const r = await reconcile(deps, {
+        queuedGraceMs: Math.max(1000, config.RECONCILE_INTERVAL_MS),
+        maxAttempts: config.MAX_OPERATION_ATTEMPTS,
+      });
+      if (r.reenqueued || r.redriven || r.failed) log.info(r, 'reconciler sweep');
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'reconciler sweep failed');
+    } finally {
+      sweeping = false;
+    }
+  };
+  const timer = setInterval(sweep, config.RECONCILE_INTERVAL_MS);
+  void sweep();
+
+  return {
+    runner,
+    workers,
+    async shutdown(graceMs = config.WORKER_SHUTDOWN_GRACE_MS) {
+      clearInterval(timer);
+      // Stop fetching; jobs already running carry on.
+      await Promise.all(workers.map((w) => w.pause(true).catch(() => {})));
+      const idle = await runner.whenIdle(graceMs);
+      if (!idle) {
+        log.warn({ active: runner.activeCount }, 'grace period over; handing active operations back');
+        await runner.abortAll(5_000);
+      }
+      await Promise.all(workers.map((w) => w.close().catch(() => {})));
+      for (const c of connections) c.disconnect();
+    },
+  };
+}
