@@ -3,8 +3,9 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { type CoreDeps, ensureAdmin } from '@slipway/core';
 import { createDb, migrationsApplied } from '@slipway/db';
+import { listWorkers } from '@slipway/jobs';
 import { createLogger, HttpMetrics, startTelemetry } from '@slipway/telemetry';
-import { createApp } from './app.ts';
+import { createApp, type DriverReport } from './app.ts';
 import { type Config, ConfigError, loadConfig, recordedDrivers } from './config.ts';
 import { connectProducer } from './producer.ts';
 
@@ -42,6 +43,11 @@ export async function startApi(config: Config): Promise<RunningApi> {
     config,
     metrics: new HttpMetrics(),
     log,
+    // What the live workers announced (each worker picks its own adapters; DRIVER=auto may differ per host).
+    driversReport: async () =>
+      (await listWorkers(producer.redis, config.QUEUE_PREFIX)).flatMap((w) =>
+        w.drivers.map((d) => ({ ...(d as unknown as DriverReport), worker: w.workerId })),
+      ),
   });
 
   const server = await new Promise<Server>((ok) => {

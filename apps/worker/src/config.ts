@@ -50,6 +50,12 @@ export const WorkerConfig = z.object({
   AI_LLM_MODEL: z.string().optional(),
   AI_LLM_API_KEY: z.string().optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /**
+   * TEST HOOK (fault suite only, never set in production): an operation or resource id, or a
+   * substring of one. The worker exits with 137 (as if OOM-killed) right after it claims a matching
+   * operation, so the suite can prove a poison job is dead-lettered while healthy jobs keep flowing.
+   */
+  SLIPWAY_FAULT_CRASH_ON: z.string().min(8).optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 

@@ -1,6 +1,6 @@
 import { type CoreDeps, silentLogger } from '@slipway/core';
 import { createDb } from '@slipway/db';
-import { createProducer } from '@slipway/jobs';
+import { announceWorker, createProducer, withdrawWorker } from '@slipway/jobs';
 import { createLogger, startTelemetry, traceQuery } from '@slipway/telemetry';
 import { BullMQOtel } from 'bullmq-otel';
 import { loadWorkerConfig } from './config.ts';
@@ -31,6 +31,15 @@ async function main() {
   );
   const deps: CoreDeps = { db: db.db, producer, driver: names, log: log ?? silentLogger };
   const worker = startWorker({ config, deps, drivers, log, telemetry: bullTelemetry });
+  const announcement = {
+    workerId: config.WORKER_ID,
+    queues: config.WORKER_QUEUES,
+    drivers: report,
+    startedAt: new Date().toISOString(),
+  };
+  const announce = () => announceWorker(producer.redis, config.QUEUE_PREFIX, announcement).catch(() => {});
+  await producer.ready(10_000).then(announce, () => {});
+  const announcer = setInterval(announce, 20_000);
   log.info(
     { queues: config.WORKER_QUEUES, concurrency: config.WORKER_CONCURRENCY, id: config.WORKER_ID },
     'worker started',
@@ -41,7 +50,9 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    clearInterval(announcer);
     await worker.shutdown();
+    await withdrawWorker(producer.redis, config.QUEUE_PREFIX, config.WORKER_ID).catch(() => {});
     await producer.close();
     await db.close();
     await telemetry.shutdown().catch(() => {});

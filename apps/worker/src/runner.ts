@@ -37,7 +37,25 @@ export type RunnerOptions = {
   leaseMs: number;
   log: Logger;
   settings: ProcessorContext['settings'];
+  /** Test hook (fault suite): exit(137) after claiming an operation whose id or resource id contains this. */
+  crashOn?: string | undefined;
 };
+
+function driverKindFor(type: Operation['resourceType'], d: Drivers): string | null {
+  switch (type) {
+    case 'container_image':
+      return d.images.kind;
+    case 'helm_chart':
+      return d.charts.kind;
+    case 'minikube_cluster':
+      return d.clusters.kind;
+    case 'deployment':
+    case 'service':
+      return d.workloads.kind;
+    default:
+      return null;
+  }
+}
 
 type ActiveRun = { abort: AbortController; done: Promise<unknown> };
 
@@ -101,6 +119,15 @@ export class OperationRunner {
       throw new DelayedError();
     }
     const lease = claim.lease;
+    // Each resource shows the driver it actually ran on (DRIVER=auto may differ from what the API assumed).
+    const kind = driverKindFor(lease.op.resourceType, this.opts.drivers);
+    if (kind) lease.resourceDefaults = { driver: kind };
+    const crashOn = this.opts.crashOn;
+    if (crashOn && (lease.op.id.includes(crashOn) || lease.op.resourceId.includes(crashOn))) {
+      // Test hook: a processor that takes its whole process down, every time (a poison job).
+      log.error({ operationId: lease.op.id }, 'SLIPWAY_FAULT_CRASH_ON matched: exiting 137');
+      process.exit(137);
+    }
     const abort = new AbortController();
     const run: ActiveRun = { abort, done: Promise.resolve() };
     this.active.add(run);

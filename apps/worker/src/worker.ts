@@ -32,6 +32,7 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
     workerId: config.WORKER_ID,
     leaseMs: config.LEASE_MS,
     log,
+    crashOn: config.SLIPWAY_FAULT_CRASH_ON,
     settings: {
       rolloutTimeoutMs: config.ROLLOUT_TIMEOUT_MS,
       serviceTimeoutMs: config.SERVICE_TIMEOUT_MS,

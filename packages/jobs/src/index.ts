@@ -1,3 +1,4 @@
 export * from './catalog.ts';
 export * from './producer.ts';
 export * from './redis.ts';
+export * from './registry.ts';

@@ -92,6 +92,8 @@ export class Lease {
   private readonly leaseMs: number;
   /** Driver log lines not yet written; they commit with the next fenced write, before any settlement. */
   private pending: string[] = [];
+  /** Columns written with every resource change of this lease (the runner records the driver used). */
+  resourceDefaults: ColumnSet = {};
   constructor(db: Db, op: Operation, token: string, leaseMs: number) {
     this.db = db;
     this.op = op;
@@ -180,7 +182,10 @@ export class Lease {
   async updateResource(status: string | null, set: ColumnSet, message?: string): Promise<void> {
     await this.commit(async (tx) => {
       if (this.op.resourceType !== 'ai')
-        await transitionResource(tx, this.op.resourceType, this.op.resourceId, status, set);
+        await transitionResource(tx, this.op.resourceType, this.op.resourceId, status, {
+          ...this.resourceDefaults,
+          ...set,
+        });
       if (message) await appendEvent(tx, this.op.id, 'running', message);
     });
   }
@@ -188,13 +193,10 @@ export class Lease {
   async succeed(s: Settlement): Promise<void> {
     await this.commit(async (tx) => {
       if (this.op.resourceType !== 'ai' && (s.resourceStatus || s.resourceSet)) {
-        await transitionResource(
-          tx,
-          this.op.resourceType,
-          this.op.resourceId,
-          s.resourceStatus ?? null,
-          s.resourceSet ?? {},
-        );
+        await transitionResource(tx, this.op.resourceType, this.op.resourceId, s.resourceStatus ?? null, {
+          ...this.resourceDefaults,
+          ...s.resourceSet,
+        });
       }
       await this.finishIn(tx, 'succeeded', s.message, null, s.result);
     });
@@ -213,6 +215,7 @@ export class Lease {
         opts.resourceStatus === undefined ? failureStatusOf(this.op.resourceType) : opts.resourceStatus;
       if (this.op.resourceType !== 'ai' && (status || opts.resourceSet)) {
         await transitionResource(tx, this.op.resourceType, this.op.resourceId, status, {
+          ...this.resourceDefaults,
           error: reason,
           ...opts.resourceSet,
         }).catch((e: unknown) => {
