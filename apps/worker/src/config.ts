@@ -9,7 +9,7 @@ export const WorkerConfig = z.object({
   DATABASE_URL: z.url({ message: 'DATABASE_URL must be a postgres:// URL' }),
   REDIS_URL: z.url({ message: 'REDIS_URL must be a redis:// URL' }),
   /** sandbox: simulated Docker/minikube/Kubernetes; real: the real tools; auto: real where reachable. */
-  DRIVER: z.enum(['sandbox', 'real', 'auto']).default('sandbox'),
+  DRIVER: z.enum(['sandbox', 'real', 'auto']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().min(1).default('slipway'),
   /** Comma-separated queues this worker serves (default: all). */

@@ -23,6 +23,9 @@ async function main() {
     onQuery: traceQuery,
   });
   const producer = createProducer({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
+  await producer
+    .ready(30_000)
+    .catch(() => log.warn('Redis not reachable yet; workers will keep reconnecting'));
   await ensureRedisPolicy(producer.redis, log);
   const { drivers, names, report } = await buildDrivers(config, log);
   log.info(
@@ -38,7 +41,7 @@ async function main() {
     startedAt: new Date().toISOString(),
   };
   const announce = () => announceWorker(producer.redis, config.QUEUE_PREFIX, announcement).catch(() => {});
-  await producer.ready(10_000).then(announce, () => {});
+  await announce();
   const announcer = setInterval(announce, 20_000);
   log.info(
     { queues: config.WORKER_QUEUES, concurrency: config.WORKER_CONCURRENCY, id: config.WORKER_ID },

@@ -81,7 +81,9 @@ export async function createDrivers(
   const useMinikube = real || minikube.reachable;
   // Workloads go to whatever cluster a Slipway cluster points at: real when minikube or a kubeconfig is there.
   const useKube = real || kube.reachable || minikube.reachable;
-  const useHelm = real || helm.reachable;
+  // helm validates locally but installs into a cluster: with simulated workloads, charts stay simulated too,
+  // so an AI deploy never targets a cluster that does not exist.
+  const useHelm = real || (helm.reachable && useKube);
   const kubeOpts = o.kubeconfigPath ? { kubeconfigPath: o.kubeconfigPath } : {};
   const drivers: Drivers = {
     images: useDocker ? new DockerImageBuilder({ buildContextRoot: o.buildContextRoot }) : sandbox.images,

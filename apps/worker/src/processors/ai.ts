@@ -39,8 +39,9 @@ export const aiAnalyze: Processor = async (ctx) => {
     snapshot,
     analysisType: String(ctx.op.input.analysisType ?? 'general'),
   });
+  // Contract shape: { analysis: { resource_utilization, recommendations, ... } }.
   await ctx.lease.succeed({
-    result: result as unknown as Record<string, unknown>,
+    result: { analysis: result, engine: result.engine, agent: result.agent },
     message: `${result.agent} (${result.engine}): cpu ${result.resource_utilization.cpu}, memory ${result.resource_utilization.memory}`,
   });
 };

@@ -135,7 +135,31 @@ describe('analyzeCluster', () => {
     expect(r.summary).toBe(
       '1 of 2 workloads with problems: frontend (crash-loop-backoff, replicas-mismatch).',
     );
-    expect(r.resource_utilization).toEqual({ cpu: '8%', memory: '5%' });
+    // The crash-looping pod's container is waiting: it consumes nothing and is not counted.
+    expect(r.resource_utilization).toEqual({ cpu: '5%', memory: '3%' });
+  });
+
+  it('a crash-looping pod without metrics does not make utilization unknown', () => {
+    const snapshot = cluster([
+      { name: 'backend', snapshot: workload() },
+      {
+        name: 'crashy',
+        snapshot: workload({
+          pods: [
+            pod('crashy-1', {
+              ready: false,
+              cpuMillicores: null,
+              memoryMiB: null,
+              containers: [
+                container({ ready: false, state: 'waiting', reason: 'CrashLoopBackOff', exitCode: 1 }),
+              ],
+            }),
+          ],
+        }),
+      },
+    ]);
+    const r = analyzeCluster({ snapshot, analysisType: 'resource-optimization' });
+    expect(r.resource_utilization).toEqual({ cpu: '5%', memory: '3%' });
   });
 
   it('falls back to a general analysis (health + resources) for any other type', () => {

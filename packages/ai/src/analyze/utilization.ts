@@ -61,11 +61,21 @@ function resourceUse(
   return { ...use, provisioning: classify(use, t) };
 }
 
+/**
+ * A pod consumes when it is Running with at least one container actually running: a pod whose only
+ * container waits in CrashLoopBackOff holds no CPU or memory between restarts (and reports no metrics).
+ */
+export function isConsuming(p: PodSnapshot): boolean {
+  return (
+    p.phase === 'Running' && (p.containers.length === 0 || p.containers.some((c) => c.state === 'running'))
+  );
+}
+
 export function workloadUtilization(
   w: ClusterSnapshot['workloads'][number],
   t: UtilizationThresholds = DEFAULT_UTILIZATION_THRESHOLDS,
 ): WorkloadUtilization {
-  const running = w.pods.filter((p) => p.phase === 'Running');
+  const running = w.pods.filter(isConsuming);
   return {
     name: w.name,
     namespace: w.namespace,
@@ -83,7 +93,7 @@ export function clusterUtilization(
     cpuMillicores: snapshot.nodes.reduce((n, node) => n + node.cpuMillicores, 0),
     memoryMiB: snapshot.nodes.reduce((n, node) => n + node.memoryMiB, 0),
   };
-  const running = snapshot.workloads.flatMap((w) => w.pods.filter((p) => p.phase === 'Running'));
+  const running = snapshot.workloads.flatMap((w) => w.pods.filter(isConsuming));
   const usage = {
     cpuMillicores: sumOrNull(running, 'cpuMillicores'),
     memoryMiB: sumOrNull(running, 'memoryMiB'),
