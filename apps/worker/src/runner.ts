@@ -70,12 +70,22 @@ type AbortReason = 'lost' | 'shutdown';
 export class OperationRunner {
   private readonly opts: RunnerOptions;
   private readonly active = new Set<ActiveRun>();
+  private stopping = false;
   constructor(opts: RunnerOptions) {
     this.opts = opts;
   }
 
   get activeCount(): number {
     return this.active.size;
+  }
+
+  /**
+   * Shutdown has begun: jobs fetched from now on are handed straight back, unclaimed. Pausing a
+   * BullMQ worker does not cancel a blocking fetch already in flight, and that fetch would otherwise
+   * pick up the very job this worker just handed back and run it to the end, past the grace period.
+   */
+  stop(): void {
+    this.stopping = true;
   }
 
   /** Stops active runs (they hand their operation back) and waits for them to settle. */
@@ -102,6 +112,10 @@ export class OperationRunner {
     const processor = this.opts.processors[name];
     if (!processor) throw new UnrecoverableError(`no processor for ${name}`);
     const { deps, log } = this.opts;
+    if (this.stopping) {
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
 
     const claim = await claimOperation(deps.db, parsed.data.operationId, {
       leaseMs: this.opts.leaseMs,

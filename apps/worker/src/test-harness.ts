@@ -1,6 +1,6 @@
 import { type Actor, type CoreDeps, silentLogger, waitForOperation } from '@slipway/core';
 import type { Operation } from '@slipway/db';
-import { createDrivers, driverNames } from '@slipway/drivers';
+import { createDrivers, type Drivers, driverNames } from '@slipway/drivers';
 import { createProducer, type Producer } from '@slipway/jobs';
 import {
   createTestDatabase,
@@ -26,7 +26,7 @@ export type WorkerHarness = {
 /** A real worker (BullMQ + Postgres + sandbox drivers at a tiny time scale) on a private database and queue prefix. */
 export async function startHarness(
   env: Record<string, string> = {},
-  opts: { startWorker?: boolean } = {},
+  opts: { startWorker?: boolean; drivers?: Drivers } = {},
 ): Promise<WorkerHarness> {
   const t = await createTestDatabase();
   const prefix = testPrefix();
@@ -45,11 +45,13 @@ export async function startHarness(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const { drivers } = await createDrivers({
-    mode: 'sandbox',
-    sandbox: { timeScale: config.SANDBOX_TIME_SCALE, ledgerPath: config.SANDBOX_LEDGER ?? null },
-    buildContextRoot: process.cwd(),
-  });
+  const { drivers } = opts.drivers
+    ? { drivers: opts.drivers }
+    : await createDrivers({
+        mode: 'sandbox',
+        sandbox: { timeScale: config.SANDBOX_TIME_SCALE, ledgerPath: config.SANDBOX_LEDGER ?? null },
+        buildContextRoot: process.cwd(),
+      });
   const producer = createProducer({ redisUrl: config.REDIS_URL, prefix });
   const deps: CoreDeps = { db: t.db, producer, driver: driverNames(drivers), log: silentLogger };
   const worker =

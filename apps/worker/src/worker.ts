@@ -84,6 +84,7 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
     workers,
     async shutdown(graceMs = config.WORKER_SHUTDOWN_GRACE_MS) {
       clearInterval(timer);
+      runner.stop();
       // Stop fetching; jobs already running carry on.
       await Promise.all(workers.map((w) => w.pause(true).catch(() => {})));
       const idle = await runner.whenIdle(graceMs);
