@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import { type CoreDeps, ensureAdmin } from '@slipway/core';
 import { createDb, migrationsApplied } from '@slipway/db';
 import { listWorkers } from '@slipway/jobs';
-import { createLogger, HttpMetrics, startTelemetry } from '@slipway/telemetry';
+import { createLogger, HttpMetrics, queueTelemetry, startTelemetry, traceQuery } from '@slipway/telemetry';
 import { createApp, type DriverReport } from './app.ts';
 import { type Config, ConfigError, loadConfig, recordedDrivers } from './config.ts';
 import { connectProducer } from './producer.ts';
@@ -25,13 +25,17 @@ export async function startApi(config: Config): Promise<RunningApi> {
     serviceName: 'slipway-api',
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
   });
-  const db = createDb({ url: config.DATABASE_URL, connectTimeoutSec: 3 });
+  const db = createDb({ url: config.DATABASE_URL, connectTimeoutSec: 3, onQuery: traceQuery });
   if (!(await migrationsApplied(db.sql))) {
     log.error(
       'database migrations are not (all) applied: run `npm run db:migrate`; /readyz answers 503 until then',
     );
   }
-  const producer = await connectProducer({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
+  const producer = await connectProducer({
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    telemetry: queueTelemetry(),
+  });
   const core: CoreDeps = { db: db.db, producer, driver: recordedDrivers(config.DRIVER), log };
   const admin = await ensureAdmin(core, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
   log.info({ adminId: admin.id, driver: config.DRIVER }, 'admin user present');

@@ -11,6 +11,7 @@ export async function connectProducer(opts: {
   redisUrl: string;
   prefix: string;
   timeoutMs?: number;
+  telemetry?: import('bullmq').Telemetry | undefined;
 }): Promise<Producer> {
   const redis = producerConnection(opts.redisUrl);
   redis.on('error', () => {});
@@ -18,7 +19,12 @@ export async function connectProducer(opts: {
     redis.disconnect();
     throw e;
   });
-  const producer = createProducer({ redisUrl: opts.redisUrl, prefix: opts.prefix, connection: redis });
+  const producer = createProducer({
+    redisUrl: opts.redisUrl,
+    prefix: opts.prefix,
+    connection: redis,
+    telemetry: opts.telemetry,
+  });
   return {
     ...producer,
     async close() {

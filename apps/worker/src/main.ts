@@ -1,8 +1,7 @@
 import { type CoreDeps, silentLogger } from '@slipway/core';
 import { createDb } from '@slipway/db';
 import { announceWorker, createProducer, withdrawWorker } from '@slipway/jobs';
-import { createLogger, startTelemetry, traceQuery } from '@slipway/telemetry';
-import { BullMQOtel } from 'bullmq-otel';
+import { createLogger, queueTelemetry, startTelemetry, traceQuery } from '@slipway/telemetry';
 import { loadWorkerConfig } from './config.ts';
 import { buildDrivers } from './drivers.ts';
 import { ensureRedisPolicy } from './redis-policy.ts';
@@ -16,13 +15,17 @@ async function main() {
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
   // After sdk start, or BullMQOtel silently emits nothing.
-  const bullTelemetry = new BullMQOtel({ tracerName: 'slipway-bullmq' });
+  const bullTelemetry = queueTelemetry();
   const db = createDb({
     url: config.DATABASE_URL,
     max: Math.min(20, config.WORKER_CONCURRENCY * 2 + 4),
     onQuery: traceQuery,
   });
-  const producer = createProducer({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
+  const producer = createProducer({
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    telemetry: bullTelemetry,
+  });
   await producer
     .ready(30_000)
     .catch(() => log.warn('Redis not reachable yet; workers will keep reconnecting'));

@@ -9,6 +9,7 @@ import {
   testPrefix,
   testRedisUrl,
 } from '@slipway/testing';
+import type { Telemetry } from 'bullmq';
 import { loadWorkerConfig } from './config.ts';
 import { type SlipwayWorker, startWorker } from './worker.ts';
 
@@ -26,7 +27,7 @@ export type WorkerHarness = {
 /** A real worker (BullMQ + Postgres + sandbox drivers at a tiny time scale) on a private database and queue prefix. */
 export async function startHarness(
   env: Record<string, string> = {},
-  opts: { startWorker?: boolean; drivers?: Drivers } = {},
+  opts: { startWorker?: boolean; drivers?: Drivers; telemetry?: Telemetry } = {},
 ): Promise<WorkerHarness> {
   const t = await createTestDatabase();
   const prefix = testPrefix();
@@ -52,12 +53,12 @@ export async function startHarness(
         sandbox: { timeScale: config.SANDBOX_TIME_SCALE, ledgerPath: config.SANDBOX_LEDGER ?? null },
         buildContextRoot: process.cwd(),
       });
-  const producer = createProducer({ redisUrl: config.REDIS_URL, prefix });
+  const producer = createProducer({ redisUrl: config.REDIS_URL, prefix, telemetry: opts.telemetry });
   const deps: CoreDeps = { db: t.db, producer, driver: driverNames(drivers), log: silentLogger };
   const worker =
     opts.startWorker === false
       ? (null as unknown as SlipwayWorker)
-      : startWorker({ config, deps, drivers, log: silentLogger });
+      : startWorker({ config, deps, drivers, log: silentLogger, telemetry: opts.telemetry });
   const u = await insertUser(t.db, 'operator');
   return {
     t,

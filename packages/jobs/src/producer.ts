@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis';
 import { type JobName, jobSpec, OperationPayload, type QueueName } from './catalog.ts';
 import { producerConnection } from './redis.ts';
 
-export type ProducerOptions = { redisUrl: string; prefix: string; connection?: Redis };
+export type ProducerOptions = {
+  redisUrl: string;
+  prefix: string;
+  connection?: Redis;
+  /** BullMQ telemetry (e.g. BullMQOtel): propagates the caller's trace into the job. */
+  telemetry?: import('bullmq').Telemetry | undefined;
+};
 
 export type Producer = {
   /** Validates the payload, then adds the job with jobId = operationId (idempotent). */
@@ -29,7 +35,12 @@ export function createProducer(opts: ProducerOptions): Producer {
   const queue = (name: QueueName) => {
     let q = queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: redis, prefix: opts.prefix, skipWaitingForReady: true });
+      q = new Queue(name, {
+        connection: redis,
+        prefix: opts.prefix,
+        skipWaitingForReady: true,
+        ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
+      });
       q.on('error', () => {});
       queues.set(name, q);
     }

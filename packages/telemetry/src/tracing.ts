@@ -2,6 +2,7 @@ import { type Attributes, context, SpanStatusCode, trace } from '@opentelemetry/
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BullMQOtel } from 'bullmq-otel';
 
 export type TelemetryOptions = {
   serviceName: string;
@@ -67,4 +68,13 @@ export function traceQuery(statement: string): void {
     attributes: { 'db.system.name': 'postgresql', 'db.query.text': statement.slice(0, 2000) },
   });
   span.end();
+}
+
+/**
+ * BullMQ's OpenTelemetry bridge: spans for add/process and trace context carried inside each job,
+ * so a worker's spans join the trace of the API request that enqueued it (service-to-service).
+ * Create it after `startTelemetry`, or it silently emits nothing.
+ */
+export function queueTelemetry(): BullMQOtel {
+  return new BullMQOtel({ tracerName: 'slipway-bullmq' });
 }
