@@ -6,9 +6,21 @@ import { serializeImage } from '../../serializers.ts';
 import { freeText, jsonBody, text, uuid } from '../../validation.ts';
 import { imageName, imageRepository, imageTag } from './schema.ts';
 
+// Sources are untrusted: only https:// and git@ URLs, and relative paths that cannot climb out of
+// BUILD_CONTEXT_ROOT (the worker checks again after resolving symlinks). Rejected here with a 422.
+const gitUrl = text(2048).regex(
+  /^(https:\/\/[^\s/@]+(?::\d+)?\/\S+|git@[A-Za-z0-9.-]+:[\w./~-]+)$/,
+  'must be an https:// or git@host:path git URL',
+);
+const relativePath = text(1024).refine(
+  (p) => !p.startsWith('/') && !p.includes('\\') && !p.split('/').includes('..') && !p.includes('\u0000'),
+  'must be a relative path inside the build context root (no "..", not absolute)',
+);
+const gitRef = text(255).regex(/^(?!-)[\w./-]+$/, 'must be a branch, tag or commit');
+
 export const ImageSourceBody = z.union([
-  z.object({ git: text(2048), ref: text(255).optional(), path: text(1024).optional() }),
-  z.object({ path: text(1024) }),
+  z.object({ git: gitUrl, ref: gitRef.optional(), path: relativePath.optional() }),
+  z.object({ path: relativePath }),
 ]);
 
 export const CreateImageBody = z.object({
