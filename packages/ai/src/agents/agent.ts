@@ -4,7 +4,7 @@
 import { type AnalyzeOptions, analyzeCluster } from '../analyze/analyze-cluster.ts';
 import { type DebugOptions, debugWorkload } from '../debug/debug-workload.ts';
 import type { AnalyzeInput, AnalyzeResult, DebugInput, DebugResult } from '../types.ts';
-import { LlmAgent, type LlmConfig } from './llm-agent.ts';
+import { LlmAgent } from './llm-agent.ts';
 
 export const KNOWN_AGENTS = ['kubectl-ai', 'kagent'] as const;
 export type KnownAgent = (typeof KNOWN_AGENTS)[number];
