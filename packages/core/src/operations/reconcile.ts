@@ -40,8 +40,11 @@ export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise
       .limit(opts.limit ?? 500);
     const redriven: { id: string; kind: string }[] = [];
     for (const op of expired) {
+      // Each write below re-checks `running` and only then records anything: the worker may have
+      // settled the operation since the select above (a late but valid commit), and appending a
+      // `queued`/`failed` event or failing the resource then would move a finished operation backwards.
       if (op.attempts >= opts.maxAttempts) {
-        await tx
+        const [gone] = await tx
           .update(operations)
           .set({
             status: 'failed',
@@ -51,7 +54,15 @@ export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise
             finishedAt: sql`now()`,
             updatedAt: sql`now()`,
           })
-          .where(and(eq(operations.id, op.id), eq(operations.status, 'running')));
+          .where(
+            and(
+              eq(operations.id, op.id),
+              eq(operations.status, 'running'),
+              lt(operations.leaseExpiresAt, sql`now()`),
+            ),
+          )
+          .returning({ id: operations.id });
+        if (!gone) continue;
         const failed = failureStatusOf(op.resourceType);
         if (op.resourceType !== 'ai' && failed && !op.kind.endsWith('.delete')) {
           await transitionResource(tx, op.resourceType, op.resourceId, failed, {
@@ -61,10 +72,18 @@ export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise
         await appendEvent(tx, op.id, 'failed', 'lease expired too many times (dead-lettered)');
         report.failed++;
       } else {
-        await tx
+        const [back] = await tx
           .update(operations)
           .set({ status: 'queued', leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` })
-          .where(and(eq(operations.id, op.id), eq(operations.status, 'running')));
+          .where(
+            and(
+              eq(operations.id, op.id),
+              eq(operations.status, 'running'),
+              lt(operations.leaseExpiresAt, sql`now()`),
+            ),
+          )
+          .returning({ id: operations.id });
+        if (!back) continue;
         await appendEvent(tx, op.id, 'queued', 'lease expired (worker lost); re-driven by the reconciler');
         redriven.push(op);
         report.redriven++;
