@@ -1,4 +1,5 @@
 export * from './database.ts';
 export * from './factories.ts';
+export * from './faults/index.ts';
 export * from './k8s-fixture/index.ts';
 export * from './minikube-fixture/index.ts';

@@ -1,0 +1,5 @@
+export * from './cluster.ts';
+export * from './invariants.ts';
+export * from './ports.ts';
+export * from './services.ts';
+export * from './tcp-proxy.ts';
