@@ -107,6 +107,7 @@ function poolTable(rows: PoolRow[]): string {
       'after q/s',
       'after p99',
       'after/before',
+      'sql.begin rejected',
     ],
     rows.map((r) => [
       `${r.mode} (${r.maxPipeline})`,
@@ -192,7 +193,7 @@ async function main(): Promise<number> {
       steadyQueries: 5000,
       steadyConcurrency: 10,
       burst: 1000,
-      rounds: 3,
+      rounds: 5,
     });
     for (const r of pool)
       log(
@@ -212,7 +213,7 @@ async function main(): Promise<number> {
       pipelineTable(pipeline),
       ...pipeline.flatMap((r) => r.errors.map((e) => `- c=${r.concurrency} not succeeded: ${e}`)),
       '',
-      '## 3. postgres.js pool: steady select 1 x5000 @10 before/after a burst of 1000 (median of 3 rounds)',
+      '## 3. postgres.js pool: steady select 1 x5000 @10 before/after a burst of 1000 (median of 5 rounds)',
       poolTable(pool),
       '`sql.begin rejected`: UNSAFE_TRANSACTION errors among the transactions of a mixed load (40 callers, half',
       'sql.begin, half plain queries), summed over the rounds: porsager/postgres#1189, see bench/README.md.',
