@@ -8,8 +8,7 @@ import { type CoreDeps, createImage, ensureAdmin, silentLogger } from '@slipway/
 import { createDb } from '@slipway/db';
 import { createDrivers, driverNames } from '@slipway/drivers';
 import { createProducer } from '@slipway/jobs';
-import { loadWorkerConfig } from '../apps/worker/src/config.ts';
-import { startWorker } from '../apps/worker/src/worker.ts';
+import { loadWorkerConfig, startWorker } from '@slipway/worker';
 import { type Summary, summarize } from './stats.ts';
 
 export type PipelineRow = {

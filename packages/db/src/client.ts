@@ -17,9 +17,10 @@ export type DbOptions = {
 export function createDb(opts: DbOptions) {
   const sql = postgres(opts.url, {
     max: opts.max ?? 10,
-    // porsager/postgres#747: after a burst larger than the pool, pipelining leaves the pool slower;
-    // one query per connection at a time keeps latency flat (see bench/).
-    max_pipeline: 1,
+    // max_pipeline stays at postgres.js's default. `max_pipeline: 1` (suggested against the slow pool
+    // after a burst, porsager/postgres#747) makes postgres.js 3.4.9 reject transactions with
+    // UNSAFE_TRANSACTION under concurrency (porsager/postgres#1189, #823): bench/ measured 15-30% of
+    // transactions rejected with it and no lasting slowdown without it on this machine.
     connect_timeout: opts.connectTimeoutSec ?? 5,
     idle_timeout: 30,
     onnotice: () => {},
