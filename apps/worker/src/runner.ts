@@ -217,10 +217,10 @@ export class OperationRunner {
       throw new DelayedError();
     }
     const message = e instanceof Error ? e.message : String(e);
+    // Driver and domain errors say whether a retry can help; anything else (a library race, a
+    // connection blip) is presumed transient and retried within the bounded attempts.
     const retryable =
-      (e instanceof DriverError && e.retryable) ||
-      (e instanceof DomainError && e.retryable) ||
-      isUnavailableError(e);
+      e instanceof DriverError || e instanceof DomainError ? e.retryable || isUnavailableError(e) : true;
     if (retryable && lease.op.attempts < jobSpec(name).attempts) {
       const delay = backoffDelay(name, lease.op.attempts);
       await lease.release(
