@@ -30,6 +30,8 @@ export const WorkerConfig = z.object({
   WORKER_SHUTDOWN_GRACE_MS: int(30_000),
   /** Operation lease; renewed every third of it while a job runs. A dead worker's job is re-driven after it. */
   LEASE_MS: z.coerce.number().int().min(500).default(30_000),
+  /** Watchdog: an operation running longer than this lets its lease lapse and is re-driven elsewhere. */
+  OPERATION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3_600_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Claims of one operation (crashes included) before it is failed as poison. */
   MAX_OPERATION_ATTEMPTS: z.coerce.number().int().min(1).default(5),

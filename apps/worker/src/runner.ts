@@ -35,6 +35,8 @@ export type RunnerOptions = {
   processors: Partial<Record<JobName, Processor>>;
   workerId: string;
   leaseMs: number;
+  /** A run older than this stops renewing its lease (the reconciler re-drives or fails it). */
+  operationTimeoutMs: number;
   log: Logger;
   settings: ProcessorContext['settings'];
   /** Test hook (fault suite): exit(137) after claiming an operation whose id or resource id contains this. */
@@ -146,7 +148,18 @@ export class OperationRunner {
     const run: ActiveRun = { abort, done: Promise.resolve() };
     this.active.add(run);
     const renewEvery = Math.max(100, Math.floor(this.opts.leaseMs / 3));
+    const startedAt = Date.now();
     const renewal = setInterval(() => {
+      // Watchdog: a write stuck on a dead connection (or a run past its deadline) must not keep the
+      // lease alive from another connection forever. Stop renewing: the lease lapses, the reconciler
+      // hands the operation to a healthy worker, and whatever this run still writes is fenced off.
+      const stalled = lease.stalledMs() > this.opts.leaseMs;
+      if (stalled || Date.now() - startedAt > this.opts.operationTimeoutMs) {
+        log.warn({ operationId: lease.op.id, stalled }, 'operation stuck; letting its lease lapse');
+        clearInterval(renewal);
+        abort.abort('lost' satisfies AbortReason);
+        return;
+      }
       lease
         .renew()
         .then((r) => {
@@ -189,8 +202,14 @@ export class OperationRunner {
       },
     );
     run.done = body.catch(() => {});
+    // A run that lost its lease may be stuck on a hung call: free the slot shortly after, without it.
+    const abandoned = new Promise<void>((ok) => {
+      abort.signal.addEventListener('abort', () => {
+        if (abort.signal.reason === 'lost') setTimeout(ok, 2_000).unref();
+      });
+    });
     try {
-      await body;
+      await Promise.race([body, abandoned]);
     } finally {
       this.active.delete(run);
     }

@@ -31,6 +31,7 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
     processors,
     workerId: config.WORKER_ID,
     leaseMs: config.LEASE_MS,
+    operationTimeoutMs: config.OPERATION_TIMEOUT_MS,
     log,
     crashOn: config.SLIPWAY_FAULT_CRASH_ON,
     settings: {

@@ -92,6 +92,8 @@ export class Lease {
   private readonly leaseMs: number;
   /** Driver log lines not yet written; they commit with the next fenced write, before any settlement. */
   private pending: string[] = [];
+  private inflight = 0;
+  private inflightSince: number | null = null;
   /** Columns written with every resource change of this lease (the runner records the driver used). */
   resourceDefaults: ColumnSet = {};
   constructor(db: Db, op: Operation, token: string, leaseMs: number) {
@@ -101,7 +103,21 @@ export class Lease {
     this.leaseMs = leaseMs;
   }
 
+  /** How long the oldest unfinished commit has been waiting (0 when none): a hung connection shows here. */
+  stalledMs(): number {
+    return this.inflightSince === null ? 0 : Date.now() - this.inflightSince;
+  }
+
   async commit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.inflight++ === 0) this.inflightSince = Date.now();
+    try {
+      return await this.commitNow(fn);
+    } finally {
+      if (--this.inflight === 0) this.inflightSince = null;
+    }
+  }
+
+  private async commitNow<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
       const owned = await tx
         .select({ id: operations.id })
