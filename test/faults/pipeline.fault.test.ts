@@ -610,7 +610,21 @@ describe('fault suite: nothing lost, nothing run twice', () => {
     proxy: FaultProxy,
     env: Record<string, string>,
   ): Promise<void> {
-    await c.startWorker(`${tag}-w`, env);
+    const drive = () => blipsBody(c, tag, proxy);
+    // Supervised like production (compose `restart: unless-stopped`, Kubernetes): a worker whose
+    // Postgres pool is wedged by a reset exits on purpose (onWedged) and comes back clean.
+    const worker = await c.startWorker(`${tag}-w`, env);
+    const unsupervise = c.cluster.supervise([worker], READY.worker);
+    try {
+      await drive();
+    } finally {
+      await unsupervise();
+    }
+    const restarts = worker.exits.length;
+    checked(c.name, `${restarts} worker restart(s) by the supervisor`);
+  }
+
+  async function blipsBody(c: FaultCase, tag: string, proxy: FaultProxy): Promise<void> {
     const ops: string[] = [];
     const add = async (n: number, what: string) => {
       for (let i = 0; i < n; i++)
@@ -665,11 +679,10 @@ describe('fault suite: nothing lost, nothing run twice', () => {
     CASE_TIMEOUT,
   );
 
-  // KNOWN FAILURE, opt-in (FAULTS_PG_BLIPS=1): postgres.js 3.4.9 can leave a pooled connection that
-  // never flushes again after a reset (porsager/postgres#1208, LanternOps/breeze#3225). A processor
-  // awaiting a query on it hangs forever while lease renewals on healthy connections keep its lease
-  // alive, so the operation stays `running` and the worker's slots fill up. See README.md.
-  it.skipIf(!process.env.FAULTS_PG_BLIPS)(
+  // postgres.js 3.4.9 can leave a pooled connection that never flushes again after a reset
+  // (porsager/postgres#1208): a call on it hangs forever. The worker's watchdog (runner onWedged) exits
+  // such a process; the supervisor restarts it and the reconciler re-drives what it held.
+  it(
     '12b. Network blips on the Postgres connections (reset, stall) through a TCP fault proxy',
     async () => {
       await withCase('blips-pg', async (c) => {

@@ -36,7 +36,19 @@ async function main() {
     'drivers chosen',
   );
   const deps: CoreDeps = { db: db.db, producer, driver: names, log: log ?? silentLogger };
-  const worker = startWorker({ config, deps, drivers, log, telemetry: bullTelemetry });
+  const worker = startWorker({
+    config,
+    deps,
+    drivers,
+    log,
+    telemetry: bullTelemetry,
+    // Crash-only recovery from a wedged Postgres pool: exit, the supervisor restarts us, and the
+    // reconciler elsewhere re-drives what this process held once its leases lapse.
+    onWedged: (stalledMs) => {
+      log.fatal({ stalledMs }, 'a Postgres call has hung past twice the lease; exiting for a clean restart');
+      process.exit(70);
+    },
+  });
   const announcement = {
     workerId: config.WORKER_ID,
     queues: config.WORKER_QUEUES,

@@ -41,6 +41,13 @@ export type RunnerOptions = {
   settings: ProcessorContext['settings'];
   /** Test hook (fault suite): exit(137) after claiming an operation whose id or resource id contains this. */
   crashOn?: string | undefined;
+  /**
+   * Called when a Postgres call of this process has hung for more than twice the lease (a wedged
+   * pooled connection: postgres.js can leave one that never flushes again after a network reset,
+   * porsager/postgres#1208). The process cannot heal that pool; main.ts exits so the supervisor
+   * restarts it, while the reconciler in the other workers re-drives its operations.
+   */
+  onWedged?: ((stalledMs: number) => void) | undefined;
 };
 
 function driverKindFor(type: Operation['resourceType'], d: Drivers): string | null {
@@ -59,7 +66,7 @@ function driverKindFor(type: Operation['resourceType'], d: Drivers): string | nu
   }
 }
 
-type ActiveRun = { abort: AbortController; done: Promise<unknown> };
+type ActiveRun = { abort: AbortController; done: Promise<unknown>; lease: Lease };
 
 /** Why a run was aborted: the user cancelled / the lease was lost, or this worker is shutting down. */
 type AbortReason = 'lost' | 'shutdown';
@@ -73,8 +80,32 @@ export class OperationRunner {
   private readonly opts: RunnerOptions;
   private readonly active = new Set<ActiveRun>();
   private stopping = false;
+  /** Start times of claims in flight (a claim is a Postgres transaction too). */
+  private readonly claims = new Set<{ since: number }>();
+  private readonly watchdog: NodeJS.Timeout | null;
   constructor(opts: RunnerOptions) {
     this.opts = opts;
+    const onWedged = opts.onWedged;
+    this.watchdog = onWedged
+      ? setInterval(
+          () => {
+            const now = Date.now();
+            const stalled = Math.max(
+              0,
+              ...[...this.claims].map((c) => now - c.since),
+              ...[...this.active].map((r) => r.lease.stalledMs()),
+            );
+            if (stalled > 2 * opts.leaseMs) onWedged(stalled);
+          },
+          Math.max(100, Math.floor(opts.leaseMs / 3)),
+        )
+      : null;
+    this.watchdog?.unref();
+  }
+
+  /** Stops the database watchdog (shutdown). */
+  dispose(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
   }
 
   get activeCount(): number {
@@ -119,10 +150,12 @@ export class OperationRunner {
       throw new DelayedError();
     }
 
+    const claimStarted = { since: Date.now() };
+    this.claims.add(claimStarted);
     const claim = await claimOperation(deps.db, parsed.data.operationId, {
       leaseMs: this.opts.leaseMs,
       workerId: this.opts.workerId,
-    });
+    }).finally(() => this.claims.delete(claimStarted));
     if (claim.outcome === 'missing' || claim.outcome === 'terminal' || claim.outcome === 'held') {
       // Duplicate or late delivery: one claim wins, the others just ack.
       log.info({ operationId: parsed.data.operationId, outcome: claim.outcome }, 'job skipped');
@@ -145,7 +178,7 @@ export class OperationRunner {
       process.exit(137);
     }
     const abort = new AbortController();
-    const run: ActiveRun = { abort, done: Promise.resolve() };
+    const run: ActiveRun = { abort, done: Promise.resolve(), lease };
     this.active.add(run);
     const renewEvery = Math.max(100, Math.floor(this.opts.leaseMs / 3));
     const startedAt = Date.now();

@@ -20,6 +20,8 @@ export type StartWorkerOptions = {
   drivers: Drivers;
   log: Logger;
   telemetry?: import('bullmq').Telemetry | undefined;
+  /** See RunnerOptions.onWedged; main.ts exits the process. */
+  onWedged?: ((stalledMs: number) => void) | undefined;
 };
 
 /** Starts one BullMQ worker per served queue plus the reconciler loop. */
@@ -34,6 +36,7 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
     operationTimeoutMs: config.OPERATION_TIMEOUT_MS,
     log,
     crashOn: config.SLIPWAY_FAULT_CRASH_ON,
+    onWedged: o.onWedged,
     settings: {
       rolloutTimeoutMs: config.ROLLOUT_TIMEOUT_MS,
       serviceTimeoutMs: config.SERVICE_TIMEOUT_MS,
@@ -93,6 +96,7 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
         log.warn({ active: runner.activeCount }, 'grace period over; handing active operations back');
         await runner.abortAll(5_000);
       }
+      runner.dispose();
       await Promise.all(workers.map((w) => w.close().catch(() => {})));
       for (const c of connections) c.disconnect();
     },
