@@ -43,24 +43,22 @@ export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise
       // Each write below re-checks `running` and only then records anything: the worker may have
       // settled the operation since the select above (a late but valid commit), and appending a
       // `queued`/`failed` event or failing the resource then would move a finished operation backwards.
+      const stillExpired = and(
+        eq(operations.id, op.id),
+        eq(operations.status, 'running'),
+        lt(operations.leaseExpiresAt, sql`now()`),
+      );
+      const released = { leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` };
       if (op.attempts >= opts.maxAttempts) {
         const [gone] = await tx
           .update(operations)
           .set({
+            ...released,
             status: 'failed',
             error: `worker lost ${op.attempts} times (lease expired); giving up`,
-            leaseToken: null,
-            leaseExpiresAt: null,
             finishedAt: sql`now()`,
-            updatedAt: sql`now()`,
           })
-          .where(
-            and(
-              eq(operations.id, op.id),
-              eq(operations.status, 'running'),
-              lt(operations.leaseExpiresAt, sql`now()`),
-            ),
-          )
+          .where(stillExpired)
           .returning({ id: operations.id });
         if (!gone) continue;
         const failed = failureStatusOf(op.resourceType);
@@ -74,14 +72,8 @@ export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise
       } else {
         const [back] = await tx
           .update(operations)
-          .set({ status: 'queued', leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` })
-          .where(
-            and(
-              eq(operations.id, op.id),
-              eq(operations.status, 'running'),
-              lt(operations.leaseExpiresAt, sql`now()`),
-            ),
-          )
+          .set({ ...released, status: 'queued' })
+          .where(stillExpired)
           .returning({ id: operations.id });
         if (!back) continue;
         await appendEvent(tx, op.id, 'queued', 'lease expired (worker lost); re-driven by the reconciler');
