@@ -103,6 +103,17 @@ export class OperationRunner {
     this.watchdog?.unref();
   }
 
+  /** A cancel announced over Redis: abort the run at once if this worker has it. */
+  cancel(operationId: string): boolean {
+    for (const r of this.active) {
+      if (r.lease.op.id === operationId) {
+        r.abort.abort('lost' satisfies AbortReason);
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Stops the database watchdog (shutdown). */
   dispose(): void {
     if (this.watchdog) clearInterval(this.watchdog);

@@ -1,6 +1,6 @@
 import { type CoreDeps, type Logger, reconcile } from '@slipway/core';
 import type { Drivers } from '@slipway/drivers';
-import { type QueueName, workerConnection } from '@slipway/jobs';
+import { type QueueName, subscribeCancels, workerConnection } from '@slipway/jobs';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WorkerConfig } from './config.ts';
@@ -64,6 +64,11 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
     return w;
   });
 
+  // Cancels arrive over pub/sub so a running driver call is aborted within milliseconds.
+  const cancels = subscribeCancels(config.REDIS_URL, config.QUEUE_PREFIX, (id) => {
+    if (runner.cancel(id)) log.info({ operationId: id }, 'cancelled while running; aborted');
+  });
+
   let sweeping = false;
   const sweep = async () => {
     if (sweeping) return;
@@ -97,6 +102,7 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
         await runner.abortAll(5_000);
       }
       runner.dispose();
+      cancels.close();
       await Promise.all(workers.map((w) => w.close().catch(() => {})));
       for (const c of connections) c.disconnect();
     },

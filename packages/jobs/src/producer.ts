@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type JobName, jobSpec, OperationPayload, type QueueName } from './catalog.ts';
-import { producerConnection } from './redis.ts';
+import { producerConnection, workerConnection } from './redis.ts';
 
 export type ProducerOptions = {
   redisUrl: string;
@@ -23,9 +23,30 @@ export type Producer = {
   /** A queue handle; call after `ready()` (BullMQ initialises a queue on its connection at once). */
   queue(name: QueueName): Queue;
   redis: Redis;
+  /** Tells every worker at once that an operation was cancelled (they abort it if they run it). */
+  publishCancel(operationId: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 };
+
+/** Pub/sub channel on which cancellations are announced to workers. */
+export const cancelChannel = (prefix: string) => `${prefix}:slipway:cancel`;
+
+/**
+ * A subscription to cancellations (a dedicated connection, as Redis requires for SUBSCRIBE). Missed
+ * messages are harmless: the worker's next lease renewal sees the cancel in Postgres anyway.
+ */
+export function subscribeCancels(
+  redisUrl: string,
+  prefix: string,
+  onCancel: (operationId: string) => void,
+): { close(): void } {
+  const sub = workerConnection(redisUrl);
+  sub.on('error', () => {});
+  sub.on('message', (_channel: string, id: string) => onCancel(id));
+  sub.subscribe(cancelChannel(prefix)).catch(() => {});
+  return { close: () => sub.disconnect() };
+}
 
 export function createProducer(opts: ProducerOptions): Producer {
   const redis = opts.connection ?? producerConnection(opts.redisUrl);
@@ -114,6 +135,9 @@ export function createProducer(opts: ProducerOptions): Producer {
       if (!job) return;
       const state = await job.getState();
       if (state !== 'active') await job.remove().catch(() => {});
+    },
+    async publishCancel(operationId) {
+      await redis.publish(cancelChannel(opts.prefix), operationId);
     },
     async ping() {
       await redis.ping();

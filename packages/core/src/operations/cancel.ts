@@ -46,5 +46,7 @@ export async function cancelOperation(deps: CoreDeps, actor: Actor, id: string):
     return done;
   });
   await deps.producer?.remove(op.kind as JobName, op.id).catch(() => {});
+  // A running job learns of it at once (its lease renewal would notice within LEASE_MS/3 anyway).
+  await deps.producer?.publishCancel(op.id).catch(() => {});
   return op;
 }
