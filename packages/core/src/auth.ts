@@ -115,6 +115,16 @@ export async function issueRefreshToken(deps: CoreDeps, userId: string): Promise
   return token;
 }
 
+/** Login: checks the password and issues a refresh token (the API signs the access token). */
+export async function login(
+  deps: CoreDeps,
+  email: string,
+  password: string,
+): Promise<{ user: User; refreshToken: string }> {
+  const user = await authenticate(deps, email, password);
+  return { user, refreshToken: await issueRefreshToken(deps, user.id) };
+}
+
 /** Rotation: the presented token is consumed (compare-and-set on used_at) and a new one issued. */
 export async function rotateRefreshToken(
   deps: CoreDeps,
