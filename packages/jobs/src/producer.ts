@@ -13,7 +13,11 @@ export type ProducerOptions = {
 
 export type Producer = {
   /** Validates the payload, then adds the job with jobId = operationId (idempotent). */
-  enqueue(name: JobName, operationId: string, opts?: { delayMs?: number }): Promise<void>;
+  /**
+   * `fresh`: the operation was just created, so no job can carry its id yet and the look-up for a
+   * finished one (one Redis round trip) is skipped.
+   */
+  enqueue(name: JobName, operationId: string, opts?: { delayMs?: number; fresh?: boolean }): Promise<void>;
   /** True when Redis still holds a job for this operation in a state that will run it. */
   holds(name: JobName, operationId: string): Promise<boolean>;
   /** Removes a waiting/delayed job (cancellation); active jobs are left to their worker. */
@@ -101,7 +105,7 @@ export function createProducer(opts: ProducerOptions): Producer {
       const q = await readyQueue(spec.queue);
       // A finished job with the same id would make add() a silent no-op: clear it first so a
       // re-driven operation really runs again. Active or waiting jobs are kept (dedupe).
-      const existing = await q.getJob(operationId);
+      const existing = o.fresh ? undefined : await q.getJob(operationId);
       if (existing) {
         const state = await existing.getState();
         if (state === 'completed' || state === 'failed') await existing.remove().catch(() => {});

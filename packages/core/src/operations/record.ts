@@ -45,7 +45,7 @@ export async function appendEvent(
 export async function dispatch(deps: CoreDeps, op: Pick<Operation, 'id' | 'kind'>): Promise<boolean> {
   if (!deps.producer) return false;
   try {
-    await deps.producer.enqueue(op.kind as JobName, op.id);
+    await deps.producer.enqueue(op.kind as JobName, op.id, { fresh: true });
     return true;
   } catch (e) {
     deps.log?.warn({ err: e, operationId: op.id }, 'enqueue failed; the reconciler will retry');
