@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { durableRedisServerArgs } from '../packages/jobs/src/redis.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const dataRoot = join(repoRoot, '.data');
@@ -100,27 +101,7 @@ export async function startRedisServer(
   }
   const dir = join(dataRoot, name);
   mkdirSync(dir, { recursive: true });
-  const child = spawn(
-    bin,
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      '--maxmemory-policy',
-      'noeviction',
-      ...extraArgs,
-    ],
-    { stdio: 'ignore' },
-  );
+  const child = spawn(bin, [...durableRedisServerArgs(port, dir), ...extraArgs], { stdio: 'ignore' });
   await waitForPort(port);
   return {
     url: `redis://127.0.0.1:${port}`,

@@ -22,3 +22,26 @@ export function workerConnection(url: string, extra: RedisOptions = {}): Redis {
     ...extra,
   });
 }
+
+/**
+ * redis-server flags for a private server that BullMQ can trust: AOF fsynced every second (a crash
+ * loses at most ~1 s of accepted jobs) and noeviction (keys are never dropped under memory pressure).
+ */
+export function durableRedisServerArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction',
+  ];
+}

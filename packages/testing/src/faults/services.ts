@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { migrate } from '@slipway/db';
+import { durableRedisServerArgs } from '@slipway/jobs';
 import { freePort, waitForPort, waitUntil } from './ports.ts';
 
 const run = promisify(execFile);
@@ -252,26 +253,7 @@ export async function startFaultRedis(name: string): Promise<FaultRedis> {
     port,
     dir,
     async start() {
-      child = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--dir',
-          dir,
-          '--save',
-          '',
-          '--appendonly',
-          'yes',
-          '--appendfsync',
-          'everysec',
-          '--maxmemory-policy',
-          'noeviction',
-        ],
-        { stdio: 'ignore' },
-      );
+      child = spawn('redis-server', durableRedisServerArgs(port, dir), { stdio: 'ignore' });
       const c = child;
       liveRedis.add(c);
       c.once('exit', () => liveRedis.delete(c));
