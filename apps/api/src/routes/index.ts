@@ -1,4 +1,5 @@
 import type { ApiApp, AppDeps } from '../context.ts';
+import { registerQueueBoard } from './admin/queue-board.ts';
 import { registerAiAnalyze } from './ai/analyze.ts';
 import { registerAiDebug } from './ai/debug.ts';
 import { registerAiDeploy } from './ai/deploy.ts';
@@ -52,6 +53,7 @@ export function registerRoutes(app: ApiApp, deps: AppDeps): void {
   registerHealth(app);
   registerReady(app, deps);
   registerPrometheus(app, deps);
+  registerQueueBoard(app, deps);
 
   registerLogin(app, deps);
   registerRefresh(app, deps);
