@@ -1,5 +1,5 @@
 // KubernetesWorkloads against the wire-level Kubernetes fixture (a real HTTP server speaking the REST API).
-import { type K8sFixture, startK8sFixture } from '@slipway/testing';
+import { eventually, type K8sFixture, startK8sFixture } from '@slipway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DriverError } from '../types.ts';
 import { KubernetesWorkloads } from './kubernetes-workloads.ts';
@@ -96,7 +96,12 @@ describe('KubernetesWorkloads against the wire fixture', () => {
       /^CreateContainerConfigError/,
     );
     fixture.healPodsOf(d.name);
-    expect((await workloads.waitDeployment(target(), d, testCtx(), 5000)).phase).toBe('running');
+    // The fixture's kubelet restarts the containers on its next tick; until then the cluster still
+    // (truthfully) reports the crash, so re-read until the healed state shows.
+    await eventually(
+      async () => (await workloads.waitDeployment(target(), d, testCtx(), 500)).phase === 'running',
+      10_000,
+    );
   });
 
   it('inspect reports metrics-server usage when metrics.k8s.io is served, null otherwise', async () => {
