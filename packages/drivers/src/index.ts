@@ -6,6 +6,7 @@ export * from './minikube/index.ts';
 export { SandboxChartTool } from './sandbox/charts.ts';
 export {
   createSandboxDrivers,
+  imageReference,
   type LedgerEntry,
   readLedger,
   SandboxClusterProvisioner,

@@ -1,11 +1,12 @@
 import type { Cluster, ContainerImage, Deployment, HelmChart, Service } from '@slipway/db';
-import type {
-  ChartSpec,
-  ClusterSpec,
-  ClusterTarget,
-  DeploymentSpec,
-  ImageSpec,
-  ServiceSpec,
+import {
+  type ChartSpec,
+  type ClusterSpec,
+  type ClusterTarget,
+  type DeploymentSpec,
+  type ImageSpec,
+  imageReference,
+  type ServiceSpec,
 } from '@slipway/drivers';
 
 // Row -> driver spec. Drivers never see database rows.
@@ -37,8 +38,9 @@ export const imageSpec = (i: ContainerImage): ImageSpec => ({
   push: i.push,
 });
 
+/** `repository/name:tag` of an image record, optionally under another tag (the drivers' composition). */
 export const imageRefOf = (i: Pick<ContainerImage, 'repository' | 'name' | 'tag'>, tag = i.tag) =>
-  `${i.repository.replace(/\/+$/, '')}/${i.name}:${tag}`;
+  imageReference({ repository: i.repository, name: i.name, tag });
 
 export const deploymentSpec = (d: Deployment): DeploymentSpec => ({
   id: d.id,
