@@ -1,11 +1,9 @@
-import type { Logger } from '@slipway/core';
 import { createDrivers, type DriverReport, type Drivers, driverNames } from '@slipway/drivers';
 import type { WorkerConfig } from './config.ts';
 
 /** Chooses adapters from DRIVER (sandbox | real | auto) and the tools this machine has. */
 export async function buildDrivers(
   config: WorkerConfig,
-  _log: Logger,
 ): Promise<{ drivers: Drivers; names: ReturnType<typeof driverNames>; report: DriverReport[] }> {
   const { drivers, report } = await createDrivers({
     mode: config.DRIVER,

@@ -30,7 +30,7 @@ async function main() {
     .ready(30_000)
     .catch(() => log.warn('Redis not reachable yet; workers will keep reconnecting'));
   await ensureRedisPolicy(producer.redis, log);
-  const { drivers, names, report } = await buildDrivers(config, log);
+  const { drivers, names, report } = await buildDrivers(config);
   log.info(
     { drivers: report.map((r) => `${r.family}=${r.kind}${r.reachable ? '' : ' (unreachable)'}`) },
     'drivers chosen',
