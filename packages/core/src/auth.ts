@@ -1,8 +1,17 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { refreshTokens, type User, type UserRole, type UserTier, users } from '@slipway/db';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import {
+  refreshTokenFamilies,
+  refreshTokens,
+  type Tx,
+  type User,
+  type UserRole,
+  type UserTier,
+  users,
+} from '@slipway/db';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { assertAdmin } from './access.ts';
+import { recordSecurityEvent } from './audit.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, DomainError } from './errors.ts';
 import { isUniqueViolation } from './shared.ts';
@@ -101,18 +110,42 @@ export async function ensureAdmin(deps: CoreDeps, email: string, password: strin
   return again;
 }
 
-const REFRESH_TTL_DAYS = 30;
+/** Refresh tokens: a family lives at most this long from its login, however often it rotates. */
+export const REFRESH_ABSOLUTE_DAYS = 30;
+/** ... and a token unused for this long is dead (the idle timeout). */
+export const REFRESH_IDLE_DAYS = 7;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const invalidRefresh = () => new DomainError('unauthorized', 'Invalid or expired refresh token');
 
-/** An opaque refresh token; only its hash is stored. */
-export async function issueRefreshToken(deps: CoreDeps, userId: string): Promise<string> {
+/** Who presented a token: recorded with security events. */
+export type ClientContext = { address?: string | null | undefined };
+
+async function insertToken(tx: Tx, userId: string, familyId: string) {
   const token = randomBytes(32).toString('base64url');
-  await deps.db.insert(refreshTokens).values({
+  await tx.insert(refreshTokens).values({
     userId,
+    familyId,
     tokenHash: sha256(token),
-    expiresAt: sql`now() + interval '${sql.raw(String(REFRESH_TTL_DAYS))} days'` as unknown as Date,
+    // The idle timeout, never past the family's absolute expiry.
+    expiresAt:
+      sql`least(now() + make_interval(days => ${REFRESH_IDLE_DAYS}), (select ${refreshTokenFamilies.expiresAt} from ${refreshTokenFamilies} where ${refreshTokenFamilies.id} = ${familyId}))` as unknown as Date,
   });
   return token;
+}
+
+/** Starts a refresh-token family (a login) and returns its first token; only hashes are stored. */
+export async function issueRefreshToken(deps: CoreDeps, userId: string): Promise<string> {
+  return deps.db.transaction(async (tx) => {
+    const [family] = await tx
+      .insert(refreshTokenFamilies)
+      .values({
+        userId,
+        expiresAt: sql`now() + make_interval(days => ${REFRESH_ABSOLUTE_DAYS})` as unknown as Date,
+      })
+      .returning();
+    if (!family) throw new Error('insert returned nothing');
+    return insertToken(tx, userId, family.id);
+  });
 }
 
 /** Login: checks the password and issues a refresh token (the API signs the access token). */
@@ -125,24 +158,73 @@ export async function login(
   return { user, refreshToken: await issueRefreshToken(deps, user.id) };
 }
 
-/** Rotation: the presented token is consumed (compare-and-set on used_at) and a new one issued. */
+type Rotation =
+  | { kind: 'ok'; userId: string; token: string }
+  | { kind: 'invalid' }
+  | { kind: 'reuse'; userId: string };
+
+/**
+ * Rotation: the presented token is consumed and a new one of the same family issued. Presenting a
+ * token that was already rotated means it was copied: the whole family is revoked (the newer tokens
+ * too) and a security event recorded, in the same transaction. The row lock serialises two
+ * concurrent rotations of one token, so the second is seen as the reuse it is.
+ */
 export async function rotateRefreshToken(
   deps: CoreDeps,
   token: string,
+  client: ClientContext = {},
 ): Promise<{ user: User; refreshToken: string }> {
-  const [used] = await deps.db
-    .update(refreshTokens)
-    .set({ usedAt: sql`now()` })
-    .where(
-      and(
-        eq(refreshTokens.tokenHash, sha256(token)),
-        isNull(refreshTokens.usedAt),
-        gt(refreshTokens.expiresAt, sql`now()`),
-      ),
-    )
-    .returning();
-  if (!used) throw new DomainError('unauthorized', 'Invalid or expired refresh token');
-  const user = await getUser(deps, used.userId);
-  if (!user) throw new DomainError('unauthorized', 'Invalid or expired refresh token');
-  return { user, refreshToken: await issueRefreshToken(deps, user.id) };
+  const outcome = await deps.db.transaction(async (tx): Promise<Rotation> => {
+    const [row] = await tx
+      .select({
+        id: refreshTokens.id,
+        userId: refreshTokens.userId,
+        familyId: refreshTokens.familyId,
+        usedAt: refreshTokens.usedAt,
+        revokedAt: refreshTokenFamilies.revokedAt,
+        live: sql<boolean>`${refreshTokens.expiresAt} > now() and ${refreshTokenFamilies.expiresAt} > now()`,
+      })
+      .from(refreshTokens)
+      .innerJoin(refreshTokenFamilies, eq(refreshTokenFamilies.id, refreshTokens.familyId))
+      .where(eq(refreshTokens.tokenHash, sha256(token)))
+      .for('update');
+    if (!row || row.revokedAt !== null) return { kind: 'invalid' };
+    if (row.usedAt !== null) {
+      await tx
+        .update(refreshTokenFamilies)
+        .set({ revokedAt: sql`now()`, revokedReason: 'reuse' })
+        .where(eq(refreshTokenFamilies.id, row.familyId));
+      await recordSecurityEvent(tx, {
+        kind: 'refresh_token_reuse',
+        userId: row.userId,
+        address: client.address,
+        path: '/api/auth/refresh',
+        detail: { family_id: row.familyId },
+      });
+      return { kind: 'reuse', userId: row.userId };
+    }
+    if (!row.live) return { kind: 'invalid' };
+    await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, row.id));
+    return { kind: 'ok', userId: row.userId, token: await insertToken(tx, row.userId, row.familyId) };
+  });
+  if (outcome.kind !== 'ok') throw invalidRefresh();
+  const user = await getUser(deps, outcome.userId);
+  if (!user) throw invalidRefresh();
+  return { user, refreshToken: outcome.token };
+}
+
+/**
+ * Logout: revokes the family of `token`, which must be the caller's. Revoking an already revoked
+ * family is fine (a second logout); an unknown token, or someone else's, is a 401.
+ */
+export async function revokeRefreshFamily(deps: CoreDeps, actor: Actor, token: string): Promise<void> {
+  const [row] = await deps.db
+    .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId })
+    .from(refreshTokens)
+    .where(eq(refreshTokens.tokenHash, sha256(token)));
+  if (!row || row.userId !== actor.id) throw invalidRefresh();
+  await deps.db
+    .update(refreshTokenFamilies)
+    .set({ revokedAt: sql`now()`, revokedReason: 'logout' })
+    .where(and(eq(refreshTokenFamilies.id, row.familyId), isNull(refreshTokenFamilies.revokedAt)));
 }

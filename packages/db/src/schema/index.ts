@@ -7,5 +7,6 @@ export * from './helm-charts.ts';
 export * from './idempotency-keys.ts';
 export * from './operations.ts';
 export * from './refresh-tokens.ts';
+export * from './security-events.ts';
 export * from './services.ts';
 export * from './users.ts';
