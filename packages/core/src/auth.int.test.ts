@@ -1,12 +1,18 @@
+import { randomBytes, scryptSync } from 'node:crypto';
+import * as argon2 from '@node-rs/argon2';
 import { createTestDatabase, type TestDatabase } from '@slipway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  authenticate,
   createUser,
   ensureAdmin,
+  hashPassword,
   login,
+  needsRehash,
   REFRESH_ABSOLUTE_DAYS,
   revokeRefreshFamily,
   rotateRefreshToken,
+  verifyPassword,
 } from './auth.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 
@@ -107,5 +113,53 @@ describe('refresh token families', () => {
     await revokeRefreshFamily(deps, user, next);
     await expect(rotateRefreshToken(deps, next)).rejects.toMatchObject(refused);
     await expect(revokeRefreshFamily(deps, user, 'no-such-token')).rejects.toMatchObject(refused);
+  });
+});
+
+describe('password hashing', () => {
+  it('new hashes are argon2id at OWASP parameters (19 MiB, t=2, p=1)', async () => {
+    const hash = await hashPassword('pw-123456');
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(needsRehash(hash)).toBe(false);
+    expect(await verifyPassword('pw-123456', hash)).toBe(true);
+    expect(await verifyPassword('pw-1234567', hash)).toBe(false);
+    expect(await verifyPassword('pw-123456', 'scrypt$placeholder')).toBe(false);
+    expect(await verifyPassword('pw-123456', '$argon2id$garbage')).toBe(false);
+  });
+
+  it('an old scrypt hash still logs in and is upgraded to argon2id; a wrong password upgrades nothing', async () => {
+    // The format this project stored before argon2id (N=2^15, r=8, p=1).
+    const salt = randomBytes(16);
+    const key = scryptSync('legacy-password', salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const legacy = `scrypt$32768$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+    expect(needsRehash(legacy)).toBe(true);
+    const email = 'legacy@auth.test';
+    await db.sql`insert into users (email, password_hash, role) values (${email}, ${legacy}, 'operator')`;
+
+    await expect(authenticate(deps, email, 'wrong-password')).rejects.toMatchObject(refused);
+    const [before] = await db.sql`select password_hash from users where email = ${email}`;
+    expect(before?.password_hash).toBe(legacy);
+
+    await authenticate(deps, email, 'legacy-password');
+    const [after] = await db.sql`select password_hash from users where email = ${email}`;
+    expect(after?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    // The upgraded hash is the same password.
+    await expect(authenticate(deps, email, 'legacy-password')).resolves.toMatchObject({ email });
+    await expect(authenticate(deps, email, 'wrong-password')).rejects.toMatchObject(refused);
+  });
+
+  it('a weaker argon2id hash is raised to the current parameters at login', async () => {
+    const weak = await argon2.hash('weak-params-pw', {
+      algorithm: 2 as argon2.Algorithm,
+      memoryCost: 4096,
+      timeCost: 1,
+      parallelism: 1,
+    });
+    expect(needsRehash(weak)).toBe(true);
+    const email = 'weak@auth.test';
+    await db.sql`insert into users (email, password_hash, role) values (${email}, ${weak}, 'operator')`;
+    await authenticate(deps, email, 'weak-params-pw');
+    const [after] = await db.sql`select password_hash from users where email = ${email}`;
+    expect(after?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 });

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { Algorithm } from '@node-rs/argon2';
+import * as argon2 from '@node-rs/argon2';
 import {
   refreshTokenFamilies,
   refreshTokens,
@@ -22,20 +24,23 @@ const scrypt = promisify(scryptCb) as (
   len: number,
   opts: { N: number; r: number; p: number; maxmem: number },
 ) => Promise<Buffer>;
-// scrypt parameters (N=2^15, r=8, p=1: ~32 MiB, tens of ms), stored with each hash so they can be raised later.
-const N = 2 ** 15;
-const R = 8;
-const P = 1;
+
+/**
+ * Passwords are hashed with argon2id at OWASP's parameters (Password Storage Cheat Sheet: 19 MiB,
+ * 2 passes, 1 lane), in libuv's thread pool so a login never blocks the event loop. The PHC string
+ * carries the parameters; a hash below them (or an old `scrypt$N$r$p$salt$hash` from before
+ * argon2id) still verifies and is replaced at the next successful login.
+ */
+export const PASSWORD_HASH = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const ARGON2ID = 2 as Algorithm;
 
 export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scrypt(password, salt, 32, { N, r: R, p: P, maxmem: 64 * 1024 * 1024 });
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
+  return argon2.hash(password, { algorithm: ARGON2ID, ...PASSWORD_HASH });
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [alg, n, r, p, salt, hash] = stored.split('$');
-  if (alg !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
+async function verifyScrypt(password: string, stored: string): Promise<boolean> {
+  const [, n, r, p, salt, hash] = stored.split('$');
+  if (!n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
   const key = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, {
     N: Number(n),
@@ -43,17 +48,54 @@ export async function verifyPassword(password: string, stored: string): Promise<
     p: Number(p),
     maxmem: 64 * 1024 * 1024,
   });
-  return timingSafeEqual(key, expected);
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  try {
+    if (stored.startsWith('$argon2')) return await argon2.verify(stored, password);
+    if (stored.startsWith('scrypt$')) return await verifyScrypt(password, stored);
+  } catch {
+    // A malformed stored hash verifies nothing.
+  }
+  return false;
+}
+
+/** True when `stored` is not argon2id at (at least) today's parameters. */
+export function needsRehash(stored: string): boolean {
+  if (!stored.startsWith('$argon2id$')) return true;
+  try {
+    const o = argon2.parseOptions(stored);
+    return (
+      o.memoryCost < PASSWORD_HASH.memoryCost ||
+      o.timeCost < PASSWORD_HASH.timeCost ||
+      o.parallelism < PASSWORD_HASH.parallelism
+    );
+  } catch {
+    return true;
+  }
 }
 
 // A fixed dummy hash so an unknown email costs the same time as a wrong password.
 let dummyHash: Promise<string> | null = null;
 
+/**
+ * Email + password -> the user, or a 401. An old or weaker hash is upgraded on success
+ * (compare-and-set on the old hash, so two concurrent logins write one).
+ */
 export async function authenticate(deps: CoreDeps, email: string, password: string): Promise<User> {
   const [user] = await deps.db.select().from(users).where(eq(users.email, email.toLowerCase()));
   dummyHash ??= hashPassword('not-a-password');
   const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
   if (!user || !ok) throw new DomainError('unauthorized', 'Invalid email or password');
+  if (needsRehash(user.passwordHash)) {
+    const upgraded = await hashPassword(password);
+    await deps.db
+      .update(users)
+      .set({ passwordHash: upgraded })
+      .where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)));
+    return { ...user, passwordHash: upgraded };
+  }
   return user;
 }
 

@@ -4,7 +4,7 @@ import { userRole, userTier } from './enums.ts';
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
   email: text('email').notNull().unique(),
-  // scrypt$N$r$p$salt$hash (node:crypto scrypt), never the password itself.
+  // argon2id PHC string (older rows: scrypt$N$r$p$salt$hash, upgraded at login), never the password.
   passwordHash: text('password_hash').notNull(),
   role: userRole('role').notNull(),
   tier: userTier('tier').notNull().default('standard'),

@@ -1,0 +1,40 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { signAccessToken, verifyAccessToken } from './tokens.ts';
+
+const secret = 'k'.repeat(64);
+const sub = '11111111-2222-4333-8444-555555555555';
+const now = () => Math.floor(Date.now() / 1000);
+
+function token(claims: { iat?: number; exp: number }): Promise<string> {
+  const t = new SignJWT({ role: 'admin' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuer('slipway');
+  if (claims.iat !== undefined) t.setIssuedAt(claims.iat);
+  return t.setExpirationTime(claims.exp).sign(new TextEncoder().encode(secret));
+}
+
+describe('access token age', () => {
+  it('accepts what signAccessToken issues', async () => {
+    expect(
+      await verifyAccessToken(secret, await signAccessToken(secret, { id: sub, role: 'x', tier: 'y' })),
+    ).toEqual({
+      sub,
+    });
+  });
+
+  it('refuses a token issued more than an hour ago even though its exp is ten years out', async () => {
+    const tenYears = now() + 10 * 365 * 86400;
+    expect(
+      await verifyAccessToken(secret, await token({ iat: now() - 3600 - 120, exp: tenYears })),
+    ).toBeNull();
+    // ... while one issued a minute ago with the same exp is still fine: age, not exp, decides here.
+    expect(await verifyAccessToken(secret, await token({ iat: now() - 60, exp: tenYears }))).toEqual({ sub });
+  });
+
+  it('refuses a token without iat, or issued in the future', async () => {
+    expect(await verifyAccessToken(secret, await token({ exp: now() + 600 }))).toBeNull();
+    expect(await verifyAccessToken(secret, await token({ iat: now() + 3600, exp: now() + 7200 }))).toBeNull();
+  });
+});
