@@ -1,5 +1,7 @@
 // Docker reference parsing, enough to tell a user which part of an image reference is probably wrong
-// (registry, repository or tag). Follows the distribution/reference rules for where the registry ends.
+// (registry, repository or tag). The split is @slipway/contract/image-reference's (the grammar the API
+// validates with); here it is only described the way a pull sees it (Docker Hub, library/ prefix).
+import { splitImageReference, tagOrLatest } from '@slipway/contract/image-reference';
 
 export type ImageRef = {
   /** Registry host; "docker.io" when the reference names none. */
@@ -14,31 +16,19 @@ export type ImageRef = {
 };
 
 export function parseImageRef(ref: string): ImageRef {
-  let rest = ref.trim();
-  let digest: string | null = null;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
+  const parts = splitImageReference(ref);
+  const tag = tagOrLatest(parts);
+  if (parts.registry !== null) {
+    return {
+      registry: parts.registry,
+      repository: parts.path,
+      tag,
+      digest: parts.digest,
+      implicitRegistry: false,
+    };
   }
-  let tag: string | null = null;
-  const lastSlash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  // A colon before the last slash is a registry port (localhost:5000/app), not a tag.
-  if (colon > lastSlash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  if (tag === null && digest === null) tag = 'latest';
-  const firstSlash = rest.indexOf('/');
-  const first = firstSlash >= 0 ? rest.slice(0, firstSlash) : '';
-  // Same test as docker: the first component is a registry only if it looks like a host.
-  const isHost = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (isHost) {
-    return { registry: first, repository: rest.slice(firstSlash + 1), tag, digest, implicitRegistry: false };
-  }
-  const repository = rest.includes('/') ? rest : `library/${rest}`;
-  return { registry: 'docker.io', repository, tag, digest, implicitRegistry: true };
+  const repository = parts.path.includes('/') ? parts.path : `library/${parts.path}`;
+  return { registry: 'docker.io', repository, tag, digest: parts.digest, implicitRegistry: true };
 }
 
 /** First double-quoted image reference in a kubelet message: `Failed to pull image "x:y": ...`. */

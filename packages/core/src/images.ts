@@ -1,3 +1,4 @@
+import { InvalidImageReference, imageReferenceOf } from '@slipway/contract/image-reference';
 import {
   type ContainerImage,
   clusters,
@@ -182,6 +183,16 @@ export async function updateImage(
   }
 }
 
+/** The reference the image was built as; null when its fields cannot form one (nothing was built). */
+function engineRefOf(image: Pick<ContainerImage, 'repository' | 'name' | 'tag'>): string | null {
+  try {
+    return imageReferenceOf(image);
+  } catch (e) {
+    if (e instanceof InvalidImageReference) return null;
+    throw e;
+  }
+}
+
 /** Soft-deletes at once (GET is then 404); removing it from the engine continues as an operation. */
 export async function deleteImage(
   deps: CoreDeps,
@@ -202,7 +213,7 @@ export async function deleteImage(
       kind: 'image.delete',
       resourceType: 'container_image',
       resourceId: id,
-      input: { ref: `${cur.repository}/${cur.name}:${cur.tag}` },
+      input: { ref: engineRefOf(cur) },
     });
     return { operation: op, operations: [op] };
   });

@@ -6,7 +6,6 @@ export * from './minikube/index.ts';
 export { SandboxChartTool } from './sandbox/charts.ts';
 export {
   createSandboxDrivers,
-  imageReference,
   type LedgerEntry,
   readLedger,
   SandboxClusterProvisioner,

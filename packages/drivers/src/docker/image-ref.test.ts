@@ -8,7 +8,7 @@ describe('imageRef', () => {
     expect(imageRef('docker.io/todo-app', 'todo-backend', 'latest')).toBe(
       'docker.io/todo-app/todo-backend:latest',
     );
-    expect(imageRef('localhost:5000/team/', 'api', 'v1.0.0')).toBe('localhost:5000/team/api:v1.0.0');
+    expect(imageRef('localhost:5000/team', 'api', 'v1.0.0')).toBe('localhost:5000/team/api:v1.0.0');
     expect(imageRef('', 'api', 'v1')).toBe('api:v1');
   });
 
@@ -19,6 +19,9 @@ describe('imageRef', () => {
       ['docker.io/todo', 'x y', 'latest'],
       ['docker.io/todo', '../x', 'latest'],
       ['docker.io/todo', 'x', 'a'.repeat(129)],
+      // the API rejects these with a 422 from the same module, so the worker must not accept them either
+      ['docker.io/todo/', 'x', 'latest'],
+      ['docker.io//todo', 'x', 'latest'],
     ] as const) {
       expect(() => imageRef(repo, name, tag)).toThrow(DriverError);
     }

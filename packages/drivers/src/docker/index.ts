@@ -24,4 +24,4 @@ export {
   registryError,
   stepProgress,
 } from './engine-events.ts';
-export { assertRepository, imageRef, splitImageRef } from './image-ref.ts';
+export { assertRepository, imageRef, imageReference, splitImageRef } from './image-ref.ts';

@@ -52,6 +52,11 @@ describe('buildDeploymentManifest', () => {
       { containerPort: 0 },
       { replicas: -1 },
       { namespace: 'x'.repeat(64) },
+      // what the API's image-reference validation rejects with a 422
+      { image: '' },
+      { image: 'Todo/Backend:latest' },
+      { image: 'docker.io/todo/:1' },
+      { image: 'todo//backend' },
     ]) {
       const err = (() => {
         try {

@@ -1,5 +1,6 @@
 // Pure manifest builders: what Slipway asks the cluster to hold. Server-side applied with field manager
 // `slipway`, so these objects state only the fields Slipway owns; everything else stays the cluster's.
+import { validateImageReference } from '@slipway/contract/image-reference';
 import { type DeploymentSpec, DriverError, type ServiceSpec } from '../types.ts';
 
 export const FIELD_MANAGER = 'slipway';
@@ -93,7 +94,10 @@ export function buildDeploymentManifest(spec: DeploymentSpec): DeploymentManifes
   checkPort('container port', spec.containerPort);
   if (!Number.isInteger(spec.replicas) || spec.replicas < 0)
     throw invalid(`replicas ${spec.replicas} must be an integer >= 0`);
-  if (!spec.image.trim()) throw invalid('image is empty');
+  // The grammar the API validated the image with: a reference the kubelet would call InvalidImageName
+  // fails here, before anything is applied.
+  const imageIssue = validateImageReference(spec.image);
+  if (imageIssue) throw invalid(`image "${spec.image}": ${imageIssue}`);
   const labels = { ...baseLabels(spec.name), [LABELS.deploymentId]: spec.id };
   return {
     apiVersion: 'apps/v1',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DriverError, type ImageSpec } from '../types.ts';
-import { imageReference, SandboxImageBuilder, splitImageRef } from './images.ts';
+import { SandboxImageBuilder } from './images.ts';
 import { readLedger } from './ledger.ts';
 import { recordingContext, rejectionOf } from './test-context.ts';
 
@@ -156,13 +156,16 @@ describe('SandboxImageBuilder.retag/remove/push', () => {
 });
 
 describe('image references', () => {
-  it('joins and splits references, keeping registry ports out of the tag', () => {
-    expect(imageReference({ repository: 'docker.io/x/', name: 'app', tag: '1' })).toBe('docker.io/x/app:1');
-    expect(imageReference({ repository: '', name: 'app', tag: '1' })).toBe('app:1');
-    expect(splitImageRef('localhost:5000/app')).toEqual({ repo: 'localhost:5000/app', tag: 'latest' });
-    expect(splitImageRef('localhost:5000/app:2@sha256:abc')).toEqual({
-      repo: 'localhost:5000/app',
-      tag: '2',
-    });
+  it('builds under the Docker grammar: an invalid reference fails like it would on the engine', async () => {
+    const builder = new SandboxImageBuilder(fast);
+    for (const repository of ['docker.io/x/', 'docker.io/Todo', 'docker.io//x']) {
+      await expect(builder.build(spec({ repository }), recordingContext())).rejects.toMatchObject({
+        code: 'invalid_image_ref',
+        retryable: false,
+      });
+    }
+    const ctx = recordingContext();
+    await builder.build(spec({ repository: 'localhost:5000/team', source: null }), ctx);
+    expect(ctx.lines[0]).toBe('v1: Pulling from localhost:5000/team/todo-backend');
   });
 });

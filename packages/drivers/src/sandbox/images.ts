@@ -1,5 +1,8 @@
 // Simulated Docker engine. Results are a pure function of the image reference, so a retag or a status
-// read in another worker process reports exactly what the build reported.
+// read in another worker process reports exactly what the build reported. References follow the Docker
+// builder's rules (one grammar, @slipway/contract/image-reference), so the sandbox rejects what Docker would.
+import { repositoryOf, splitImageReference } from '@slipway/contract/image-reference';
+import { imageReference } from '../docker/image-ref.ts';
 import {
   DriverError,
   type ImageBuilder,
@@ -23,21 +26,10 @@ const ENGINE_PROBE_MS = 100;
 
 const BASE_IMAGES = ['node:22-alpine', 'python:3.12-slim', 'golang:1.23-alpine', 'eclipse-temurin:21-jre'];
 
-/** `repository/name:tag`, tolerating an empty repository or one with a trailing slash. */
-export function imageReference(spec: Pick<ImageSpec, 'repository' | 'name' | 'tag'>): string {
-  const repo = spec.repository.replace(/\/+$/, '');
-  return repo === '' ? `${spec.name}:${spec.tag}` : `${repo}/${spec.name}:${spec.tag}`;
-}
-
-/** Splits `host:5000/a/b:tag@sha256:...` into the repository path and tag ("latest" when absent). */
-export function splitImageRef(ref: string): { repo: string; tag: string } {
-  let rest = ref.trim();
-  const at = rest.indexOf('@');
-  if (at >= 0) rest = rest.slice(0, at);
-  const colon = rest.lastIndexOf(':');
-  // A colon before the last slash is a registry port, not a tag.
-  if (colon > rest.lastIndexOf('/')) return { repo: rest.slice(0, colon), tag: rest.slice(colon + 1) };
-  return { repo: rest, tag: 'latest' };
+/** Repository and tag of a reference the engine already accepted (a digest reference counts as `latest`). */
+function repoAndTag(ref: string): { repo: string; tag: string } {
+  const parts = splitImageReference(ref);
+  return { repo: repositoryOf(parts), tag: parts.tag ?? 'latest' };
 }
 
 /**
@@ -45,11 +37,11 @@ export function splitImageRef(ref: string): { repo: string; tag: string } {
  * and size follow the content, the digest is the content's manifest under asRef's repository.
  */
 export function inspectImage(contentRef: string, asRef: string = contentRef): ImageResult {
-  const { repo, tag } = splitImageRef(contentRef);
+  const { repo, tag } = repoAndTag(contentRef);
   const canonical = `${repo}:${tag}`;
   return {
     imageId: `sha256:${hashHex('image-id', canonical)}`,
-    digest: `${splitImageRef(asRef).repo}@sha256:${hashHex('manifest', canonical)}`,
+    digest: `${repoAndTag(asRef).repo}@sha256:${hashHex('manifest', canonical)}`,
     size: hashInt(5_000_000, 300_000_000, 'image-size', canonical),
   };
 }
@@ -149,7 +141,7 @@ export class SandboxImageBuilder implements ImageBuilder {
 
   /** No source: `docker image inspect`, pulling when the engine does not have it. */
   async #resolve(ref: string, failing: boolean, ctx: OpContext): Promise<void> {
-    const { repo, tag } = splitImageRef(ref);
+    const { repo, tag } = repoAndTag(ref);
     ctx.log(`${tag}: Pulling from ${repo}`);
     await this.#wait(RESOLVE_MS / 2, ctx);
     if (failing) {
@@ -169,7 +161,7 @@ export class SandboxImageBuilder implements ImageBuilder {
   }
 
   async #push(ref: string, ctx: OpContext): Promise<void> {
-    const { repo, tag } = splitImageRef(ref);
+    const { repo, tag } = repoAndTag(ref);
     const image = inspectImage(ref);
     ctx.log(`The push refers to repository [${repo}]`);
     await this.#wait(PUSH_MS / 2, ctx);
