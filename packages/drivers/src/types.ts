@@ -117,6 +117,15 @@ export type ServiceObservation = {
   ingress?: string[];
 };
 
+/** How a container instance ended (`state.terminated` or `lastState.terminated`). */
+export type TerminationInfo = {
+  reason?: string;
+  exitCode?: number;
+  /** The termination message the process wrote (terminationMessagePath) or the runtime's error. */
+  message?: string;
+  finishedAt?: string;
+};
+
 export type ContainerStatus = {
   name: string;
   ready: boolean;
@@ -125,6 +134,18 @@ export type ContainerStatus = {
   reason?: string;
   message?: string;
   exitCode?: number;
+  /** The image the container runs. */
+  image?: string;
+  /** The previous instance's termination (what a crash loop died of). */
+  lastState?: TerminationInfo;
+};
+
+/** A status condition (pod, deployment, node): `type` + `status` + why. */
+export type Condition = {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
 };
 
 export type PodSnapshot = {
@@ -132,6 +153,15 @@ export type PodSnapshot = {
   phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
   ready: boolean;
   containers: ContainerStatus[];
+  /** Init containers, in order; absent when the pod has none. */
+  initContainers?: ContainerStatus[];
+  /** `status.reason`, e.g. `Evicted`, `NodeLost`. */
+  reason?: string;
+  /** `status.message`, e.g. "The node was low on resource: memory." */
+  statusMessage?: string;
+  /** PodScheduled, Initialized, ContainersReady, Ready (as the cluster reports them). */
+  conditions?: Condition[];
+  nodeName?: string;
   /** Usage and requests in millicores / MiB; null when metrics are unavailable. */
   cpuMillicores: number | null;
   memoryMiB: number | null;
@@ -139,6 +169,39 @@ export type PodSnapshot = {
   memoryRequestMiB: number | null;
   cpuLimitMillicores: number | null;
   memoryLimitMiB: number | null;
+};
+
+/** A Service that selects (or is meant to select) the workload's pods, with its endpoint counts. */
+export type ServiceSnapshot = {
+  name: string;
+  type: string;
+  selector: Record<string, string>;
+  /** Whether the selector matches the deployment's pod template labels. */
+  selectsWorkload: boolean;
+  readyEndpoints: number;
+  notReadyEndpoints: number;
+  /** `targetPort`s of the service, when numeric. */
+  targetPorts?: number[];
+};
+
+export type Taint = { key: string; value?: string; effect: string };
+
+/** A node the workload's pods run on (or every node, when none is scheduled). */
+export type NodeSnapshot = {
+  name: string;
+  /** Ready condition; null when the node does not report one. */
+  ready: boolean | null;
+  conditions: Condition[];
+  taints: Taint[];
+  unschedulable?: boolean;
+  allocatable: { cpuMillicores: number; memoryMiB: number };
+};
+
+export type PvcSnapshot = {
+  name: string;
+  phase: string;
+  storageClass?: string;
+  requested?: string;
 };
 
 export type K8sEvent = {
@@ -152,13 +215,33 @@ export type K8sEvent = {
 export type WorkloadSnapshot = {
   deployment: DeploymentObservation;
   pods: PodSnapshot[];
+  /** Events of the deployment, its ReplicaSets, its pods and its PVCs, oldest first. */
   events: K8sEvent[];
   /** Last lines of logs of the first unhealthy container, when available. */
   logs?: string[];
+  /** The image of the deployment's pod template (what the cluster runs, not what was asked). */
+  image?: string;
+  /** Labels of the pod template (what a service selector must match). */
+  podLabels?: Record<string, string>;
+  /** Deployment conditions (Available, Progressing, ReplicaFailure). */
+  conditions?: Condition[];
+  /** Services that select the workload, or were created for it and select nothing. */
+  services?: ServiceSnapshot[];
+  /** Nodes the pods are on; every node when no pod is scheduled. */
+  nodes?: NodeSnapshot[];
+  /** PersistentVolumeClaims the pod template mounts. */
+  pvcs?: PvcSnapshot[];
 };
 
 export type ClusterSnapshot = {
-  nodes: { name: string; cpuMillicores: number; memoryMiB: number }[];
+  nodes: {
+    name: string;
+    cpuMillicores: number;
+    memoryMiB: number;
+    ready?: boolean | null;
+    conditions?: Condition[];
+    taints?: Taint[];
+  }[];
   workloads: (WorkloadSnapshot & { name: string; namespace: string })[];
 };
 
@@ -191,8 +274,13 @@ export interface Workloads {
     spec: Pick<ServiceSpec, 'id' | 'name' | 'namespace'>,
     ctx: OpContext,
   ): Promise<void>;
-  /** Pods, container statuses, events, usage and logs for one deployment (AI debug). */
-  inspect(target: ClusterTarget, spec: DeploymentSpec): Promise<WorkloadSnapshot>;
+  /**
+   * Pods (init containers, conditions, last states), events (deployment, ReplicaSets, pods, PVCs), usage,
+   * logs, the services selecting the workload with their endpoints, its nodes and PVCs (AI debug).
+   * `services`: the Slipway services recorded for the deployment; a driver that can list the cluster's
+   * own services reads those instead (the sandbox, which keeps no state, needs them).
+   */
+  inspect(target: ClusterTarget, spec: DeploymentSpec, services?: ServiceSpec[]): Promise<WorkloadSnapshot>;
   /** Node capacity and every listed deployment's snapshot (AI analyze). */
   clusterSnapshot(target: ClusterTarget, deployments: DeploymentSpec[]): Promise<ClusterSnapshot>;
 }

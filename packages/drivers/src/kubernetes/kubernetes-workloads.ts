@@ -13,6 +13,7 @@ import {
   PatchStrategy,
   type V1Deployment,
   type V1Endpoints,
+  type V1Node,
   type V1Pod,
   type V1Service,
   VersionApi,
@@ -24,8 +25,11 @@ import {
   type DeploymentSpec,
   DriverError,
   type K8sEvent,
+  type NodeSnapshot,
   type OpContext,
+  type PvcSnapshot,
   type ServiceObservation,
+  type ServiceSnapshot,
   type ServiceSpec,
   type WorkloadSnapshot,
   type Workloads,
@@ -40,15 +44,20 @@ import {
   podSelector,
 } from './manifests.ts';
 import {
+  conditionOf,
   deploymentObservation,
   eventOf,
   firstUnhealthyContainer,
   nodeCapacity,
+  nodeSnapshot,
   type PodUsage,
   parseCpuMillicores,
   parseMemoryMiB,
   podSnapshot,
+  pvcSnapshot,
+  selectorMatches,
   serviceObservation,
+  serviceSnapshot,
 } from './observe.ts';
 
 export type KubernetesWorkloadsOptions = {
@@ -575,27 +584,106 @@ export class KubernetesWorkloads implements Workloads {
     }
   }
 
+  /** Events of every ReplicaSet of the deployment (`<name>-<hash>`): where quota and FailedCreate show up. */
+  private async replicaSetEvents(c: Clients, namespace: string, name: string): Promise<K8sEvent[]> {
+    const list = await this.call(`list ReplicaSet events of ${name}`, NEVER, (o) =>
+      c.core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.kind=ReplicaSet' }, o),
+    );
+    const ofDeployment = (rs: string): boolean =>
+      rs.startsWith(`${name}-`) && /^[a-z0-9]+$/.test(rs.slice(name.length + 1));
+    return list.items.filter((e) => ofDeployment(e.involvedObject?.name ?? '')).map(eventOf);
+  }
+
+  /** Services created for the deployment (Slipway's label) or whose selector matches its pod labels. */
+  private async servicesOf(
+    c: Clients,
+    spec: DeploymentSpec,
+    podLabels: Record<string, string> | undefined,
+  ): Promise<ServiceSnapshot[]> {
+    const list = await this.call(`list services in ${spec.namespace}`, NEVER, (o) =>
+      c.core.listNamespacedService({ namespace: spec.namespace }, o),
+    );
+    const mine = list.items.filter(
+      (svc) =>
+        svc.metadata?.labels?.[LABELS.deploymentId] === spec.id ||
+        selectorMatches(svc.spec?.selector, podLabels),
+    );
+    return Promise.all(
+      mine.map(async (svc) => {
+        const name = svc.metadata?.name ?? '';
+        const endpoints = await this.readOrNull(`read endpoints ${spec.namespace}/${name}`, NEVER, (o) =>
+          c.core.readNamespacedEndpoints({ name, namespace: spec.namespace }, o),
+        );
+        return serviceSnapshot(svc, endpoints, podLabels);
+      }),
+    );
+  }
+
+  /** The nodes the pods are on; every node when none is scheduled yet (what a Pending pod could go to). */
+  private async nodesOf(c: Clients, pods: V1Pod[]): Promise<{ nodes: NodeSnapshot[]; all: V1Node[] }> {
+    const list = await this.call('list nodes', NEVER, (o) => c.core.listNode({}, o));
+    const used = new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => !!n));
+    const picked = used.size ? list.items.filter((n) => used.has(n.metadata?.name ?? '')) : list.items;
+    return { nodes: picked.map(nodeSnapshot), all: list.items };
+  }
+
+  /** The PVCs the pod template mounts; a claim that does not exist is reported with phase `Missing`. */
+  private async pvcsOf(
+    c: Clients,
+    namespace: string,
+    deployment: V1Deployment,
+  ): Promise<{ pvcs: PvcSnapshot[]; events: K8sEvent[] }> {
+    const claims = (deployment.spec?.template.spec?.volumes ?? [])
+      .map((v) => v.persistentVolumeClaim?.claimName)
+      .filter((n): n is string => !!n);
+    const pvcs: PvcSnapshot[] = [];
+    const events: K8sEvent[] = [];
+    for (const name of claims) {
+      const pvc = await this.readOrNull(`read pvc ${namespace}/${name}`, NEVER, (o) =>
+        c.core.readNamespacedPersistentVolumeClaim({ name, namespace }, o),
+      );
+      pvcs.push(pvc ? pvcSnapshot(pvc) : { name, phase: 'Missing' });
+      if (pvc) events.push(...(await this.eventsFor(c, namespace, 'PersistentVolumeClaim', name)));
+    }
+    return { pvcs, events };
+  }
+
   async inspect(target: ClusterTarget, spec: DeploymentSpec): Promise<WorkloadSnapshot> {
     const c = this.api(target);
     const { deployment, pods, observation } = await this.observeDeployment(c, spec, NEVER);
     if (!deployment) return { deployment: observation, pods: [], events: [] };
-    const [usage, logs, ...eventLists] = await Promise.all([
+    const template = deployment.spec?.template;
+    const podLabels = template?.metadata?.labels;
+    // Optional reads: an API server that refuses one of them (RBAC, an old server) still gets a snapshot.
+    const optional = <T>(p: Promise<T>, fallback: T): Promise<T> => p.catch(() => fallback);
+    const [usage, logs, services, nodeInfo, pvcInfo, rsEvents, ...eventLists] = await Promise.all([
       this.podUsage(c, spec),
       this.tailLogs(c, spec.namespace, pods),
+      optional(this.servicesOf(c, spec, podLabels), [] as ServiceSnapshot[]),
+      optional(this.nodesOf(c, pods), { nodes: [] as NodeSnapshot[], all: [] as V1Node[] }),
+      optional(this.pvcsOf(c, spec.namespace, deployment), { pvcs: [] as PvcSnapshot[], events: [] }),
+      optional(this.replicaSetEvents(c, spec.namespace, spec.name), [] as K8sEvent[]),
       this.eventsFor(c, spec.namespace, 'Deployment', spec.name),
       ...pods
         .slice(0, EVENT_PODS)
         .map((p) => this.eventsFor(c, spec.namespace, 'Pod', p.metadata?.name ?? '')),
     ]);
-    const events = eventLists
-      .flat()
+    const events = [...eventLists.flat(), ...rsEvents, ...pvcInfo.events]
       .sort((a, b) => a.at.localeCompare(b.at))
       .slice(-MAX_EVENTS);
+    const image = template?.spec?.containers?.[0]?.image;
+    const conditions = (deployment.status?.conditions ?? []).map(conditionOf);
     return {
       deployment: observation,
       pods: pods.map((p) => podSnapshot(p, usage?.get(p.metadata?.name ?? '') ?? null)),
       events,
       ...(logs ? { logs } : {}),
+      ...(image ? { image } : {}),
+      ...(podLabels ? { podLabels } : {}),
+      ...(conditions.length ? { conditions } : {}),
+      services,
+      nodes: nodeInfo.nodes,
+      ...(pvcInfo.pvcs.length ? { pvcs: pvcInfo.pvcs } : {}),
     };
   }
 

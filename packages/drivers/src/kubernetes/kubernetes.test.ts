@@ -267,7 +267,10 @@ describe('quantities and pods', () => {
       reason: 'CrashLoopBackOff',
       message: 'back-off',
       exitCode: 1,
+      image: 'x',
+      lastState: { exitCode: 1 },
     });
+    expect(s.conditions).toEqual([{ type: 'Ready', status: 'False' }]);
     expect(firstUnhealthyContainer([pod('a', undefined, true), pod('b', 'CrashLoopBackOff')])).toEqual({
       pod: 'b',
       container: 'app',

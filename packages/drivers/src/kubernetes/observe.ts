@@ -2,18 +2,26 @@
 // reports, never from what was last asked of it.
 import type {
   CoreV1Event,
+  V1ContainerStatus,
   V1Deployment,
   V1Endpoints,
   V1Node,
+  V1PersistentVolumeClaim,
   V1Pod,
   V1Service,
 } from '@kubernetes/client-node';
 import type {
+  ClusterSnapshot,
+  Condition,
   ContainerStatus,
   DeploymentObservation,
   K8sEvent,
+  NodeSnapshot,
   PodSnapshot,
+  PvcSnapshot,
   ServiceObservation,
+  ServiceSnapshot,
+  TerminationInfo,
 } from '../types.ts';
 
 /**
@@ -176,31 +184,78 @@ export type PodUsage = { cpuMillicores: number; memoryMiB: number };
 
 const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'] as const;
 
+function isoOf(v: Date | string | undefined | null): string | undefined {
+  if (!v) return undefined;
+  return v instanceof Date ? v.toISOString() : String(v);
+}
+
+const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+
+/** Any Kubernetes status condition, reduced to type/status/reason/message. */
+export function conditionOf(c: {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}): Condition {
+  return {
+    type: c.type,
+    status: CONDITION_STATUSES.find((s) => s === c.status) ?? 'Unknown',
+    ...(c.reason ? { reason: c.reason } : {}),
+    ...(c.message ? { message: c.message } : {}),
+  };
+}
+
+function terminationOf(t: V1ContainerStatus['lastState']): TerminationInfo | undefined {
+  const term = t?.terminated;
+  if (!term) return undefined;
+  const finishedAt = isoOf(term.finishedAt);
+  return {
+    ...(term.reason ? { reason: term.reason } : {}),
+    exitCode: term.exitCode,
+    ...(term.message ? { message: term.message.trim() } : {}),
+    ...(finishedAt ? { finishedAt } : {}),
+  };
+}
+
+/** One container status: current state (with the running instance's or the last instance's exit code) and lastState. */
+export function containerStatusOf(c: V1ContainerStatus): ContainerStatus {
+  const s = c.state;
+  const state: ContainerStatus['state'] = s?.running ? 'running' : s?.terminated ? 'terminated' : 'waiting';
+  const reason = s?.waiting?.reason ?? s?.terminated?.reason;
+  const message = s?.waiting?.message ?? s?.terminated?.message;
+  const exitCode = s?.terminated?.exitCode ?? c.lastState?.terminated?.exitCode;
+  const lastState = terminationOf(c.lastState);
+  return {
+    name: c.name,
+    ready: c.ready,
+    restartCount: c.restartCount,
+    state,
+    ...(reason ? { reason } : {}),
+    ...(message ? { message } : {}),
+    ...(exitCode !== undefined ? { exitCode } : {}),
+    ...(c.image ? { image: c.image } : {}),
+    ...(lastState ? { lastState } : {}),
+  };
+}
+
 export function podSnapshot(pod: V1Pod, usage: PodUsage | null): PodSnapshot {
   const containers = pod.spec?.containers ?? [];
-  const statuses: ContainerStatus[] = (pod.status?.containerStatuses ?? []).map((c) => {
-    const s = c.state;
-    const state: ContainerStatus['state'] = s?.running ? 'running' : s?.terminated ? 'terminated' : 'waiting';
-    const reason = s?.waiting?.reason ?? s?.terminated?.reason;
-    const message = s?.waiting?.message ?? s?.terminated?.message;
-    const exitCode = s?.terminated?.exitCode ?? c.lastState?.terminated?.exitCode;
-    return {
-      name: c.name,
-      ready: c.ready,
-      restartCount: c.restartCount,
-      state,
-      ...(reason ? { reason } : {}),
-      ...(message ? { message } : {}),
-      ...(exitCode !== undefined ? { exitCode } : {}),
-    };
-  });
+  const statuses = (pod.status?.containerStatuses ?? []).map(containerStatusOf);
+  const init = (pod.status?.initContainerStatuses ?? []).map(containerStatusOf);
   const phase = POD_PHASES.find((p) => p === pod.status?.phase) ?? 'Unknown';
-  const ready = (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const conditions = (pod.status?.conditions ?? []).map(conditionOf);
+  const ready = conditions.some((c) => c.type === 'Ready' && c.status === 'True');
   return {
     name: pod.metadata?.name ?? '',
     phase,
     ready,
     containers: statuses,
+    ...(init.length ? { initContainers: init } : {}),
+    ...(pod.status?.reason ? { reason: pod.status.reason } : {}),
+    ...(pod.status?.message ? { statusMessage: pod.status.message } : {}),
+    ...(conditions.length ? { conditions } : {}),
+    ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
     cpuMillicores: usage?.cpuMillicores ?? null,
     memoryMiB: usage?.memoryMiB ?? null,
     cpuRequestMillicores: sumOrNull(containers.map((c) => parseCpuMillicores(c.resources?.requests?.cpu))),
@@ -210,9 +265,71 @@ export function podSnapshot(pod: V1Pod, usage: PodUsage | null): PodSnapshot {
   };
 }
 
-function isoOf(v: Date | string | undefined | null): string | undefined {
-  if (!v) return undefined;
-  return v instanceof Date ? v.toISOString() : String(v);
+/** True when every key=value of `selector` is among `labels` (an empty selector selects nothing here). */
+export function selectorMatches(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  const entries = Object.entries(selector ?? {});
+  return entries.length > 0 && entries.every(([k, v]) => labels?.[k] === v);
+}
+
+/** A service as the analyzer sees it: its selector, whether it matches the pod labels, and its endpoints. */
+export function serviceSnapshot(
+  service: V1Service,
+  endpoints: V1Endpoints | null | undefined,
+  podLabels: Record<string, string> | undefined,
+): ServiceSnapshot {
+  let ready = 0;
+  let notReady = 0;
+  for (const s of endpoints?.subsets ?? []) {
+    ready += s.addresses?.length ?? 0;
+    notReady += s.notReadyAddresses?.length ?? 0;
+  }
+  const selector = service.spec?.selector ?? {};
+  const targetPorts = (service.spec?.ports ?? [])
+    .map((p) => p.targetPort ?? p.port)
+    .filter((p): p is number => typeof p === 'number');
+  return {
+    name: service.metadata?.name ?? '',
+    type: service.spec?.type ?? 'ClusterIP',
+    selector,
+    selectsWorkload: selectorMatches(selector, podLabels),
+    readyEndpoints: ready,
+    notReadyEndpoints: notReady,
+    ...(targetPorts.length ? { targetPorts } : {}),
+  };
+}
+
+export function nodeSnapshot(node: V1Node): NodeSnapshot {
+  const conditions = (node.status?.conditions ?? []).map(conditionOf);
+  const readyCond = conditions.find((c) => c.type === 'Ready');
+  const alloc = node.status?.allocatable ?? node.status?.capacity ?? {};
+  return {
+    name: node.metadata?.name ?? '',
+    ready: readyCond ? readyCond.status === 'True' : null,
+    conditions,
+    taints: (node.spec?.taints ?? []).map((t) => ({
+      key: t.key,
+      ...(t.value ? { value: t.value } : {}),
+      effect: t.effect,
+    })),
+    ...(node.spec?.unschedulable ? { unschedulable: true } : {}),
+    allocatable: {
+      cpuMillicores: parseCpuMillicores(alloc.cpu) ?? 0,
+      memoryMiB: parseMemoryMiB(alloc.memory) ?? 0,
+    },
+  };
+}
+
+export function pvcSnapshot(pvc: V1PersistentVolumeClaim): PvcSnapshot {
+  const requested = pvc.spec?.resources?.requests?.storage;
+  return {
+    name: pvc.metadata?.name ?? '',
+    phase: pvc.status?.phase ?? 'Pending',
+    ...(pvc.spec?.storageClassName ? { storageClass: pvc.spec.storageClassName } : {}),
+    ...(requested ? { requested: String(requested) } : {}),
+  };
 }
 
 export function eventOf(e: CoreV1Event): K8sEvent {
@@ -231,10 +348,19 @@ export function eventOf(e: CoreV1Event): K8sEvent {
   };
 }
 
-/** The container whose logs explain a problem: the first not-ready container of the first unhealthy pod. */
+/**
+ * The container whose logs explain a problem: a failing init container (it blocks the others), else the
+ * first not-ready container of the first unhealthy pod.
+ */
 export function firstUnhealthyContainer(
   pods: V1Pod[],
 ): { pod: string; container: string; previous: boolean } | null {
+  for (const pod of pods) {
+    for (const c of pod.status?.initContainerStatuses ?? []) {
+      const failed = c.state?.terminated ? c.state.terminated.exitCode !== 0 : !c.ready && c.restartCount > 0;
+      if (failed) return { pod: pod.metadata?.name ?? '', container: c.name, previous: c.restartCount > 0 };
+    }
+  }
   for (const pod of pods) {
     for (const c of pod.status?.containerStatuses ?? []) {
       if (!c.ready) return { pod: pod.metadata?.name ?? '', container: c.name, previous: c.restartCount > 0 };
@@ -243,11 +369,15 @@ export function firstUnhealthyContainer(
   return null;
 }
 
-export function nodeCapacity(node: V1Node): { name: string; cpuMillicores: number; memoryMiB: number } {
+export function nodeCapacity(node: V1Node): ClusterSnapshot['nodes'][number] {
   const cap = node.status?.capacity ?? {};
+  const n = nodeSnapshot(node);
   return {
     name: node.metadata?.name ?? '',
     cpuMillicores: parseCpuMillicores(cap.cpu) ?? 0,
     memoryMiB: parseMemoryMiB(cap.memory) ?? 0,
+    ready: n.ready,
+    conditions: n.conditions,
+    taints: n.taints,
   };
 }

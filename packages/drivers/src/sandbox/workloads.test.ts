@@ -207,7 +207,9 @@ describe('SandboxWorkloads deployments', () => {
       dep(),
       dep({ id: 'd2', name: 'web' }),
     ]);
-    expect(snap.nodes).toEqual([{ name: 'local-dev', cpuMillicores: 4000, memoryMiB: 8192 }]);
+    expect(snap.nodes).toMatchObject([
+      { name: 'local-dev', cpuMillicores: 4000, memoryMiB: 8192, ready: true, taints: [] },
+    ]);
     expect(snap.workloads.map((w) => [w.name, w.namespace, w.pods.length])).toEqual([
       ['todo-backend', 'default', 3],
       ['web', 'default', 3],

@@ -16,7 +16,24 @@ import { deploymentNameLooksUnhealthy, has, transientTimeout, workloadBehavior }
 import { hashInt } from './hash.ts';
 import { recordEffect, type SandboxEffect } from './ledger.ts';
 import { type ResolvedSandboxOptions, resolveSandboxOptions, type SandboxOptions } from './options.ts';
-import { podNames, SANDBOX_NODE, settledObservation, simulateWorkload } from './pods.ts';
+import {
+  podNames,
+  rolloutStalls,
+  SANDBOX_NODE,
+  sandboxNode,
+  settledObservation,
+  simulateWorkload,
+} from './pods.ts';
+
+/** The cluster's node as the worst-behaving deployment on it sees it (a node problem shows on every workload). */
+function nodeOfCluster(name: string, deployments: DeploymentSpec[]): ClusterSnapshot['nodes'][number] {
+  const behaviors = deployments.map((d) => workloadBehavior(d.image));
+  const node = sandboxNode(
+    name,
+    behaviors.find((b) => b === 'node-down' || b === 'mem-pressure' || b === 'tainted') ?? 'healthy',
+  );
+  return { name, ...SANDBOX_NODE, ready: node.ready, conditions: node.conditions, taints: node.taints };
+}
 
 // Simulated durations in ms at timeScale 1.
 const APPLY_MS = 200;
@@ -126,7 +143,7 @@ export class SandboxWorkloads implements Workloads {
     }
 
     ctx.log(waiting(0));
-    if (behavior === 'slow' || budget < FAILURE_VISIBLE_MS) {
+    if (rolloutStalls(behavior) || budget < FAILURE_VISIBLE_MS) {
       // Never ready in time: the caller's whole budget passes, like a real watch that times out.
       await this.#wait(budget, ctx);
       return {
@@ -180,15 +197,21 @@ export class SandboxWorkloads implements Workloads {
     return { phase: 'active', clusterIp };
   }
 
-  async inspect(target: ClusterTarget, spec: DeploymentSpec): Promise<WorkloadSnapshot> {
-    return simulateWorkload(target, spec, this.#opts.now());
+  async inspect(
+    target: ClusterTarget,
+    spec: DeploymentSpec,
+    services: ServiceSpec[] = [],
+  ): Promise<WorkloadSnapshot> {
+    return simulateWorkload(target, spec, this.#opts.now(), services);
   }
 
   async clusterSnapshot(target: ClusterTarget, deployments: DeploymentSpec[]): Promise<ClusterSnapshot> {
     const now = this.#opts.now();
     return {
       // minikube names its single node after the profile.
-      nodes: [{ name: target.name, ...SANDBOX_NODE }],
+      nodes: deployments.length
+        ? [nodeOfCluster(target.name, deployments)]
+        : [{ name: target.name, ...SANDBOX_NODE }],
       workloads: deployments.map((d) => ({
         name: d.name,
         namespace: d.namespace,

@@ -4,13 +4,10 @@
 // get an ingress one tick after they are seen, and a deployment told to crash gets pods stuck in the
 // waiting reason it was given (CrashLoopBackOff, ImagePullBackOff, ...) with Warning events.
 import { randomBytes } from 'node:crypto';
+import { type CrashReason, faultOutcome, type WorkloadFault } from './faults.ts';
 import { arr, type KObj, matchLabelSelector, type Rec, rec, type Store, shortHash } from './store.ts';
 
-export type CrashReason =
-  | 'CrashLoopBackOff'
-  | 'ImagePullBackOff'
-  | 'ErrImagePull'
-  | 'CreateContainerConfigError';
+export type { CrashReason, WorkloadFault };
 
 export type ControllerOptions = {
   /** Overrides every deployment's progressDeadlineSeconds, so tests can see ProgressDeadlineExceeded quickly. */
@@ -22,7 +19,7 @@ export type ControllerOptions = {
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 export class FixtureController {
-  private readonly crashing = new Map<string, { reason: CrashReason; logLines: string[] }>();
+  private readonly faults = new Map<string, WorkloadFault>();
   private readonly lbSeen = new Set<string>();
   private readonly lastProgress = new Map<string, { at: number; mark: string }>();
   private readonly logs = new Map<string, string[]>();
@@ -37,14 +34,15 @@ export class FixtureController {
   }
 
   crash(deploymentName: string, reason: CrashReason, logLines?: string[]): void {
-    this.crashing.set(deploymentName, {
-      reason,
-      logLines: logLines ?? ['panic: configuration error: DATABASE_URL is not set', 'exit status 1'],
-    });
+    this.faults.set(deploymentName, { kind: 'crash', reason, ...(logLines ? { logLines } : {}) });
+  }
+
+  breakWorkload(deploymentName: string, fault: WorkloadFault): void {
+    this.faults.set(deploymentName, fault);
   }
 
   heal(deploymentName: string): void {
-    this.crashing.delete(deploymentName);
+    this.faults.delete(deploymentName);
   }
 
   podLogs(namespace: string, pod: string): string[] | undefined {
@@ -120,6 +118,29 @@ export class FixtureController {
     const hash = shortHash(template);
     const current = pods.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash);
     const old = pods.filter((p) => p.metadata.labels?.['pod-template-hash'] !== hash);
+    const fault = this.faults.get(d.metadata.name);
+    if (fault?.kind === 'quota') {
+      // The ReplicaSet controller's create is refused by the quota admission plugin: no pod, an event.
+      if (current.length < desired) {
+        const rs = `${d.metadata.name}-${hash.slice(0, 9)}`;
+        this.emit(
+          {
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            metadata: {
+              name: rs,
+              namespace: d.metadata.namespace,
+              uid: `rs-${d.metadata.uid ?? ''}-${hash}`,
+            },
+          },
+          'Warning',
+          'FailedCreate',
+          `Error creating: ${fault.message}`,
+          'replicaset-controller',
+        );
+      }
+      return;
+    }
     for (let i = current.length; i < desired; i++) this.createPod(d, template, hash);
     for (const p of current.slice(desired)) this.deletePod(p);
     // Old pods go once the new ones serve, which keeps a crashing rollout from taking the old version down.
@@ -132,6 +153,7 @@ export class FixtureController {
     const name = `${d.metadata.name}-${hash.slice(0, 9)}-${randomBytes(3).toString('hex').slice(0, 5)}`;
     const labels = { ...(tmeta.labels as Record<string, string> | undefined), 'pod-template-hash': hash };
     const podSpec = rec(template.spec);
+    const unschedulable = this.faults.get(d.metadata.name)?.kind === 'unschedulable';
     const pod = this.store.insert('pods', {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -149,7 +171,7 @@ export class FixtureController {
           },
         ],
       },
-      spec: { ...podSpec, nodeName: 'minikube' },
+      spec: unschedulable ? podSpec : { ...podSpec, nodeName: 'minikube' },
       status: {
         phase: 'Pending',
         conditions: [{ type: 'PodScheduled', status: 'True' }],
@@ -163,13 +185,14 @@ export class FixtureController {
         })),
       },
     });
-    this.emit(
-      pod,
-      'Normal',
-      'Scheduled',
-      `Successfully assigned ${d.metadata.namespace}/${name} to minikube`,
-      'default-scheduler',
-    );
+    if (!unschedulable)
+      this.emit(
+        pod,
+        'Normal',
+        'Scheduled',
+        `Successfully assigned ${d.metadata.namespace}/${name} to minikube`,
+        'default-scheduler',
+      );
   }
 
   private deletePod(p: KObj): void {
@@ -191,58 +214,48 @@ export class FixtureController {
   /** One kubelet step for a pod: start its containers, or keep them failing the way they were told to. */
   private runKubelet(p: KObj): void {
     const owner = p.metadata.ownerReferences?.[0]?.name ?? '';
-    const crash = this.crashing.get(owner);
+    const fault = this.faults.get(owner);
     const containers = arr(rec(p.spec).containers).map(rec);
     const status = rec(p.status);
     const logKey = `${p.metadata.namespace}/${p.metadata.name}`;
-    if (crash) {
-      const prev = arr(status.containerStatuses).map(rec);
-      const first = containers[0];
-      const image = String(first?.image ?? '');
-      const phase = crash.reason === 'CrashLoopBackOff' ? 'Running' : 'Pending';
-      const message =
-        crash.reason === 'CrashLoopBackOff'
-          ? `back-off 10s restarting failed container=${String(first?.name)} pod=${p.metadata.name}`
-          : crash.reason === 'CreateContainerConfigError'
-            ? 'secret "app-secrets" not found'
-            : `Back-off pulling image "${image}"`;
-      const restarts = crash.reason === 'CrashLoopBackOff';
-      this.store.update('pods', {
-        ...p,
-        status: {
-          ...status,
-          phase,
-          podIP: status.podIP ?? this.allocatePodIp(),
-          conditions: [
-            { type: 'PodScheduled', status: 'True' },
-            { type: 'Ready', status: 'False', reason: 'ContainersNotReady' },
-          ],
-          containerStatuses: containers.map((c, i) => ({
-            name: c.name,
-            image: c.image,
-            ready: false,
-            started: false,
-            restartCount: Number(prev[i]?.restartCount ?? 0) + (restarts ? 1 : 0),
-            state: { waiting: { reason: crash.reason, message } },
-            ...(restarts ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {}),
-          })),
-        },
-      });
-      if (restarts) {
-        this.logs.set(logKey, [...(this.logs.get(logKey) ?? []).slice(-50), ...crash.logLines]);
-        this.emit(
-          p,
-          'Warning',
-          'BackOff',
-          `Back-off restarting failed container ${String(first?.name)} in pod ${p.metadata.name}`,
-          'kubelet',
-        );
-      } else if (crash.reason === 'CreateContainerConfigError') {
-        this.emit(p, 'Warning', 'Failed', `Error: ${message}`, 'kubelet');
-      } else {
-        this.emit(p, 'Warning', 'Failed', `Failed to pull image "${image}": not found`, 'kubelet');
-        this.emit(p, 'Normal', 'BackOff', message, 'kubelet');
+    if (fault && fault.kind !== 'quota') {
+      const podIP =
+        fault.kind === 'unschedulable'
+          ? ''
+          : typeof status.podIP === 'string'
+            ? status.podIP
+            : this.allocatePodIp();
+      const out = faultOutcome(fault, { name: p.metadata.name, spec: rec(p.spec), status, podIP });
+      const nextStatus = { ...out.status };
+      if (!podIP) delete nextStatus.podIP;
+      const nextSpec = fault.kind === 'unschedulable' ? { ...rec(p.spec), nodeName: undefined } : p.spec;
+      this.store.update('pods', { ...p, spec: nextSpec, status: nextStatus });
+      if (out.logs) this.logs.set(logKey, [...(this.logs.get(logKey) ?? []).slice(-50), ...out.logs]);
+      for (const e of out.events) this.emit(p, e.type, e.reason, e.message, 'kubelet');
+      return;
+    }
+    const node = this.store.get('nodes', undefined, String(rec(p.spec).nodeName ?? 'minikube'));
+    const nodeReady = arr(rec(node?.status).conditions).some(
+      (c) => rec(c).type === 'Ready' && rec(c).status === 'True',
+    );
+    if (node && !nodeReady) {
+      // The node lifecycle controller marks pods on a NotReady node not ready (their endpoints go away).
+      if (isPodReady(p) || rec(p.status).phase === 'Pending') {
+        this.store.update('pods', {
+          ...p,
+          status: {
+            ...status,
+            phase: status.phase === 'Pending' ? 'Pending' : status.phase,
+            conditions: arr(status.conditions).map((c) =>
+              rec(c).type === 'Ready' || rec(c).type === 'ContainersReady'
+                ? { ...rec(c), status: 'False' }
+                : c,
+            ),
+            containerStatuses: arr(status.containerStatuses).map((c) => ({ ...rec(c), ready: false })),
+          },
+        });
       }
+      this.emit(p, 'Warning', 'NodeNotReady', 'Node is not ready', 'node-controller');
       return;
     }
     if (isPodReady(p)) return;
@@ -356,6 +369,12 @@ export class FixtureController {
     if (ready) status.availableReplicas = ready;
     if (pods.length - ready > 0) status.unavailableReplicas = pods.length - ready;
     status.conditions = [cond('Available', available), cond('Progressing', progressing)];
+    const fault = this.faults.get(d.metadata.name);
+    if (fault?.kind === 'quota') {
+      (status.conditions as Rec[]).push(
+        cond('ReplicaFailure', { status: 'True', reason: 'FailedCreate', message: fault.message }),
+      );
+    }
     if (JSON.stringify(stripTimes(prev)) !== JSON.stringify(stripTimes(status))) {
       this.store.update('deployments', { ...d, status });
       if (

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CrashReason, FixtureController } from './controller.ts';
+import { type CrashReason, FixtureController, type WorkloadFault } from './controller.ts';
 import {
   apiVersionOf,
   arr,
@@ -58,8 +58,21 @@ export type K8sFixture = {
   context: string;
   /** Makes every pod of this deployment (any namespace) fail with `reason`; `logLines` become its logs. */
   crashPodsOf(deploymentName: string, reason: CrashReason, logLines?: string[]): void;
+  /** Makes every pod of this deployment fail in one of the ways of `WorkloadFault` (see faults.ts). */
+  breakWorkload(deploymentName: string, fault: WorkloadFault): void;
   /** Lets the deployment's pods start normally again. */
   healPodsOf(deploymentName: string): void;
+  /** Sets (or adds) a condition of the `minikube` node, e.g. Ready=False or MemoryPressure=True. */
+  setNodeCondition(
+    type: string,
+    status: 'True' | 'False' | 'Unknown',
+    reason?: string,
+    message?: string,
+  ): void;
+  /** Replaces the `minikube` node's taints. */
+  setNodeTaints(taints: { key: string; value?: string; effect: string }[]): void;
+  /** Creates an object as a client would (POST), e.g. a Service or a PersistentVolumeClaim. */
+  createObject(resource: string, namespace: string | undefined, body: Record<string, unknown>): KObj;
   /** Serves metrics.k8s.io with this usage for every running container; null removes the API group. */
   setMetrics(usage: PodUsage | null): void;
   /** The next `times` requests answer `code` with a Status body (e.g. 500, 503). */
@@ -71,7 +84,7 @@ export type K8sFixture = {
   close(): Promise<void>;
 };
 
-export type { CrashReason };
+export type { CrashReason, WorkloadFault };
 
 class HttpError extends Error {
   readonly body: Rec;
@@ -259,6 +272,9 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
       spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
       o.spec = spec;
       o.status = {};
+    }
+    if (info.resource === 'persistentvolumeclaims') {
+      o.status = { phase: 'Pending' };
     }
     if (info.resource === 'namespaces') {
       o.spec = { finalizers: ['kubernetes'] };
@@ -824,7 +840,34 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
     context,
     requests,
     crashPodsOf: (deploymentName, reason, logLines) => controller.crash(deploymentName, reason, logLines),
+    breakWorkload: (deploymentName, fault) => controller.breakWorkload(deploymentName, fault),
     healPodsOf: (deploymentName) => controller.heal(deploymentName),
+    setNodeCondition: (type, status, reason, message) => {
+      const node = store.get('nodes', undefined, 'minikube');
+      if (!node) return;
+      const conditions = arr(rec(node.status).conditions).map(rec);
+      const next = {
+        type,
+        status,
+        ...(reason ? { reason } : {}),
+        ...(message ? { message } : {}),
+        lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      };
+      const i = conditions.findIndex((c) => c.type === type);
+      if (i >= 0) conditions[i] = next;
+      else conditions.push(next);
+      store.update('nodes', { ...node, status: { ...rec(node.status), conditions } });
+    },
+    setNodeTaints: (taints) => {
+      const node = store.get('nodes', undefined, 'minikube');
+      if (!node) return;
+      store.update('nodes', { ...node, spec: { ...rec(node.spec), taints } });
+    },
+    createObject: (resource, namespace, body) => {
+      const info = resources[resource];
+      if (!info) throw new Error(`the fixture does not serve ${resource}`);
+      return create(info, namespace, body, 'fixture-test');
+    },
     setMetrics: (usage) => {
       metrics = usage;
     },

@@ -98,6 +98,15 @@ export const resources: Record<string, ResourceInfo> = {
     verbs: rw,
     shortNames: ['ev'],
   },
+  persistentvolumeclaims: {
+    resource: 'persistentvolumeclaims',
+    kind: 'PersistentVolumeClaim',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    verbs: rw,
+    shortNames: ['pvc'],
+  },
   deployments: {
     resource: 'deployments',
     kind: 'Deployment',
