@@ -1,11 +1,23 @@
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 // The API's whole configuration, parsed once by main.ts from the environment and passed down as a
 // plain object: nothing else reads process.env, so tests build a Config directly (see test-helpers.ts).
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** OTEL_TRACES_SAMPLER values the SDK understands. */
+export const otelSamplers = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+/** `host:port,host:port,...` (Redis Cluster seed nodes). */
+export const redisClusterNodes = z
+  .string()
+  .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'must be host:port,host:port,...');
 
 export const Config = z.object({
   /** Postgres connection string (the source of truth). */
@@ -26,12 +38,47 @@ export const Config = z.object({
   QUEUE_PREFIX: z.string().min(1).default('slipway'),
   /** How long POST /api/ai/debug and /analyze wait for the worker before answering 202. */
   AI_SYNC_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(20_000),
-  /** Take the client address from X-Forwarded-For (only behind a proxy you control). */
-  TRUST_PROXY: bool.default(false),
+  /**
+   * The proxies in front of the API, whose X-Forwarded-For is believed: a comma-separated list of
+   * addresses, CIDR subnets or proxy-addr names (loopback, linklocal, uniquelocal); `true` means
+   * loopback + private networks, `false` none. The client is the rightmost hop not in the list.
+   */
+  TRUST_PROXY: z
+    .string()
+    .transform((v, ctx): boolean | string[] => {
+      const t = v.trim().toLowerCase();
+      if (['true', '1', 'yes'].includes(t)) return true;
+      if (['false', '0', 'no'].includes(t)) return false;
+      const list = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      try {
+        proxyaddr.compile(list);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be true, false or a list of addresses/subnets' });
+        return z.NEVER;
+      }
+      return list;
+    })
+    .default(false),
   /** SIGTERM: how long in-flight requests may take to finish before connections are cut. */
   API_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  /** OTLP/HTTP trace endpoint; no exporter when unset. */
+  /** OTLP/HTTP trace endpoint, the full URL (e.g. http://collector:4318/v1/traces); wins over the base URL. */
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  /** OTLP/HTTP base URL (e.g. http://collector:4318): traces go to `<base>/v1/traces`. No exporter when neither is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** service.name on every span (default slipway-api). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** The standard OTel sampler names (default parentbased_always_on). */
+  OTEL_TRACES_SAMPLER: z.enum(otelSamplers).optional(),
+  /** Ratio for the *traceidratio samplers, 0..1. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  /**
+   * Redis Cluster seed nodes, `host:port,host:port,...`. REDIS_URL then only carries the credentials
+   * and the scheme (rediss:// for TLS); QUEUE_PREFIX must carry a hash tag such as `{slipway}`.
+   */
+  REDIS_CLUSTER_NODES: redisClusterNodes.optional(),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -51,7 +51,30 @@ export const WorkerConfig = z.object({
   AI_LLM_URL: z.url().optional(),
   AI_LLM_MODEL: z.string().optional(),
   AI_LLM_API_KEY: z.string().optional(),
+  /** OTLP/HTTP base URL (e.g. http://collector:4318): traces go to `<base>/v1/traces`. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** OTLP/HTTP trace endpoint, the full URL; wins over the base URL. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  /** service.name on every span (default slipway-worker). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  /** Port of this worker's own HTTP endpoint: GET /metrics (Prometheus) and GET /healthz. 0 = off. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  /** Redis Cluster seed nodes `host:port,...`; REDIS_URL then carries only credentials and scheme. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'must be host:port,host:port,...')
+    .optional(),
   /**
    * TEST HOOK (fault suite only, never set in production): an operation or resource id, or a
    * substring of one. The worker exits with 137 (as if OOM-killed) right after it claims a matching
