@@ -51,6 +51,9 @@ export function createApp(deps: AppDeps): App {
     secret: deps.config.JWT_SECRET,
     publicPaths: PUBLIC_API_PATHS,
     cacheMs: deps.userCacheMs ?? 5000,
+    redis: deps.redis,
+    prefix: deps.config.QUEUE_PREFIX,
+    trustProxy: deps.config.TRUST_PROXY,
   });
   const limit = rateLimit({
     redis: deps.redis,

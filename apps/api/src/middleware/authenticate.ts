@@ -1,9 +1,13 @@
 import { type CoreDeps, DomainError, getUser } from '@slipway/core';
 import { annotateSpan } from '@slipway/telemetry';
 import type { MiddlewareHandler } from 'hono';
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AppEnv, AuthUser } from '../context.ts';
 import { verifyAccessToken } from '../tokens.ts';
 import { isUuid } from '../validation.ts';
+import { clientAddress, type TrustProxy } from './client-address.ts';
+import { tooManyRequests, trustList } from './rate-limit.ts';
 
 export type AuthenticateOptions = {
   core: CoreDeps;
@@ -12,7 +16,18 @@ export type AuthenticateOptions = {
   publicPaths: ReadonlySet<string>;
   /** How long a loaded user row is reused; a deleted user's token stops working after this. */
   cacheMs: number;
+  /**
+   * Where refused tokens are counted per address (with `prefix`): past `invalidPerMinute` refusals
+   * in a minute an address gets 429 instead of 401 for a minute, so token guessing is throttled
+   * too. Without `redis` nothing is counted.
+   */
+  redis?: Redis;
+  prefix?: string;
+  trustProxy?: TrustProxy | boolean;
+  invalidPerMinute?: number;
 };
+
+export const DEFAULT_INVALID_TOKENS_PER_MINUTE = 60;
 
 const required = () => new DomainError('unauthorized', 'Authentication required');
 
@@ -38,15 +53,39 @@ export function authenticate(opts: AuthenticateOptions): MiddlewareHandler<AppEn
     return user;
   };
 
+  const addressOf = clientAddress(trustList(opts.trustProxy ?? false));
+  const refusals = opts.redis
+    ? new RateLimiterRedis({
+        storeClient: opts.redis,
+        rejectIfRedisNotReady: true,
+        keyPrefix: `${opts.prefix ?? 'slipway'}:invalid-token`,
+        points: opts.invalidPerMinute ?? DEFAULT_INVALID_TOKENS_PER_MINUTE,
+        duration: 60,
+        blockDuration: 60,
+      })
+    : null;
+  /** A refused request: counted against its address; 401, or 429 once the address is over. */
+  const refuse = async (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => {
+    if (!refusals) throw required();
+    try {
+      await refusals.consume(addressOf(c));
+    } catch (e) {
+      if (e instanceof RateLimiterRes)
+        return tooManyRequests(c, Math.max(1, Math.ceil(e.msBeforeNext / 1000)));
+      throw e;
+    }
+    throw required();
+  };
+
   return async function authenticateRequest(c, next) {
     if (opts.publicPaths.has(c.req.path)) return next();
     const header = c.req.header('Authorization') ?? '';
     const m = /^Bearer\s+([A-Za-z0-9._~+/=-]{1,4096})$/i.exec(header.trim());
-    if (!m?.[1]) throw required();
+    if (!m?.[1]) return refuse(c);
     const claims = await verifyAccessToken(opts.secret, m[1]);
-    if (!claims || !isUuid(claims.sub)) throw required();
+    if (!claims || !isUuid(claims.sub)) return refuse(c);
     const user = await load(claims.sub);
-    if (!user) throw required();
+    if (!user) return refuse(c);
     c.set('user', user);
     c.set('actor', { id: user.id, role: user.role });
     annotateSpan({ 'enduser.id': user.id, 'enduser.role': user.role });

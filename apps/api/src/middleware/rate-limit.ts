@@ -1,40 +1,64 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import type { AppEnv, RateLimits } from '../context.ts';
 import { errorBody } from '../errors.ts';
+import { clientAddress, type TrustProxy } from './client-address.ts';
+import { createLoginLimiter, type LoginLimiter, type LoginLimits } from './login-limiter.ts';
+import { slidingWindow } from './sliding-window.ts';
 
 export const DEFAULT_RATE_LIMITS: RateLimits = { standard: 100, premium: 500, admin: 1000 };
-const WINDOW_S = 60;
+const WINDOW_MS = 60_000;
+export const LOGIN_PATH = '/api/auth/login';
 
 export type RateLimitOptions = {
   redis: Redis;
   /** Key prefix (QUEUE_PREFIX): tests and installs sharing a Redis never share counters. */
   prefix: string;
   limits: RateLimits;
-  trustProxy: boolean;
+  /** Trusted proxies (TRUST_PROXY); the client is the rightmost hop that is not one of them. */
+  trustProxy: TrustProxy | boolean;
+  /** The shared login limiter; built from redis + prefix when absent. */
+  loginLimiter?: LoginLimiter;
+  loginLimits?: Partial<LoginLimits>;
 };
 
-function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
-  if (trustProxy) {
-    const fwd = c.req.header('X-Forwarded-For')?.split(',')[0]?.trim();
-    if (fwd) return fwd.slice(0, 64);
-  }
+/** `true` (the old boolean setting) means proxies on loopback and private networks. */
+export function trustList(t: TrustProxy | boolean): TrustProxy {
+  if (t === true) return ['loopback', 'linklocal', 'uniquelocal'];
+  return t;
+}
+
+export function tooManyRequests(c: Context, retryAfterS: number, headers: Record<string, string> = {}) {
+  return c.json(errorBody(429, 'Rate limit exceeded'), 429, {
+    ...headers,
+    'Retry-After': String(retryAfterS),
+  });
+}
+
+/** The email a login body names, if it names one (anything else is the route's 4xx to give). */
+async function loginAccount(c: Context): Promise<string | null> {
   try {
-    return getConnInfo(c).remote.address ?? 'unknown';
+    const body = JSON.parse(await c.req.text()) as { email?: unknown };
+    return typeof body?.email === 'string' && body.email.length <= 254 ? body.email : null;
   } catch {
-    // app.request() in tests has no socket.
-    return 'unknown';
+    return null;
   }
 }
 
 /**
- * Fixed 60-second windows counted in Redis (INCR + EXPIRE in one MULTI), so every API process
- * shares one budget per user. Authenticated callers are limited by tier (admins by role);
- * anonymous ones (login, refresh) by address at the standard limit. Redis down means the
- * MULTI is rejected at once (no offline queue) and the request is answered 503 by onError.
+ * Per-caller budgets over a sliding 60 s window kept in Redis (see sliding-window.ts), so no 60 s
+ * span passes more than the limit and every API process shares one budget per caller.
+ * Authenticated callers are limited by tier (admins by role); anonymous ones (login, refresh) by
+ * address at the standard limit. POST /api/auth/login also goes through the login limiter
+ * (per address, per account, back-off). Redis down means the script is rejected at once (no
+ * offline queue) and the request is answered 503 by onError.
  */
 export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
+  const hit = slidingWindow(opts.redis, WINDOW_MS);
+  const addressOf = clientAddress(trustList(opts.trustProxy));
+  const login =
+    opts.loginLimiter ??
+    createLoginLimiter({ redis: opts.redis, prefix: opts.prefix, limits: opts.loginLimits });
   return async function limitRate(c, next) {
     const user = c.get('user');
     const limit = user
@@ -42,31 +66,30 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
         ? opts.limits.admin
         : opts.limits[user.tier]
       : opts.limits.standard;
-    const who = user ? `user:${user.id}` : `addr:${clientAddress(c, opts.trustProxy)}`;
-    const nowS = Math.floor(Date.now() / 1000);
-    const windowStart = nowS - (nowS % WINDOW_S);
-    const reset = windowStart + WINDOW_S;
-    const key = `${opts.prefix}:ratelimit:${who}:${windowStart}`;
-    const res = await opts.redis
-      .multi()
-      .incr(key)
-      .expire(key, WINDOW_S + 5)
-      .exec();
-    const [incrErr, count] = res?.[0] ?? [new Error('rate limit MULTI aborted'), 0];
-    if (incrErr) throw incrErr;
-    const used = Number(count);
+    const address = addressOf(c);
+    const who = user ? `user:${user.id}` : `addr:${address}`;
+    // The trailing segment names the algorithm, so keys of the old fixed windows never collide.
+    const d = await hit(`${opts.prefix}:ratelimit:${who}:sliding`, limit);
     const headers = {
-      'X-RateLimit-Limit': String(limit),
-      'X-RateLimit-Remaining': String(Math.max(0, limit - used)),
-      'X-RateLimit-Reset': String(reset),
+      'X-RateLimit-Limit': String(d.limit),
+      'X-RateLimit-Remaining': String(d.remaining),
+      'X-RateLimit-Reset': String(d.resetS),
     };
-    if (used > limit) {
-      return c.json(errorBody(429, 'Rate limit exceeded'), 429, {
-        ...headers,
-        'Retry-After': String(Math.max(1, reset - nowS)),
-      });
+    if (!d.allowed) return tooManyRequests(c, d.retryAfterS, headers);
+
+    const account =
+      !user && c.req.method === 'POST' && c.req.path === LOGIN_PATH ? await loginAccount(c) : null;
+    if (account !== null) {
+      const verdict = await login.begin(address, account);
+      if (!verdict.allowed) return tooManyRequests(c, verdict.retryAfterS, headers);
+      await next();
+      const status = c.res.status;
+      if (status === 200) await login.succeeded(address, account);
+      else if (status === 401) await login.failed(address, account);
+      else await login.release(address, account);
+    } else {
+      await next();
     }
-    await next();
     for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
   };
 }

@@ -2,20 +2,32 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { authenticate } from '@slipway/core';
+import { authenticate, DomainError } from '@slipway/core';
 import { queueNames } from '@slipway/jobs';
 import type { MiddlewareHandler } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { HTTPException } from 'hono/http-exception';
 import type { ApiApp, AppDeps, AppEnv } from '../../context.ts';
 import { errorBody } from '../../errors.ts';
+import { clientAddress } from '../../middleware/client-address.ts';
+import { createLoginLimiter } from '../../middleware/login-limiter.ts';
+import { tooManyRequests, trustList } from '../../middleware/rate-limit.ts';
+
+class LoginLimited extends Error {
+  readonly retryAfterS: number;
+  constructor(retryAfterS: number) {
+    super('login attempts limited');
+    this.retryAfterS = retryAfterS;
+  }
+}
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
 /**
  * bull-board at /admin/queues for operators watching the queues in a browser. A browser cannot
  * send our Bearer token, so the board asks for HTTP Basic credentials: an admin's email and
- * password (checked with the same KDF as login; anyone else is refused).
+ * password (checked with the same KDF and the same login limiter as POST /api/auth/login, so
+ * guesses here count there too; anyone else is refused).
  */
 export function registerQueueBoard(app: ApiApp, deps: AppDeps): void {
   const producer = deps.core.producer;
@@ -27,10 +39,26 @@ export function registerQueueBoard(app: ApiApp, deps: AppDeps): void {
     options: { uiConfig: { boardTitle: 'Slipway queues' } },
   });
   const realm = 'Slipway queues (admin)';
+  // The same login limiter as POST /api/auth/login (same Redis keys): guesses here and there add up.
+  const limiter = createLoginLimiter({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX });
+  const addressOf = clientAddress(trustList(deps.config.TRUST_PROXY));
   const basic = basicAuth({
     realm,
-    verifyUser: async (email, password) =>
-      (await authenticate(deps.core, email, password).catch(() => null))?.role === 'admin',
+    verifyUser: async (email, password, c) => {
+      const address = addressOf(c);
+      const verdict = await limiter.begin(address, email);
+      if (!verdict.allowed) throw new LoginLimited(verdict.retryAfterS);
+      const user = await authenticate(deps.core, email, password).catch((e: unknown) => {
+        if (e instanceof DomainError && e.code === 'unauthorized') return null;
+        throw e;
+      });
+      if (!user) {
+        await limiter.failed(address, email);
+        return false;
+      }
+      await limiter.succeeded(address, email);
+      return user.role === 'admin';
+    },
   });
   // The 401 must carry WWW-Authenticate so the browser asks for credentials; the body keeps the
   // contract's error shape.
@@ -38,6 +66,7 @@ export function registerQueueBoard(app: ApiApp, deps: AppDeps): void {
     try {
       return await basic(c, next);
     } catch (e) {
+      if (e instanceof LoginLimited) return tooManyRequests(c, e.retryAfterS);
       if (!(e instanceof HTTPException) || e.status !== 401) throw e;
       return c.json(errorBody(401, 'Authentication required'), 401, {
         'WWW-Authenticate': `Basic realm="${realm}"`,
