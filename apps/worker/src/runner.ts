@@ -8,13 +8,27 @@ import {
 } from '@slipway/core';
 import type { Operation } from '@slipway/db';
 import { DriverError, type Drivers, type OpContext } from '@slipway/drivers';
-import { backoffDelay, isJobName, type JobName, jobSpec, OperationPayload } from '@slipway/jobs';
+import {
+  backoffDelay,
+  isJobName,
+  type JobInput,
+  type JobName,
+  jobSpec,
+  OperationPayload,
+  parseJobInput,
+} from '@slipway/jobs';
 import { withSpan } from '@slipway/telemetry';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 
+/** A claimed operation of kind N, its input parsed by the catalog's schema for N. */
+export type TypedOperation<N extends JobName> = Omit<Operation, 'kind' | 'input'> & {
+  kind: N;
+  input: JobInput<N>;
+};
+
 /** What a processor gets: the claimed operation, its lease (every write goes through it), drivers. */
-export type ProcessorContext = {
-  op: Operation;
+export type ProcessorContext<N extends JobName = JobName> = {
+  op: TypedOperation<N>;
   lease: Lease;
   deps: CoreDeps;
   drivers: Drivers;
@@ -27,12 +41,31 @@ export type ProcessorContext = {
     ai: { llmUrl?: string | undefined; model?: string | undefined; apiKey?: string | undefined };
   };
 };
-export type Processor = (ctx: ProcessorContext) => Promise<void>;
+export type Processor<N extends JobName = JobName> = (ctx: ProcessorContext<N>) => Promise<void>;
+/** One processor per job name, each typed by its kind's input. */
+export type Processors = { [N in JobName]: Processor<N> };
+
+/**
+ * The processor for `name` bound to the claimed operation with its input parsed again (the dequeue side
+ * of the catalog's schemas): null without a processor, the issue when the stored input does not parse.
+ */
+function bindProcessor<N extends JobName>(
+  processors: Partial<Processors>,
+  name: N,
+  op: Operation,
+): ((ctx: Omit<ProcessorContext<N>, 'op'>) => Promise<void>) | { issue: string } | null {
+  const processor = processors[name];
+  if (!processor) return null;
+  const parsed = parseJobInput(name, op.input);
+  if (!parsed.ok) return { issue: parsed.issue };
+  const typed: TypedOperation<N> = { ...op, kind: name, input: parsed.input };
+  return (ctx) => processor({ ...ctx, op: typed });
+}
 
 export type RunnerOptions = {
   deps: CoreDeps;
   drivers: Drivers;
-  processors: Partial<Record<JobName, Processor>>;
+  processors: Partial<Processors>;
   workerId: string;
   leaseMs: number;
   /** A run older than this stops renewing its lease (the reconciler re-drives or fails it). */
@@ -179,6 +212,12 @@ export class OperationRunner {
       throw new DelayedError();
     }
     const lease = claim.lease;
+    const bound = bindProcessor(this.opts.processors, name, lease.op);
+    if (bound === null || typeof bound !== 'function') {
+      // Written by something other than core's verbs (or a release that wrote another shape): retrying cannot help.
+      await lease.fail(`operation input does not match ${name}: ${bound?.issue ?? 'no processor'}`);
+      return;
+    }
     // Each resource shows the driver it actually ran on (DRIVER=auto may differ from what the API assumed).
     const kind = driverKindFor(lease.op.resourceType, this.opts.drivers);
     if (kind) lease.resourceDefaults = { driver: kind };
@@ -229,8 +268,7 @@ export class OperationRunner {
       { 'slipway.operation.id': lease.op.id, 'slipway.operation.attempt': lease.op.attempts },
       async () => {
         try {
-          await processor({
-            op: lease.op,
+          await bound({
             lease,
             deps,
             drivers: this.opts.drivers,

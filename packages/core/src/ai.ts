@@ -61,8 +61,7 @@ export async function aiDeploy(
           containerPort: aiDeployDefaults.containerPort,
           helmChartId: chart.id,
         },
-        'ai.deploy',
-        { aiAgent: input.aiAgent, helmChartId: chart.id },
+        { kind: 'ai.deploy', input: { generation: 1, aiAgent: input.aiAgent, helmChartId: chart.id } },
       );
       return { ...r, operations: [r.operation] };
     });

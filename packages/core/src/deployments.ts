@@ -8,12 +8,11 @@ import {
   services,
   type Tx,
 } from '@slipway/db';
-import type { JobName } from '@slipway/jobs';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, DomainError, invalidField, notFound } from './errors.ts';
-import { insertOperation } from './operations/record.ts';
+import { insertOperation, type OperationOf } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { isUniqueViolation, listRows, withOperations } from './shared.ts';
 
@@ -102,8 +101,7 @@ export async function insertDeployment(
   actor: Actor,
   cluster: Cluster,
   input: CreateDeploymentInput,
-  kind: JobName,
-  opInput: Record<string, unknown> = {},
+  op: OperationOf<'deployment.apply' | 'ai.deploy'>,
 ): Promise<{ deployment: Deployment; operation: Operation }> {
   const [deployment] = await tx
     .insert(deployments)
@@ -123,10 +121,9 @@ export async function insertDeployment(
   if (!deployment) throw new Error('insert returned nothing');
   const operation = await insertOperation(tx, {
     ownerId: actor.id,
-    kind,
     resourceType: 'deployment',
     resourceId: deployment.id,
-    input: { generation: 1, ...opInput },
+    ...op,
   });
   return { deployment, operation };
 }
@@ -161,7 +158,10 @@ export async function createDeployment(
   if (input.helmChartId) await assertChartVisible(deps, actor, input.helmChartId);
   try {
     const out = await withOperations(deps, async (tx) => {
-      const r = await insertDeployment(tx, deps, actor, cluster, input, 'deployment.apply');
+      const r = await insertDeployment(tx, deps, actor, cluster, input, {
+        kind: 'deployment.apply',
+        input: { generation: 1 },
+      });
       return { ...r, operations: [r.operation] };
     });
     return { deployment: out.deployment, operation: out.operation };
@@ -195,7 +195,7 @@ async function changeDesiredState(
   set: { replicas?: number; image?: string; containerPort?: number },
   status: 'scaling' | 'updating',
   kind: 'deployment.apply' | 'deployment.scale' | 'ai.scale',
-  opInput: Record<string, unknown> = {},
+  opInput: { aiAgent?: string } = {},
 ): Promise<{ before: Deployment; deployment: Deployment; operation: Operation }> {
   assertCanWrite(actor);
   const before = await findDeployment(deps, actor, id);
@@ -256,7 +256,7 @@ export async function scaleDeployment(
   id: string,
   replicas: number,
   via: 'api' | 'ai' = 'api',
-  opInput: Record<string, unknown> = {},
+  opInput: { aiAgent?: string } = {},
 ) {
   return changeDesiredState(
     deps,

@@ -8,6 +8,48 @@ export type QueueName = (typeof queueNames)[number];
 export const OperationPayload = z.object({ operationId: z.uuid() }).loose();
 export type OperationPayload = z.infer<typeof OperationPayload>;
 
+// What an operation row's `input` holds, per kind: written by core's verbs through these schemas and
+// parsed again when a worker picks the operation up. Rows written by an earlier release must still
+// parse, so a field added later is optional (or has a default), and unknown keys are dropped, never
+// rejected. Ids and small facts only: never state the worker should re-read, never secrets.
+const generation = z.number().int().min(1);
+const agent = z.string().min(1).max(64);
+const none = z.object({});
+
+export const jobInputs = {
+  'image.build': none,
+  'image.retag': z.object({
+    /** The tag the engine currently holds (the record already names the new one). */
+    fromTag: z.string().min(1).optional(),
+    toTag: z.string().min(1).optional(),
+    previousStatus: z.string().optional(),
+  }),
+  /** The reference the image was built as; null when its fields could not form one (nothing to remove). */
+  'image.delete': z.object({ ref: z.string().min(1).nullable().optional() }),
+  'chart.validate': z.object({ reason: z.enum(['update', 'upload']).optional() }),
+  'cluster.start': z.object({ from: z.string().optional() }),
+  'cluster.stop': z.object({ from: z.string().optional() }),
+  'cluster.restart': z.object({ from: z.string().optional() }),
+  'cluster.delete': none,
+  /** `generation`: the resource generation this operation applies (the latest one wins). */
+  'deployment.apply': z.object({ generation: generation.optional() }),
+  'deployment.scale': z.object({ generation: generation.optional() }),
+  'deployment.delete': none,
+  'service.apply': z.object({ generation: generation.optional() }),
+  'service.delete': none,
+  'ai.deploy': z.object({
+    generation: generation.optional(),
+    aiAgent: agent.default('kubectl-ai'),
+    helmChartId: z.uuid().optional(),
+  }),
+  'ai.scale': z.object({ generation: generation.optional(), aiAgent: agent.default('kubectl-ai') }),
+  'ai.debug': z.object({ aiAgent: agent.default('kubectl-ai'), issue: z.string().max(4000).default('') }),
+  'ai.analyze': z.object({
+    aiAgent: agent.default('kubectl-ai'),
+    analysisType: z.string().max(64).default('general'),
+  }),
+} as const satisfies Record<string, z.ZodType<Record<string, unknown>>>;
+
 type JobSpec = {
   queue: QueueName;
   /** Total BullMQ attempts (first try + retries) for retryable failures. */
@@ -19,24 +61,39 @@ type JobSpec = {
 };
 
 export const jobCatalog = {
-  'image.build': { queue: 'images', attempts: 4, backoffMs: 1000 },
-  'image.retag': { queue: 'images', attempts: 4, backoffMs: 1000 },
-  'image.delete': { queue: 'images', attempts: 5, backoffMs: 1000 },
-  'chart.validate': { queue: 'charts', attempts: 3, backoffMs: 500 },
-  'cluster.start': { queue: 'clusters', attempts: 3, backoffMs: 2000 },
-  'cluster.stop': { queue: 'clusters', attempts: 3, backoffMs: 2000 },
-  'cluster.restart': { queue: 'clusters', attempts: 3, backoffMs: 2000 },
-  'cluster.delete': { queue: 'clusters', attempts: 5, backoffMs: 2000 },
-  'deployment.apply': { queue: 'deployments', attempts: 4, backoffMs: 1000 },
-  'deployment.scale': { queue: 'deployments', attempts: 4, backoffMs: 1000 },
-  'deployment.delete': { queue: 'deployments', attempts: 5, backoffMs: 1000 },
-  'service.apply': { queue: 'services', attempts: 4, backoffMs: 1000 },
-  'service.delete': { queue: 'services', attempts: 5, backoffMs: 1000 },
-  'ai.deploy': { queue: 'ai', attempts: 3, backoffMs: 1000 },
-  'ai.scale': { queue: 'ai', attempts: 3, backoffMs: 1000 },
-  'ai.debug': { queue: 'ai', attempts: 3, backoffMs: 500, readOnly: true },
-  'ai.analyze': { queue: 'ai', attempts: 3, backoffMs: 500, readOnly: true },
-} as const satisfies Record<string, JobSpec>;
+  'image.build': { queue: 'images', attempts: 4, backoffMs: 1000, input: jobInputs['image.build'] },
+  'image.retag': { queue: 'images', attempts: 4, backoffMs: 1000, input: jobInputs['image.retag'] },
+  'image.delete': { queue: 'images', attempts: 5, backoffMs: 1000, input: jobInputs['image.delete'] },
+  'chart.validate': { queue: 'charts', attempts: 3, backoffMs: 500, input: jobInputs['chart.validate'] },
+  'cluster.start': { queue: 'clusters', attempts: 3, backoffMs: 2000, input: jobInputs['cluster.start'] },
+  'cluster.stop': { queue: 'clusters', attempts: 3, backoffMs: 2000, input: jobInputs['cluster.stop'] },
+  'cluster.restart': { queue: 'clusters', attempts: 3, backoffMs: 2000, input: jobInputs['cluster.restart'] },
+  'cluster.delete': { queue: 'clusters', attempts: 5, backoffMs: 2000, input: jobInputs['cluster.delete'] },
+  'deployment.apply': {
+    queue: 'deployments',
+    attempts: 4,
+    backoffMs: 1000,
+    input: jobInputs['deployment.apply'],
+  },
+  'deployment.scale': {
+    queue: 'deployments',
+    attempts: 4,
+    backoffMs: 1000,
+    input: jobInputs['deployment.scale'],
+  },
+  'deployment.delete': {
+    queue: 'deployments',
+    attempts: 5,
+    backoffMs: 1000,
+    input: jobInputs['deployment.delete'],
+  },
+  'service.apply': { queue: 'services', attempts: 4, backoffMs: 1000, input: jobInputs['service.apply'] },
+  'service.delete': { queue: 'services', attempts: 5, backoffMs: 1000, input: jobInputs['service.delete'] },
+  'ai.deploy': { queue: 'ai', attempts: 3, backoffMs: 1000, input: jobInputs['ai.deploy'] },
+  'ai.scale': { queue: 'ai', attempts: 3, backoffMs: 1000, input: jobInputs['ai.scale'] },
+  'ai.debug': { queue: 'ai', attempts: 3, backoffMs: 500, readOnly: true, input: jobInputs['ai.debug'] },
+  'ai.analyze': { queue: 'ai', attempts: 3, backoffMs: 500, readOnly: true, input: jobInputs['ai.analyze'] },
+} as const satisfies { [N in keyof typeof jobInputs]: JobSpec & { input: (typeof jobInputs)[N] } };
 
 export type JobName = keyof typeof jobCatalog;
 export const jobNames = Object.keys(jobCatalog) as JobName[];
@@ -47,6 +104,23 @@ export function isJobName(s: string): s is JobName {
 
 export function jobSpec(name: JobName): JobSpec {
   return jobCatalog[name];
+}
+
+/** The input a processor of `N` receives (defaults applied). */
+export type JobInput<N extends JobName> = z.output<(typeof jobInputs)[N]>;
+/** The input a verb writes for `N` (defaulted fields may be left out). */
+export type JobInputIn<N extends JobName> = z.input<(typeof jobInputs)[N]>;
+
+export type InputParse<N extends JobName> = { ok: true; input: JobInput<N> } | { ok: false; issue: string };
+
+/** Parses an operation's stored input for its kind (on write and again on dequeue). */
+export function parseJobInput<N extends JobName>(name: N, input: unknown): InputParse<N> {
+  // Indexing the catalog with a generic key widens to the union of schemas; the key picks the schema.
+  const schema: z.ZodType = jobInputs[name];
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return { ok: true, input: r.data as JobInput<N> };
+  const first = r.error.issues[0];
+  return { ok: false, issue: `${first?.path.join('.') || '(input)'}: ${first?.message ?? 'invalid'}` };
 }
 
 /** Exponential backoff with full jitter, bounded (attemptsMade counts finished attempts, >= 1). */

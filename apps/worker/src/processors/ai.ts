@@ -5,11 +5,11 @@ import type { Processor, ProcessorContext } from '../runner.ts';
 import { liveDeployment, settleRollout } from './deployments.ts';
 import { clusterTarget, deploymentSpec } from './specs.ts';
 
-const agentFor = (ctx: ProcessorContext) =>
-  createAgent(String(ctx.op.input.aiAgent ?? 'kubectl-ai'), ctx.settings.ai);
+const agentFor = (ctx: ProcessorContext<'ai.debug' | 'ai.analyze'>) =>
+  createAgent(ctx.op.input.aiAgent, ctx.settings.ai);
 
 /** AI debug: the built-in analyzer (or an LLM, when configured) over what the driver reports. */
-export const aiDebug: Processor = async (ctx) => {
+export const aiDebug: Processor<'ai.debug'> = async (ctx) => {
   const dep = await loadDeploymentForWorker(ctx.deps, ctx.op.resourceId);
   const cluster = dep ? await loadClusterForWorker(ctx.deps, dep.clusterId) : null;
   if (!dep || dep.deletedAt || !cluster || cluster.deletedAt)
@@ -17,7 +17,7 @@ export const aiDebug: Processor = async (ctx) => {
   const snapshot = await ctx.drivers.workloads.inspect(clusterTarget(cluster), deploymentSpec(dep));
   const result = await agentFor(ctx).debug({
     snapshot,
-    issue: String(ctx.op.input.issue ?? ''),
+    issue: ctx.op.input.issue,
     name: dep.name,
   });
   await ctx.lease.succeed({
@@ -27,7 +27,7 @@ export const aiDebug: Processor = async (ctx) => {
 };
 
 /** AI analyze: cluster-wide utilization and recommendations from a snapshot of every deployment on it. */
-export const aiAnalyze: Processor = async (ctx) => {
+export const aiAnalyze: Processor<'ai.analyze'> = async (ctx) => {
   const cluster = await loadClusterForWorker(ctx.deps, ctx.op.resourceId);
   if (!cluster || cluster.deletedAt) throw new DriverError('gone', 'the cluster no longer exists');
   const deployments = await listDeploymentsOnCluster(ctx.deps, cluster.id);
@@ -37,7 +37,7 @@ export const aiAnalyze: Processor = async (ctx) => {
   );
   const result = await agentFor(ctx).analyze({
     snapshot,
-    analysisType: String(ctx.op.input.analysisType ?? 'general'),
+    analysisType: ctx.op.input.analysisType,
   });
   // Contract shape: { analysis: { resource_utilization, recommendations, ... } }.
   await ctx.lease.succeed({
@@ -47,7 +47,7 @@ export const aiAnalyze: Processor = async (ctx) => {
 };
 
 /** AI scale: check the target against what the cluster reports, then scale like any scale. */
-export const aiScale: Processor = async (ctx) => {
+export const aiScale: Processor<'ai.scale'> = async (ctx) => {
   const live = await liveDeployment(ctx);
   if (!live) return;
   const target = clusterTarget(live.cluster);

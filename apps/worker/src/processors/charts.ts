@@ -2,7 +2,7 @@ import { loadChartForWorker } from '@slipway/core';
 import type { Processor } from '../runner.ts';
 import { chartSpec } from './specs.ts';
 
-export const validateChart: Processor = async ({ op, lease, deps, drivers, driverCtx }) => {
+export const validateChart: Processor<'chart.validate'> = async ({ op, lease, deps, drivers, driverCtx }) => {
   const chart = await loadChartForWorker(deps, op.resourceId);
   if (!chart || chart.deletedAt) {
     await lease.succeed({ message: 'chart deleted; nothing to validate' });

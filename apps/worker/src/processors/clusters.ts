@@ -27,7 +27,7 @@ function expect(
   }
 }
 
-export const startCluster: Processor = async (ctx) => {
+export const startCluster: Processor<'cluster.start'> = async (ctx) => {
   const c = await liveCluster(ctx);
   if (!c) return;
   const obs = await ctx.drivers.clusters.start(clusterSpec(c), ctx.driverCtx);
@@ -40,7 +40,7 @@ export const startCluster: Processor = async (ctx) => {
   });
 };
 
-export const stopCluster: Processor = async (ctx) => {
+export const stopCluster: Processor<'cluster.stop'> = async (ctx) => {
   const c = await liveCluster(ctx);
   if (!c) return;
   const obs = await ctx.drivers.clusters.stop(clusterSpec(c), ctx.driverCtx);
@@ -53,7 +53,7 @@ export const stopCluster: Processor = async (ctx) => {
   });
 };
 
-export const restartCluster: Processor = async (ctx) => {
+export const restartCluster: Processor<'cluster.restart'> = async (ctx) => {
   const c = await liveCluster(ctx);
   if (!c) return;
   const spec = clusterSpec(c);
@@ -70,7 +70,7 @@ export const restartCluster: Processor = async (ctx) => {
   });
 };
 
-export const deleteCluster: Processor = async ({ op, lease, deps, drivers, driverCtx }) => {
+export const deleteCluster: Processor<'cluster.delete'> = async ({ op, lease, deps, drivers, driverCtx }) => {
   const c = await loadClusterForWorker(deps, op.resourceId);
   if (c) await drivers.clusters.delete(clusterSpec(c), driverCtx);
   await lease.succeed({ message: `cluster ${c?.name ?? op.resourceId} deleted` });

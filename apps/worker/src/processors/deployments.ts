@@ -26,14 +26,12 @@ export async function liveDeployment(
  * may declare it `running`: an older one that finishes later just records available replicas.
  */
 export async function settleRollout(
-  ctx: ProcessorContext,
+  ctx: ProcessorContext<'deployment.apply' | 'deployment.scale' | 'ai.deploy' | 'ai.scale'>,
   obs: DeploymentObservation,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
   const current = await loadDeploymentForWorker(ctx.deps, ctx.op.resourceId);
-  const latest = current
-    ? current.generation <= Number(ctx.op.input.generation ?? current.generation)
-    : false;
+  const latest = current ? current.generation <= (ctx.op.input.generation ?? current.generation) : false;
   const set = { available_replicas: obs.availableReplicas };
   if (obs.phase === 'running') {
     await ctx.lease.succeed({
@@ -51,7 +49,7 @@ export async function settleRollout(
   await ctx.lease.fail(reason, { resourceStatus: latest ? 'failed' : null, resourceSet: set });
 }
 
-export const applyDeployment: Processor = async (ctx) => {
+export const applyDeployment: Processor<'deployment.apply'> = async (ctx) => {
   const live = await liveDeployment(ctx);
   if (!live) return;
   const target = clusterTarget(live.cluster);
@@ -66,7 +64,7 @@ export const applyDeployment: Processor = async (ctx) => {
   );
 };
 
-export const scaleDeployment: Processor = async (ctx) => {
+export const scaleDeployment: Processor<'deployment.scale'> = async (ctx) => {
   const live = await liveDeployment(ctx);
   if (!live) return;
   const target = clusterTarget(live.cluster);
@@ -79,7 +77,13 @@ export const scaleDeployment: Processor = async (ctx) => {
   );
 };
 
-export const deleteDeployment: Processor = async ({ op, lease, deps, drivers, driverCtx }) => {
+export const deleteDeployment: Processor<'deployment.delete'> = async ({
+  op,
+  lease,
+  deps,
+  drivers,
+  driverCtx,
+}) => {
   const dep = await loadDeploymentForWorker(deps, op.resourceId);
   const cluster = dep ? await loadClusterForWorker(deps, dep.clusterId) : null;
   if (dep && cluster && !cluster.deletedAt) {
@@ -89,13 +93,10 @@ export const deleteDeployment: Processor = async ({ op, lease, deps, drivers, dr
 };
 
 /** AI deploy: install the chart with helm (upgrade --install --wait), then read the rollout back. */
-export const aiDeploy: Processor = async (ctx) => {
+export const aiDeploy: Processor<'ai.deploy'> = async (ctx) => {
   const live = await liveDeployment(ctx);
   if (!live) return;
-  const chart = await loadChartForWorker(
-    ctx.deps,
-    String(ctx.op.input.helmChartId ?? live.dep.helmChartId ?? ''),
-  );
+  const chart = await loadChartForWorker(ctx.deps, ctx.op.input.helmChartId ?? live.dep.helmChartId ?? '');
   if (!chart || chart.deletedAt)
     throw new DriverError('chart_missing', 'the helm chart was deleted before it could be installed');
   const target = clusterTarget(live.cluster);
@@ -116,7 +117,7 @@ export const aiDeploy: Processor = async (ctx) => {
     ctx.driverCtx,
   );
   await ctx.lease.event(
-    `${String(ctx.op.input.aiAgent ?? 'agent')}: installed chart ${chart.name}-${chart.version} as release ${spec.name}`,
+    `${ctx.op.input.aiAgent}: installed chart ${chart.name}-${chart.version} as release ${spec.name}`,
   );
   await settleRollout(
     ctx,

@@ -2,7 +2,7 @@ import { loadClusterForWorker, loadImageForWorker } from '@slipway/core';
 import type { Processor } from '../runner.ts';
 import { clusterSpec, imageRefOf, imageSpec } from './specs.ts';
 
-export const buildImage: Processor = async ({ op, lease, deps, drivers, driverCtx }) => {
+export const buildImage: Processor<'image.build'> = async ({ op, lease, deps, drivers, driverCtx }) => {
   const image = await loadImageForWorker(deps, op.resourceId);
   if (!image || image.deletedAt) {
     await lease.succeed({ message: 'image deleted before the build started; nothing built' });
@@ -23,13 +23,13 @@ export const buildImage: Processor = async ({ op, lease, deps, drivers, driverCt
   });
 };
 
-export const retagImage: Processor = async ({ op, lease, deps, drivers, driverCtx }) => {
+export const retagImage: Processor<'image.retag'> = async ({ op, lease, deps, drivers, driverCtx }) => {
   const image = await loadImageForWorker(deps, op.resourceId);
   if (!image || image.deletedAt) {
     await lease.succeed({ message: 'image deleted; nothing to retag' });
     return;
   }
-  const fromTag = String(op.input.fromTag ?? image.tag);
+  const fromTag = op.input.fromTag ?? image.tag;
   const from = imageRefOf(image, fromTag);
   const to = imageRefOf(image);
   const result = await drivers.images.retag(from, to, driverCtx);
@@ -43,8 +43,12 @@ export const retagImage: Processor = async ({ op, lease, deps, drivers, driverCt
   });
 };
 
-export const deleteImage: Processor = async ({ op, lease, drivers, driverCtx }) => {
-  const ref = String(op.input.ref ?? '');
-  if (ref) await drivers.images.remove(ref, driverCtx);
+export const deleteImage: Processor<'image.delete'> = async ({ op, lease, drivers, driverCtx }) => {
+  const ref = op.input.ref;
+  if (!ref) {
+    await lease.succeed({ message: 'the image had no valid reference; nothing to remove from the engine' });
+    return;
+  }
+  await drivers.images.remove(ref, driverCtx);
   await lease.succeed({ message: `removed ${ref} from the engine` });
 };

@@ -1,5 +1,4 @@
-import type { JobName } from '@slipway/jobs';
-import type { Processor } from '../runner.ts';
+import type { Processors } from '../runner.ts';
 import { aiAnalyze, aiDebug, aiScale } from './ai.ts';
 import { validateChart } from './charts.ts';
 import { deleteCluster, restartCluster, startCluster, stopCluster } from './clusters.ts';
@@ -8,7 +7,7 @@ import { buildImage, deleteImage, retagImage } from './images.ts';
 import { applyService, deleteService } from './services.ts';
 
 /** One processor per job name (the catalog in @slipway/jobs). */
-export const processors: Record<JobName, Processor> = {
+export const processors: Processors = {
   'image.build': buildImage,
   'image.retag': retagImage,
   'image.delete': deleteImage,

@@ -3,7 +3,14 @@ import { DriverError } from '@slipway/drivers';
 import type { Processor } from '../runner.ts';
 import { clusterTarget, serviceSpec } from './specs.ts';
 
-export const applyService: Processor = async ({ op, lease, deps, drivers, driverCtx, settings }) => {
+export const applyService: Processor<'service.apply'> = async ({
+  op,
+  lease,
+  deps,
+  drivers,
+  driverCtx,
+  settings,
+}) => {
   const svc = await loadServiceForWorker(deps, op.resourceId);
   const dep = svc ? await loadDeploymentForWorker(deps, svc.deploymentId) : null;
   const cluster = svc ? await loadClusterForWorker(deps, svc.clusterId) : null;
@@ -42,7 +49,7 @@ export const applyService: Processor = async ({ op, lease, deps, drivers, driver
   );
 };
 
-export const deleteService: Processor = async ({ op, lease, deps, drivers, driverCtx }) => {
+export const deleteService: Processor<'service.delete'> = async ({ op, lease, deps, drivers, driverCtx }) => {
   const svc = await loadServiceForWorker(deps, op.resourceId);
   const cluster = svc ? await loadClusterForWorker(deps, svc.clusterId) : null;
   if (svc && cluster && !cluster.deletedAt)

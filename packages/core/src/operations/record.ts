@@ -1,17 +1,28 @@
 import { type Operation, operationEvents, operations, type ResourceType, type Tx } from '@slipway/db';
-import type { JobName } from '@slipway/jobs';
+import { type JobInputIn, type JobName, parseJobInput } from '@slipway/jobs';
 import type { CoreDeps } from '../deps.ts';
 
+/** An operation to record; `input` is typed by the kind's schema in the job catalog. */
 export type NewOperation = {
-  ownerId: string;
-  kind: JobName;
-  resourceType: ResourceType;
-  resourceId: string;
-  input?: Record<string, unknown>;
-};
+  [N in JobName]: {
+    ownerId: string;
+    kind: N;
+    resourceType: ResourceType;
+    resourceId: string;
+    input?: JobInputIn<N>;
+  };
+}[JobName];
 
-/** Inserts the operation (the outbox row) inside the caller's transaction, with its first event. */
+/** Kind and input of an operation of one of the kinds `K` (a verb that inserts it fills in the rest). */
+export type OperationOf<K extends JobName> = { [N in K]: { kind: N; input?: JobInputIn<N> } }[K];
+
+/**
+ * Inserts the operation (the outbox row) inside the caller's transaction, with its first event. The
+ * input is parsed by the catalog's schema for its kind, the same one the worker parses it with.
+ */
 export async function insertOperation(tx: Tx, o: NewOperation): Promise<Operation> {
+  const parsed = parseJobInput(o.kind, o.input ?? {});
+  if (!parsed.ok) throw new Error(`operation ${o.kind}: input does not match its schema (${parsed.issue})`);
   const [op] = await tx
     .insert(operations)
     .values({
@@ -19,7 +30,7 @@ export async function insertOperation(tx: Tx, o: NewOperation): Promise<Operatio
       kind: o.kind,
       resourceType: o.resourceType,
       resourceId: o.resourceId,
-      input: o.input ?? {},
+      input: parsed.input,
     })
     .returning();
   if (!op) throw new Error('operation insert returned nothing');
