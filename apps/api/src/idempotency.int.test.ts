@@ -1,3 +1,5 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { completeIdempotencyKey, IDEMPOTENCY_LOCK_TIMEOUT_S } from '@slipway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi, uniqueName } from './test-helpers.ts';
 
@@ -104,5 +106,43 @@ describe('Idempotency-Key', () => {
     });
     expect(r2.status).toBe(422);
     expect(r2.headers.get('Idempotent-Replayed')).toBe('true');
+  });
+
+  it('a key whose first request died is taken over after the lock timeout, and the dead one cannot store later', async () => {
+    const key = uniqueName('key');
+    const body = { name: uniqueName('d'), repository: 'docker.io/acme' };
+    const raw = JSON.stringify(body);
+    const hash = createHash('sha256').update(`POST\n/api/container-images\n`).update(raw).digest('hex');
+    // What a request that was killed after claiming the key leaves behind: a claim, no response.
+    const deadToken = randomUUID();
+    await api.db
+      .sql`insert into idempotency_keys (user_id, key, request_hash, lock_token, locked_at, expires_at)
+      values (${api.alice.id}, ${key}, ${hash}, ${deadToken}, now() - interval '10 seconds', now() + interval '1 day')`;
+    const send = () =>
+      api.call('POST', '/api/container-images', {
+        token: api.alice.token,
+        body: raw,
+        headers: { 'Idempotency-Key': key, 'Content-Type': 'application/json' },
+      });
+    // Within the lock timeout it is still "in progress".
+    expect((await send()).status).toBe(409);
+    // Past it, the retry runs and its answer is what later retries replay.
+    await api.db
+      .sql`update idempotency_keys set locked_at = now() - make_interval(secs => ${IDEMPOTENCY_LOCK_TIMEOUT_S + 1}) where key = ${key}`;
+    const retry = await send();
+    expect(retry.status).toBe(201);
+    expect(
+      await completeIdempotencyKey(
+        api.core,
+        api.alice.id,
+        key,
+        { status: 500, body: 'late', headers: {} },
+        deadToken,
+      ),
+    ).toBe(false);
+    const again = await send();
+    expect(again.status).toBe(201);
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(again.body).toEqual(retry.body);
   });
 });

@@ -1,18 +1,25 @@
+import { randomUUID } from 'node:crypto';
 import { idempotencyKeys } from '@slipway/db';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { CoreDeps } from './deps.ts';
 
 // Stripe-style Idempotency-Key bookkeeping for the API. A key belongs to one user; the first request
 // inserts a row with a null response (a claim), later requests with the same key either replay the
 // stored response, wait-and-retry (409) while the first is still running, or are refused (422) when
-// their body differs. Keys live 24 hours.
+// their body differs. Keys live 24 hours. A claim whose request died (process killed, connection
+// lost before the response was stored) is not held for the whole day: after the lock timeout the
+// next retry with the same request takes the key over, as Stripe does. Every claim carries a fresh
+// lock token and only its holder can store or release a response, so a request that outlived its
+// lock cannot overwrite what the retry stored.
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
+/** How long a claim is held for a request that has not answered; longer than any request runs. */
+export const IDEMPOTENCY_LOCK_TIMEOUT_S = 120;
 
 export type StoredResponse = { status: number; body: string; headers: Record<string, string> };
 
 export type IdempotencyClaim =
-  | { state: 'new' }
+  | { state: 'new'; lockToken: string }
   | { state: 'replay'; response: StoredResponse }
   | { state: 'in_progress' }
   | { state: 'mismatch' };
@@ -23,7 +30,10 @@ export async function claimIdempotencyKey(
   userId: string,
   key: string,
   requestHash: string,
+  opts: { lockTimeoutS?: number } = {},
 ): Promise<IdempotencyClaim> {
+  const lockTimeoutS = opts.lockTimeoutS ?? IDEMPOTENCY_LOCK_TIMEOUT_S;
+  const lockToken = randomUUID();
   // An expired key is free again: drop it before the insert so the claim below can win.
   await deps.db
     .delete(idempotencyKeys)
@@ -40,11 +50,12 @@ export async function claimIdempotencyKey(
       userId,
       key,
       requestHash,
+      lockToken,
       expiresAt: sql`now() + make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})` as unknown as Date,
     })
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
-  if (inserted.length > 0) return { state: 'new' };
+  if (inserted.length > 0) return { state: 'new', lockToken };
   const [row] = await deps.db
     .select()
     .from(idempotencyKeys)
@@ -52,35 +63,62 @@ export async function claimIdempotencyKey(
   // Released between our insert and this read: the caller may simply retry.
   if (!row) return { state: 'in_progress' };
   if (row.requestHash !== requestHash) return { state: 'mismatch' };
-  if (row.responseStatus === null || row.responseBody === null) return { state: 'in_progress' };
+  if (row.responseStatus === null || row.responseBody === null) {
+    // Still unanswered: take it over if its lock timed out (compare-and-set: one retry wins).
+    const taken = await deps.db
+      .update(idempotencyKeys)
+      .set({ lockToken, lockedAt: sql`now()` })
+      .where(
+        and(
+          eq(idempotencyKeys.userId, userId),
+          eq(idempotencyKeys.key, key),
+          isNull(idempotencyKeys.responseStatus),
+          lt(idempotencyKeys.lockedAt, sql`now() - make_interval(secs => ${lockTimeoutS})`),
+        ),
+      )
+      .returning({ key: idempotencyKeys.key });
+    return taken.length > 0 ? { state: 'new', lockToken } : { state: 'in_progress' };
+  }
   return {
     state: 'replay',
     response: { status: row.responseStatus, body: row.responseBody, headers: row.responseHeaders ?? {} },
   };
 }
 
-/** Stores the first response so later requests with the same key replay it. */
+const held = (userId: string, key: string, lockToken: string | undefined) =>
+  and(
+    eq(idempotencyKeys.userId, userId),
+    eq(idempotencyKeys.key, key),
+    lockToken === undefined ? undefined : eq(idempotencyKeys.lockToken, lockToken),
+  );
+
+/**
+ * Stores the first response so later requests with the same key replay it. With `lockToken`, only
+ * while this request still holds the claim (false when a retry took it over).
+ */
 export async function completeIdempotencyKey(
   deps: CoreDeps,
   userId: string,
   key: string,
   response: StoredResponse,
-): Promise<void> {
-  await deps.db
+  lockToken?: string,
+): Promise<boolean> {
+  const done = await deps.db
     .update(idempotencyKeys)
     .set({ responseStatus: response.status, responseBody: response.body, responseHeaders: response.headers })
-    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+    .where(and(held(userId, key, lockToken), isNull(idempotencyKeys.responseStatus)))
+    .returning({ key: idempotencyKeys.key });
+  return done.length > 0;
 }
 
 /** Frees the key (the request failed on our side, 5xx): a retry with the same key runs afresh. */
-export async function releaseIdempotencyKey(deps: CoreDeps, userId: string, key: string): Promise<void> {
+export async function releaseIdempotencyKey(
+  deps: CoreDeps,
+  userId: string,
+  key: string,
+  lockToken?: string,
+): Promise<void> {
   await deps.db
     .delete(idempotencyKeys)
-    .where(
-      and(
-        eq(idempotencyKeys.userId, userId),
-        eq(idempotencyKeys.key, key),
-        sql`${idempotencyKeys.responseStatus} is null`,
-      ),
-    );
+    .where(and(held(userId, key, lockToken), isNull(idempotencyKeys.responseStatus)));
 }

@@ -16,7 +16,8 @@ const REPLAYED_HEADERS = ['Content-Type', 'Location'];
 /**
  * Idempotency-Key with Stripe's semantics, per user, for 24 hours: the same key and the same
  * request (sha256 of method, path and body) replays the first response with Idempotent-Replayed:
- * true; the same key with another request is a 422; while the first is still running, a 409.
+ * true; the same key with another request is a 422; while the first is still running, a 409 —
+ * until its lock times out (the first request died), when the retry takes the key over.
  * 5xx answers are not stored (the key is released) so the client can retry with the same key.
  */
 export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv> {
@@ -48,15 +49,16 @@ export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv>
       const { status, body: stored, headers } = claim.response;
       return c.body(stored, status as 200, { ...headers, 'Idempotent-Replayed': 'true' });
     }
+    const { lockToken } = claim;
     try {
       await next();
     } catch (e) {
-      await releaseIdempotencyKey(opts.core, user.id, key).catch(() => {});
+      await releaseIdempotencyKey(opts.core, user.id, key, lockToken).catch(() => {});
       throw e;
     }
     const res = c.res;
     if (res.status >= 500) {
-      await releaseIdempotencyKey(opts.core, user.id, key).catch(() => {});
+      await releaseIdempotencyKey(opts.core, user.id, key, lockToken).catch(() => {});
       return;
     }
     const headers: Record<string, string> = {};
@@ -65,6 +67,12 @@ export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv>
       if (v !== null) headers[h] = v;
     }
     const text = await res.clone().text();
-    await completeIdempotencyKey(opts.core, user.id, key, { status: res.status, body: text, headers });
+    await completeIdempotencyKey(
+      opts.core,
+      user.id,
+      key,
+      { status: res.status, body: text, headers },
+      lockToken,
+    );
   };
 }

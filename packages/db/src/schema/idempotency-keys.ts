@@ -12,6 +12,10 @@ export const idempotencyKeys = pgTable(
     responseBody: text('response_body'),
     responseHeaders: jsonb('response_headers').$type<Record<string, string>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // The claim: who holds the key while the first request runs, and since when. A claim older than
+    // the lock timeout belongs to a request that died; the next retry takes it over (new token).
+    lockToken: uuid('lock_token'),
+    lockedAt: timestamp('locked_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] })],
