@@ -1,7 +1,6 @@
 import { silentLogger } from '@slipway/core';
-import { Hono } from 'hono';
 import { getPath } from 'hono/utils/url';
-import type { AppDeps, AppEnv } from './context.ts';
+import type { ApiApp, AppDeps } from './context.ts';
 import { errorBody, toHttpError } from './errors.ts';
 import { apiVersion } from './middleware/api-version.ts';
 import { auditTrail } from './middleware/audit.ts';
@@ -13,12 +12,13 @@ import { DEFAULT_RATE_LIMITS, rateLimit } from './middleware/rate-limit.ts';
 import { rejectViewerWrites } from './middleware/reject-viewer-writes.ts';
 import { requestId } from './middleware/request-id.ts';
 import { standardHeaders } from './middleware/standard-headers.ts';
+import { createOpenApiApp } from './openapi.ts';
 import { registerRoutes } from './routes/index.ts';
 
 export type { AppDeps, AppEnv, AuthUser, DriverReport, RateLimits } from './context.ts';
 
 /** The Hono app plus `drain()`, which waits for background work (audit writes) to finish. */
-export type App = Hono<AppEnv> & { drain(): Promise<void> };
+export type App = ApiApp & { drain(): Promise<void> };
 
 /** Paths that need no token. Everything else under /api (and /metrics) does. */
 export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/auth/login', '/api/auth/refresh']);
@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps): App {
     void p.finally(() => pending.delete(p));
   };
 
-  const app = new Hono<AppEnv>({ getPath: stripVersionPrefix });
+  const app = createOpenApiApp(stripVersionPrefix);
 
   // Outermost first: every response, errors and 404s included, passes back through these.
   app.use(requestId());

@@ -57,4 +57,4 @@ export type AppEnv = {
   };
 };
 
-export type ApiApp = import('hono').Hono<AppEnv>;
+export type ApiApp = import('@hono/zod-openapi').OpenAPIHono<AppEnv>;

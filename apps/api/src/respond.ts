@@ -5,13 +5,13 @@ import type { AppEnv } from './context.ts';
  * A response for a request that started work: the body gains `operation_id` and the Location
  * header points at the operation to poll. Without an operation (nothing left to do) it is plain.
  */
-export function startedWork<T extends object>(
+export function startedWork<T extends object, S extends 200 | 201 | 202>(
   c: Context<AppEnv>,
   body: T,
   operation: { id: string } | null,
-  status: 200 | 201 | 202,
-): Response {
-  if (!operation) return c.json(body, status);
+  status: S,
+) {
+  if (!operation) return c.json(body as T & { operation_id?: string }, status);
   c.header('Location', `/api/operations/${operation.id}`);
-  return c.json({ ...body, operation_id: operation.id }, status);
+  return c.json({ ...body, operation_id: operation.id } as T & { operation_id?: string }, status);
 }

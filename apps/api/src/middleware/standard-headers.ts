@@ -19,10 +19,10 @@ export function standardHeaders(): MiddlewareHandler<AppEnv> {
     await next();
     const h = c.res.headers;
     for (const [k, v] of Object.entries(fixed)) h.set(k, v);
-    // JSON everywhere; the exceptions say so themselves: Prometheus text at GET /metrics, and the
-    // queue board's HTML and assets under /admin/queues.
+    // JSON everywhere; the exceptions say so themselves: Prometheus text at GET /metrics, the
+    // queue board's HTML and assets under /admin/queues, and the API reference's under /docs.
     const type = h.get('Content-Type');
-    if (c.req.path.startsWith('/admin/queues') && type) return;
+    if (type && (c.req.path.startsWith('/admin/queues') || c.req.path.startsWith('/docs'))) return;
     if (!type?.startsWith('text/plain')) h.set('Content-Type', 'application/json');
   };
 }

@@ -25,6 +25,7 @@ import { registerListDeployments } from './deployments/list.ts';
 import { registerDeleteDeployment } from './deployments/remove.ts';
 import { registerScaleDeployment } from './deployments/scale.ts';
 import { registerUpdateDeployment } from './deployments/update.ts';
+import { registerApiReference } from './docs/reference.ts';
 import { registerCreateImage } from './images/create.ts';
 import { registerGetImage } from './images/get.ts';
 import { registerListImages } from './images/list.ts';
@@ -51,6 +52,7 @@ import { registerMe } from './users/me.ts';
 /** Every endpoint, one register function per verb file. */
 export function registerRoutes(app: ApiApp, deps: AppDeps): void {
   registerHealth(app);
+  registerApiReference(app);
   registerReady(app, deps);
   registerPrometheus(app, deps);
   registerQueueBoard(app, deps);

@@ -1,20 +1,13 @@
+import { aiRoutes } from '@slipway/contract';
 import { aiDebug } from '@slipway/core';
-import { z } from 'zod';
 import type { ApiApp, AppDeps } from '../../context.ts';
-import { freeText, jsonBody, uuid } from '../../validation.ts';
-import { aiAgent } from './schema.ts';
+import { withJsonBody } from '../../openapi.ts';
 import { answerWhenDone } from './sync-wait.ts';
-
-export const AiDebugBody = z.object({
-  deployment_id: uuid,
-  ai_agent: aiAgent.default('kubectl-ai'),
-  issue: freeText(2000),
-});
 
 /** POST /api/ai/debug: diagnoses a deployment; answers when the worker is done (see sync-wait.ts). */
 export function registerAiDebug(app: ApiApp, deps: AppDeps): void {
-  app.post('/api/ai/debug', async function aiDebugRoute(c) {
-    const b = await jsonBody(c, AiDebugBody);
+  app.openapi(withJsonBody(aiRoutes.aiDebug), async function aiDebugRoute(c) {
+    const b = c.req.valid('json');
     const op = await aiDebug(deps.core, c.get('actor'), {
       deploymentId: b.deployment_id,
       aiAgent: b.ai_agent,

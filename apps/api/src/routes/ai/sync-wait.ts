@@ -11,20 +11,20 @@ import { startedWork } from '../../respond.ts';
  *   analysis could not be done, e.g. cluster unreachable or agent error);
  * - still queued/running at the deadline: 202 with operation_id and Location, to poll.
  */
-export async function answerWhenDone(
+export async function answerWhenDone<B extends Record<string, unknown>>(
   c: Context<AppEnv>,
   core: CoreDeps,
   operation: Operation,
   timeoutMs: number,
-  base: Record<string, unknown>,
+  base: B,
   messages: { done: string; started: string; failed: string },
   shape: (result: Record<string, unknown>) => Record<string, unknown>,
-): Promise<Response> {
+) {
   const op = await waitForOperation(core, operation.id, timeoutMs);
   if (op.status === 'succeeded') {
     return startedWork(
       c,
-      { message: messages.done, ...base, ...shape(op.result ?? {}), status: 'completed' },
+      { message: messages.done, ...base, ...shape(op.result ?? {}), status: 'completed' as const },
       op,
       200,
     );
@@ -32,10 +32,10 @@ export async function answerWhenDone(
   if (op.status === 'failed' || op.status === 'cancelled') {
     return startedWork(
       c,
-      { message: messages.failed, ...base, status: 'failed', error: op.error ?? op.status },
+      { message: messages.failed, ...base, status: 'failed' as const, error: op.error ?? op.status },
       op,
       200,
     );
   }
-  return startedWork(c, { message: messages.started, ...base, status: 'in_progress' }, op, 202);
+  return startedWork(c, { message: messages.started, ...base, status: 'in_progress' as const }, op, 202);
 }

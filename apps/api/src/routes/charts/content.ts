@@ -1,8 +1,8 @@
+import { chartRoutes } from '@slipway/contract';
 import { DomainError, updateChart } from '@slipway/core';
 import type { ApiApp, AppDeps } from '../../context.ts';
 import { startedWork } from '../../respond.ts';
 import { serializeChart } from '../../serializers.ts';
-import { idParam } from '../../validation.ts';
 
 const GZIP_TYPES = new Set(['application/gzip', 'application/x-gzip', 'application/octet-stream']);
 
@@ -11,8 +11,8 @@ const GZIP_TYPES = new Set(['application/gzip', 'application/x-gzip', 'applicati
  * middleware). Only the gzip framing is checked here; helm lint/template judge the rest (202 + operation).
  */
 export function registerChartContent(app: ApiApp, deps: AppDeps): void {
-  app.put('/api/helm-charts/:id/content', async function uploadChartContent(c) {
-    const id = idParam(c);
+  app.openapi(chartRoutes.uploadHelmChartContent, async function uploadChartContent(c) {
+    const { id } = c.req.valid('param');
     const type = (c.req.header('Content-Type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (!GZIP_TYPES.has(type)) {
       throw new DomainError('bad_request', 'Chart content must be a .tgz archive', {

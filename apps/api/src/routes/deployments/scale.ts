@@ -1,17 +1,14 @@
+import { deploymentRoutes } from '@slipway/contract';
 import { scaleDeployment } from '@slipway/core';
-import { z } from 'zod';
 import type { ApiApp, AppDeps } from '../../context.ts';
+import { withJsonBody } from '../../openapi.ts';
 import { startedWork } from '../../respond.ts';
-import { idParam, jsonBody } from '../../validation.ts';
-import { replicas } from './schema.ts';
-
-export const ScaleDeploymentBody = z.object({ replicas });
 
 /** POST /api/deployments/:id/scale: 202 with the contract's message, current and desired replicas. */
 export function registerScaleDeployment(app: ApiApp, deps: AppDeps): void {
-  app.post('/api/deployments/:id/scale', async function scaleDeploymentRoute(c) {
-    const id = idParam(c);
-    const b = await jsonBody(c, ScaleDeploymentBody);
+  app.openapi(withJsonBody(deploymentRoutes.scaleDeployment), async function scaleDeploymentRoute(c) {
+    const { id } = c.req.valid('param');
+    const b = c.req.valid('json');
     const { before, deployment, operation } = await scaleDeployment(
       deps.core,
       c.get('actor'),

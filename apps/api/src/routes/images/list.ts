@@ -1,12 +1,12 @@
+import { imageRoutes } from '@slipway/contract';
 import { listImages } from '@slipway/core';
-import { imageStatuses } from '@slipway/db';
 import type { ApiApp, AppDeps } from '../../context.ts';
-import { listResponse, parsePageQuery } from '../../pagination.ts';
+import { listResponse, pageQuery } from '../../pagination.ts';
 import { serializeImage } from '../../serializers.ts';
 
 export function registerListImages(app: ApiApp, deps: AppDeps): void {
-  app.get('/api/container-images', async function listImagesRoute(c) {
-    const page = await listImages(deps.core, c.get('actor'), parsePageQuery(c, imageStatuses));
+  app.openapi(imageRoutes.listContainerImages, async function listImagesRoute(c) {
+    const page = await listImages(deps.core, c.get('actor'), pageQuery(c.req.valid('query')));
     return listResponse(c, page, serializeImage);
   });
 }

@@ -1,13 +1,13 @@
+import { imageRoutes } from '@slipway/contract';
 import { imageLogs } from '@slipway/core';
 import type { ApiApp, AppDeps } from '../../context.ts';
 import { serializeEvent } from '../../serializers.ts';
-import { idParam } from '../../validation.ts';
 
 /** GET /api/container-images/:id/logs: the build log, the events of its build and retag operations. */
 export function registerImageLogs(app: ApiApp, deps: AppDeps): void {
-  app.get('/api/container-images/:id/logs', async function imageLogsRoute(c) {
-    const id = idParam(c);
+  app.openapi(imageRoutes.getContainerImageLogs, async function imageLogsRoute(c) {
+    const { id } = c.req.valid('param');
     const events = await imageLogs(deps.core, c.get('actor'), id);
-    return c.json({ id, lines: events.map(serializeEvent) });
+    return c.json({ id, lines: events.map(serializeEvent) }, 200);
   });
 }

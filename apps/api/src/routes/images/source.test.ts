@@ -1,5 +1,5 @@
+import { ImageSource as ImageSourceBody } from '@slipway/contract';
 import { describe, expect, it } from 'vitest';
-import { ImageSourceBody } from './create.ts';
 
 describe('image source validation', () => {
   it.each([

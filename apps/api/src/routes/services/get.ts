@@ -1,10 +1,11 @@
+import { serviceRoutes } from '@slipway/contract';
 import { getService } from '@slipway/core';
 import type { ApiApp, AppDeps } from '../../context.ts';
 import { serializeService } from '../../serializers.ts';
-import { idParam } from '../../validation.ts';
 
 export function registerGetService(app: ApiApp, deps: AppDeps): void {
-  app.get('/api/services/:id', async function getServiceRoute(c) {
-    return c.json(serializeService(await getService(deps.core, c.get('actor'), idParam(c))));
+  app.openapi(serviceRoutes.getService, async function getServiceRoute(c) {
+    const { id } = c.req.valid('param');
+    return c.json(serializeService(await getService(deps.core, c.get('actor'), id)), 200);
   });
 }

@@ -1,3 +1,4 @@
+import { systemRoutes } from '@slipway/contract';
 import { migrationsApplied } from '@slipway/db';
 import type { ApiApp, AppDeps } from '../../context.ts';
 import { errorBody } from '../../errors.ts';
@@ -13,7 +14,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 
 /** GET /readyz: Postgres and Redis reachable and every migration applied; 503 names what failed. */
 export function registerReady(app: ApiApp, deps: AppDeps): void {
-  app.get('/readyz', async function readyz(c) {
+  app.openapi(systemRoutes.readyz, async function readyz(c) {
     const [postgres, redis, migrations] = await Promise.all([
       within(Promise.resolve(deps.sql`select 1`), CHECK_TIMEOUT_MS).then(
         () => true,
@@ -26,14 +27,17 @@ export function registerReady(app: ApiApp, deps: AppDeps): void {
       within(migrationsApplied(deps.sql), CHECK_TIMEOUT_MS).catch(() => false),
     ]);
     const checks = {
-      postgres: postgres ? 'ok' : 'unreachable',
-      redis: redis ? 'ok' : 'unreachable',
-      migrations: migrations ? 'ok' : postgres ? 'pending' : 'unknown',
+      postgres: postgres ? ('ok' as const) : ('unreachable' as const),
+      redis: redis ? ('ok' as const) : ('unreachable' as const),
+      migrations: migrations ? ('ok' as const) : postgres ? ('pending' as const) : ('unknown' as const),
     };
     const failed = Object.entries(checks)
       .filter(([, v]) => v !== 'ok')
       .map(([k]) => k);
-    if (failed.length === 0) return c.json({ status: 'ready', checks });
-    return c.json({ ...errorBody(503, `Not ready: ${failed.join(', ')}`), status: 'not_ready', checks }, 503);
+    if (failed.length === 0) return c.json({ status: 'ready' as const, checks }, 200);
+    return c.json(
+      { ...errorBody(503, `Not ready: ${failed.join(', ')}`), status: 'not_ready' as const, checks },
+      503,
+    );
   });
 }

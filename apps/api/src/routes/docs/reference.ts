@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { buildOpenApiDocument, routes } from '@slipway/contract';
+import type { ApiApp } from '../../context.ts';
+
+// The API describes itself: GET /openapi.json (also /v1/openapi.json) is the OpenAPI 3.1 document
+// generated from @slipway/contract's route declarations, the same objects the routes validate
+// with; GET /docs is Swagger UI rendering it. Every asset ships in the swagger-ui-dist package and
+// is served from here (no CDN), with a script file instead of an inline one so the page can keep a
+// strict Content-Security-Policy.
+
+export const DOCS_PATH = '/docs';
+export const OPENAPI_PATH = '/openapi.json';
+
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+};
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // Swagger UI sets style attributes on its elements.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Slipway API reference</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" type="image/png" href="${DOCS_PATH}/assets/favicon-32x32.png">
+<link rel="stylesheet" href="${DOCS_PATH}/assets/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="${DOCS_PATH}/assets/swagger-ui-bundle.js"></script>
+<script src="${DOCS_PATH}/assets/swagger-ui-standalone-preset.js"></script>
+<script src="${DOCS_PATH}/assets/init.js"></script>
+</body>
+</html>
+`;
+
+const INIT = `window.ui = SwaggerUIBundle({
+  url: ${JSON.stringify(OPENAPI_PATH)},
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  persistAuthorization: false,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: 'StandaloneLayout',
+});
+`;
+
+function swaggerDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+}
+
+/** The document, built once per process (it only changes with the code). */
+let cached: string | undefined;
+export function openApiJson(): string {
+  cached ??= JSON.stringify(buildOpenApiDocument(routes));
+  return cached;
+}
+
+export function registerApiReference(app: ApiApp): void {
+  const dir = swaggerDir();
+  const assets = new Map<string, Promise<Buffer>>();
+
+  app.get(OPENAPI_PATH, function openApiDocument(c) {
+    return c.body(openApiJson(), 200, { 'Content-Type': 'application/json' });
+  });
+  app.get(DOCS_PATH, function apiReference(c) {
+    return c.html(PAGE, 200, { 'Content-Security-Policy': CSP });
+  });
+  app.get(`${DOCS_PATH}/assets/init.js`, function swaggerInit(c) {
+    return c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+  });
+  app.get(`${DOCS_PATH}/assets/:file`, async function swaggerAsset(c) {
+    const file = c.req.param('file');
+    const type = ASSETS[file];
+    if (!type) return c.notFound();
+    let data = assets.get(file);
+    if (!data) {
+      data = readFile(join(dir, file));
+      assets.set(file, data);
+    }
+    return c.body(new Uint8Array(await data), 200, { 'Content-Type': type });
+  });
+}

@@ -1,0 +1,37 @@
+import { aiRoutes } from './ai.ts';
+import { chartRoutes } from './charts.ts';
+import { clusterRoutes } from './clusters.ts';
+import { deploymentRoutes } from './deployments.ts';
+import { imageRoutes } from './images.ts';
+import { operationRoutes } from './operations.ts';
+import { serviceRoutes } from './services.ts';
+import { systemRoutes } from './system.ts';
+import { userRoutes } from './users.ts';
+
+export * from './ai.ts';
+export * from './charts.ts';
+export * from './clusters.ts';
+export * from './common.ts';
+export * from './deployments.ts';
+export { buildOpenApiDocument, type OpenApiDocument } from './document.ts';
+export * from './images.ts';
+export * from './operations.ts';
+export * from './route.ts';
+export * from './services.ts';
+export * from './system.ts';
+export * from './users.ts';
+export * from './vocabulary.ts';
+
+/** Every route of the API, by operationId: the one list the document and the server are built from. */
+export const routes = {
+  ...userRoutes,
+  ...imageRoutes,
+  ...chartRoutes,
+  ...clusterRoutes,
+  ...deploymentRoutes,
+  ...serviceRoutes,
+  ...operationRoutes,
+  ...aiRoutes,
+  ...systemRoutes,
+};
+export type RouteId = keyof typeof routes;
