@@ -74,11 +74,9 @@ export const DeletedBody = z
 
 /** Added to every body that started work, with a `Location: /api/operations/{id}` header. */
 export const operationRef = {
-  operation_id: uuid
-    .optional()
-    .openapi({
-      description: 'The operation carrying out this request; poll or watch it (also in `Location`).',
-    }),
+  operation_id: uuid.optional().openapi({
+    description: 'The operation carrying out this request; poll or watch it (also in `Location`).',
+  }),
 };
 
 // ---- request parameters -----------------------------------------------------------------------

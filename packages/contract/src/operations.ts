@@ -16,12 +16,10 @@ export const OperationEvent = z
 export const Operation = z
   .object({
     id: uuid,
-    kind: z
-      .string()
-      .openapi({
-        description: 'What it does: `entity.verb`, e.g. `deployment.scale`.',
-        example: 'image.build',
-      }),
+    kind: z.string().openapi({
+      description: 'What it does: `entity.verb`, e.g. `deployment.scale`.',
+      example: 'image.build',
+    }),
     resource_type: z.enum(resourceTypes),
     resource_id: uuid,
     status: z.enum(operationStatuses),
