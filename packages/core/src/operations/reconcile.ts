@@ -1,5 +1,5 @@
 import { operations } from '@slipway/db';
-import { isJobName } from '@slipway/jobs';
+import { isJobName, type JobName } from '@slipway/jobs';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { CoreDeps } from '../deps.ts';
 import { failureStatusOf, transitionResource } from '../resources.ts';
@@ -11,13 +11,29 @@ export type ReconcileOptions = {
   /** An operation whose lease expired this many times in a row is failed instead of re-driven. */
   maxAttempts: number;
   limit?: number;
+  /** How many Redis look-ups (and enqueues) are sent at once; ioredis pipelines them on one connection. */
+  redisBatch?: number;
 };
+
+const DEFAULT_REDIS_BATCH = 100;
+
+/** `fn` over `items`, `size` at a time (each batch in flight together), results in order. */
+async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size)
+    out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
 
 export type ReconcileReport = { reenqueued: number; redriven: number; failed: number; skipped: boolean };
 
 /**
  * The outbox sweeper: Postgres is the truth, Redis a rebuildable index. Safe to run in every worker:
- * a session advisory lock (try, never wait) lets one sweep at a time.
+ * a transaction-scoped advisory lock (try, never wait) lets one sweep at a time through the
+ * Postgres part. Redis is only touched after that transaction committed, in batches: no
+ * transaction or lock is ever held across a Redis round trip (a slow or unreachable Redis cannot
+ * pin a Postgres connection, its row locks, or the other workers' sweeps). Enqueueing is idempotent
+ * (jobId = operation id), so two sweeps overlapping in their Redis part do no harm.
  *  - queued operations Redis does not hold (crash between commit and enqueue, Redis restarted empty)
  *    are enqueued again (jobId = operation id makes it idempotent);
  *  - running operations whose lease expired (their worker died) go back to queued and are enqueued,
@@ -27,11 +43,11 @@ export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise
   const report: ReconcileReport = { reenqueued: 0, redriven: 0, failed: 0, skipped: false };
   const producer = deps.producer;
   if (!producer) return report;
-  return deps.db.transaction(async (tx) => {
+  const swept = await deps.db.transaction(async (tx) => {
     const [lock] = (await tx.execute(sql`select pg_try_advisory_xact_lock(7150003) as ok`)) as unknown as {
       ok: boolean;
     }[];
-    if (!lock?.ok) return { ...report, skipped: true };
+    if (!lock?.ok) return null;
 
     const expired = await tx
       .select()
@@ -92,12 +108,21 @@ export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise
         ),
       )
       .limit(opts.limit ?? 500);
-    for (const op of [...redriven, ...queued]) {
-      if (!isJobName(op.kind)) continue;
-      if (await producer.holds(op.kind, op.id)) continue;
-      await producer.enqueue(op.kind, op.id);
-      report.reenqueued++;
-    }
-    return report;
+    return { redriven, queued };
   });
+  if (!swept) return { ...report, skipped: true };
+
+  // Committed; now Redis, in batches. Re-driven operations and queued ones Redis does not hold
+  // (lost between commit and enqueue, or Redis restarted empty) are enqueued.
+  const batch = opts.redisBatch ?? DEFAULT_REDIS_BATCH;
+  const byId = new Map<string, { id: string; kind: JobName }>();
+  for (const op of [...swept.redriven, ...swept.queued]) {
+    if (isJobName(op.kind)) byId.set(op.id, { id: op.id, kind: op.kind });
+  }
+  const candidates = [...byId.values()];
+  const held = await inBatches(candidates, batch, (op) => producer.holds(op.kind, op.id));
+  const missing = candidates.filter((_, i) => !held[i]);
+  await inBatches(missing, batch, (op) => producer.enqueue(op.kind, op.id));
+  report.reenqueued = missing.length;
+  return report;
 }
