@@ -23,8 +23,12 @@ export {
 export {
   type AnalyzeOptions,
   analyzeCluster,
+  failingWorkloads,
+  isFailing,
+  mergeRecommendations,
   resolveAnalysisType,
   resourceRecommendations,
+  securityFindings,
 } from './analyze/analyze-cluster.ts';
 export {
   clusterUtilization,
@@ -32,7 +36,15 @@ export {
   type UtilizationThresholds,
   workloadUtilization,
 } from './analyze/utilization.ts';
-export { composeReport, type DebugOptions, debugWorkload, RULES, runRules } from './debug/debug-workload.ts';
+export {
+  composeReport,
+  type DebugOptions,
+  debugWorkload,
+  linkSymptoms,
+  RULES,
+  runRules,
+} from './debug/debug-workload.ts';
+export { describeLogCause, type LogCause, type LogReading, readLogs } from './debug/logs.ts';
 export { issueWords, rankFindings, relevance } from './debug/relevance.ts';
 export { DEFAULT_THRESHOLDS, type Rule, type RuleContext, type Thresholds } from './debug/rule-context.ts';
 export { type MissingRef, parseConfigError } from './debug/rules/container-config.ts';
@@ -54,10 +66,12 @@ export {
 } from './plan/plan-deploy.ts';
 export { MAX_REPLICAS, planScale, type ScalePlan, type ScalePlanInput } from './plan/plan-scale.ts';
 export {
+  ANALYSIS_TYPES,
   type AnalysisType,
   type AnalyzeInput,
   type AnalyzeReport,
   type AnalyzeResult,
+  type ApiAction,
   type ClusterUtilization,
   type DebugInput,
   type DebugReport,
@@ -69,8 +83,10 @@ export {
   type Provisioning,
   type Resources,
   type ResourceUse,
+  type RootCause,
   RULE_IDS,
   type RuleId,
   type Severity,
+  type SlipwayContext,
   type WorkloadUtilization,
 } from './types.ts';

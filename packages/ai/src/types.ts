@@ -2,7 +2,19 @@
 // reviewer of an LLM's answer) can check each claim against what the cluster actually reported.
 import type { ClusterSnapshot, WorkloadSnapshot } from '@slipway/drivers';
 
-export type EvidenceKind = 'pod_status' | 'container_state' | 'event' | 'log' | 'usage' | 'deployment_status';
+export type EvidenceKind =
+  | 'pod_status'
+  | 'pod_condition'
+  | 'container_state'
+  | 'event'
+  | 'log'
+  | 'usage'
+  | 'deployment_status'
+  | 'node'
+  | 'service'
+  | 'pvc'
+  /** What only Slipway knows: the cluster's recorded status, image history, a service's recorded error. */
+  | 'slipway';
 
 /** One observed fact. `source` names the pod, `pod/container`, event object or deployment it came from. */
 export type Evidence = { kind: EvidenceKind; source: string; detail: string };
@@ -12,22 +24,43 @@ export type Severity = 'error' | 'warning' | 'info';
 
 export const RULE_IDS = [
   'deployment-absent',
-  'crash-loop-backoff',
+  'cluster-not-running',
+  'node-not-ready',
+  'node-pressure',
+  'quota-exceeded',
+  'pending-unschedulable',
+  'pod-evicted',
   'image-pull',
   'create-container-config',
-  'pending-unschedulable',
+  'init-container-failure',
+  'run-container-error',
+  'crash-loop-backoff',
   'liveness-failure',
   'readiness-failure',
+  'service-selector-mismatch',
+  'service-failed',
+  'service-no-endpoints',
   'replicas-mismatch',
   'high-restarts',
   'cpu-near-limit',
   'memory-near-limit',
+  'image-unpinned',
+  'no-resource-limits',
+  'service-exposed',
   'warning-events',
   'healthy',
 ] as const;
 
 /** Also the tie-break order: root causes first, symptoms (replica counts) and catch-alls later. */
 export type RuleId = (typeof RULE_IDS)[number];
+
+/** A Slipway API call that carries out a recommendation (the user, or an agent, can make it as is). */
+export type ApiAction = {
+  description: string;
+  method: 'POST' | 'PUT';
+  path: string;
+  body?: Record<string, unknown>;
+};
 
 export type Finding = {
   rule: RuleId;
@@ -38,9 +71,31 @@ export type Finding = {
   evidence: Evidence[];
   /** Set by cluster-wide analysis: the deployment the finding belongs to. */
   workload?: string;
+  /** Machine-readable cause within the rule, e.g. `oom`, `missing-env`, `tag-not-found`, `taint`. */
+  cause?: string;
+  /** A consequence of another finding (replica shortfall, a service without endpoints), never the lead. */
+  symptom?: boolean;
+  /** For a symptom: the message of the root-cause finding behind it. */
+  causedBy?: string;
+  /** Slipway API calls that carry out some of `recommendations`. */
+  actions?: ApiAction[];
 };
 
-export type Engine = 'rules' | 'llm';
+/**
+ * What only Slipway knows, passed in by the worker (never read here): the cluster's recorded status, the
+ * deployment's image history, its services' recorded states. Used to explain, never to invent.
+ */
+export type SlipwayContext = {
+  /** Deployment id, for the API calls in recommendations. */
+  deploymentId?: string;
+  cluster?: { id: string; name: string; status: string; error?: string | null };
+  /** `previous` and `changedAt` when the image changed since an earlier rollout. */
+  image?: { current: string; previous?: string | null; changedAt?: string | null };
+  services?: { id: string; name: string; type?: string; status: string; error?: string | null }[];
+};
+
+/** Who produced the wording of a result: the rules, an LLM over the rules, or an external agent that ran. */
+export type Engine = 'rules' | 'llm' | 'kubectl-ai' | 'kagent';
 
 export type DebugInput = {
   snapshot: WorkloadSnapshot;
@@ -48,11 +103,18 @@ export type DebugInput = {
   issue?: string;
   /** Deployment name, used in messages. */
   name?: string;
+  context?: SlipwayContext;
 };
 
+export type RootCause = { rule: RuleId; cause?: string; message: string; workload?: string };
+
 export type DebugReport = {
-  /** Contract `analysis`: the most relevant finding, then the others in one line. */
+  /** Contract `analysis`: the first sentence names the root cause; symptoms and other findings follow. */
   analysis: string;
+  /** The finding that leads `analysis`; absent when nothing is wrong. */
+  root_cause?: RootCause;
+  /** Slipway API calls behind the recommendations, root cause first. */
+  actions: ApiAction[];
   /** Contract `recommendations`: deduplicated, most relevant finding first. */
   recommendations: string[];
   /** Union of the findings' evidence, in finding order, deduplicated. */
@@ -66,14 +128,20 @@ export type DebugResult = DebugReport & {
   agent: string;
   /** Present when an LLM was configured but its answer could not be used. */
   llmError?: string;
+  /** Why the requested agent's answer is not the one shown (not installed, failed, ungrounded, ...). */
+  note?: string;
 };
 
-export type AnalysisType = 'resource-optimization' | 'health' | 'general';
+export type AnalysisType = 'resource-optimization' | 'health' | 'security' | 'general';
+
+export const ANALYSIS_TYPES = ['resource-optimization', 'health', 'security'] as const;
 
 export type AnalyzeInput = {
   snapshot: ClusterSnapshot;
-  /** 'resource-optimization' | 'health'; any other string (or none) runs the general analysis (both). */
+  /** 'resource-optimization' | 'health' | 'security'; any other string (or none) runs the general analysis. */
   analysisType?: string;
+  /** Per workload name: what only Slipway knows about it (deployment id, image history, services). */
+  context?: { cluster?: SlipwayContext['cluster']; workloads?: Record<string, SlipwayContext> };
 };
 
 /** A pair of amounts in the drivers' units: millicores and MiB. */
@@ -128,10 +196,14 @@ export type AnalyzeReport = {
   utilization: ClusterUtilization;
   findings: Finding[];
   evidence: Evidence[];
+  /** Workloads with at least one error or warning, worst first (every analysis type lists them first). */
+  failing_workloads: { name: string; root_cause: string }[];
+  actions: ApiAction[];
 };
 
 export type AnalyzeResult = AnalyzeReport & {
   engine: Engine;
   agent: string;
   llmError?: string;
+  note?: string;
 };

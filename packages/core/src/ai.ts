@@ -1,5 +1,14 @@
-import { containerImages, type Operation, operations } from '@slipway/db';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import {
+  type Cluster,
+  containerImages,
+  type Deployment,
+  type Operation,
+  operationEvents,
+  operations,
+  type Service,
+  services,
+} from '@slipway/db';
+import { and, asc, desc, eq, inArray, isNull, like } from 'drizzle-orm';
 import { assertCanWrite } from './access.ts';
 import { findCluster } from './clusters.ts';
 import {
@@ -158,4 +167,76 @@ export async function waitForOperation(
       return op;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * The images a deployment was rolled out with, oldest first, read from the worker's own apply events
+ * ("applied <ns>/<name> (<n> x <image>); waiting for rollout", written by the deployment processor). No
+ * column keeps the history; the events are the record of what was applied when.
+ */
+export async function deploymentImageHistory(
+  deps: CoreDeps,
+  deploymentId: string,
+): Promise<{ image: string; at: Date }[]> {
+  const rows = await deps.db
+    .select({ message: operationEvents.message, at: operationEvents.at })
+    .from(operationEvents)
+    .innerJoin(operations, eq(operations.id, operationEvents.operationId))
+    .where(
+      and(
+        eq(operations.resourceId, deploymentId),
+        inArray(operations.kind, ['deployment.apply', 'ai.deploy']),
+        like(operationEvents.message, 'applied %'),
+      ),
+    )
+    .orderBy(asc(operationEvents.at), asc(operationEvents.id));
+  const out: { image: string; at: Date }[] = [];
+  for (const r of rows) {
+    const m = /^applied \S+ \(\d+ x (\S+)\); waiting for rollout/.exec(r.message);
+    if (m?.[1]) out.push({ image: m[1], at: r.at });
+  }
+  return out;
+}
+
+/** The image before the current one and when the current one was first applied after it. */
+export function previousImage(
+  current: string,
+  history: { image: string; at: Date }[],
+): { previous: string; changedAt: string } | null {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const h = history[i];
+    if (!h || h.image === current) continue;
+    const next = history.slice(i + 1).find((x) => x.image === current);
+    return next ? { previous: h.image, changedAt: next.at.toISOString() } : null;
+  }
+  return null;
+}
+
+export type AiDebugContext = {
+  deploymentId: string;
+  cluster: { id: string; name: string; status: string; error: string | null };
+  image: { current: string; previous: string | null; changedAt: string | null };
+  services: Service[];
+};
+
+/** What only Slipway knows about a deployment, for the analyzer: cluster status, image history, services. */
+export async function aiDebugContext(
+  deps: CoreDeps,
+  dep: Deployment,
+  cluster: Cluster,
+): Promise<AiDebugContext> {
+  const [history, svcs] = await Promise.all([
+    deploymentImageHistory(deps, dep.id),
+    deps.db
+      .select()
+      .from(services)
+      .where(and(eq(services.deploymentId, dep.id), isNull(services.deletedAt))),
+  ]);
+  const prev = previousImage(dep.image, history);
+  return {
+    deploymentId: dep.id,
+    cluster: { id: cluster.id, name: cluster.name, status: cluster.status, error: cluster.error },
+    image: { current: dep.image, previous: prev?.previous ?? null, changedAt: prev?.changedAt ?? null },
+    services: svcs,
+  };
 }

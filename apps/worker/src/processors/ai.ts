@@ -1,24 +1,73 @@
-import { createAgent, planScale } from '@slipway/ai';
-import { listDeploymentsOnCluster, loadClusterForWorker, loadDeploymentForWorker } from '@slipway/core';
-import { DriverError } from '@slipway/drivers';
+import { createAgent, planScale, type SlipwayContext } from '@slipway/ai';
+import {
+  type AiDebugContext,
+  aiDebugContext,
+  listDeploymentsOnCluster,
+  loadClusterForWorker,
+  loadDeploymentForWorker,
+} from '@slipway/core';
+import type { Cluster, Deployment } from '@slipway/db';
+import { DriverError, type WorkloadSnapshot } from '@slipway/drivers';
 import type { Processor, ProcessorContext } from '../runner.ts';
 import { liveDeployment, settleRollout } from './deployments.ts';
-import { clusterTarget, deploymentSpec } from './specs.ts';
+import { clusterTarget, deploymentSpec, serviceSpec } from './specs.ts';
 
 const agentFor = (ctx: ProcessorContext<'ai.debug' | 'ai.analyze'>) =>
   createAgent(ctx.op.input.aiAgent, ctx.settings.ai);
 
-/** AI debug: the built-in analyzer (or an LLM, when configured) over what the driver reports. */
+/** The analyzer's view of what Slipway recorded (the rows stay here; the analyzer gets plain data). */
+function slipwayContext(c: AiDebugContext): SlipwayContext {
+  return {
+    deploymentId: c.deploymentId,
+    cluster: c.cluster,
+    image: c.image,
+    services: c.services.map((s) => ({
+      id: s.id,
+      name: s.name,
+      type: s.type,
+      status: s.status,
+      error: s.error,
+    })),
+  };
+}
+
+/**
+ * The driver's snapshot, or none when Slipway knows the cluster is not running: a stopped cluster has no
+ * pods to report (and the sandbox, which keeps no state, would describe a running one).
+ */
+async function snapshotOf(
+  ctx: ProcessorContext<'ai.debug' | 'ai.analyze'>,
+  cluster: Cluster,
+  dep: Deployment,
+  c: AiDebugContext,
+): Promise<WorkloadSnapshot> {
+  if (cluster.status !== 'running') {
+    return {
+      deployment: { phase: 'absent', desiredReplicas: dep.replicas, availableReplicas: 0 },
+      pods: [],
+      events: [],
+    };
+  }
+  return ctx.drivers.workloads.inspect(
+    clusterTarget(cluster),
+    deploymentSpec(dep),
+    c.services.map((s) => serviceSpec(s, dep)),
+  );
+}
+
+/** AI debug: the rules (optionally worded by an LLM, or an external agent) over the snapshot and Slipway's records. */
 export const aiDebug: Processor<'ai.debug'> = async (ctx) => {
   const dep = await loadDeploymentForWorker(ctx.deps, ctx.op.resourceId);
   const cluster = dep ? await loadClusterForWorker(ctx.deps, dep.clusterId) : null;
   if (!dep || dep.deletedAt || !cluster || cluster.deletedAt)
     throw new DriverError('gone', 'the deployment no longer exists');
-  const snapshot = await ctx.drivers.workloads.inspect(clusterTarget(cluster), deploymentSpec(dep));
+  const known = await aiDebugContext(ctx.deps, dep, cluster);
+  const snapshot = await snapshotOf(ctx, cluster, dep, known);
   const result = await agentFor(ctx).debug({
     snapshot,
     issue: ctx.op.input.issue,
     name: dep.name,
+    context: slipwayContext(known),
   });
   await ctx.lease.succeed({
     result: result as unknown as Record<string, unknown>,
@@ -31,6 +80,7 @@ export const aiAnalyze: Processor<'ai.analyze'> = async (ctx) => {
   const cluster = await loadClusterForWorker(ctx.deps, ctx.op.resourceId);
   if (!cluster || cluster.deletedAt) throw new DriverError('gone', 'the cluster no longer exists');
   const deployments = await listDeploymentsOnCluster(ctx.deps, cluster.id);
+  const known = await Promise.all(deployments.map((d) => aiDebugContext(ctx.deps, d, cluster)));
   const snapshot = await ctx.drivers.workloads.clusterSnapshot(
     clusterTarget(cluster),
     deployments.map(deploymentSpec),
@@ -38,6 +88,12 @@ export const aiAnalyze: Processor<'ai.analyze'> = async (ctx) => {
   const result = await agentFor(ctx).analyze({
     snapshot,
     analysisType: ctx.op.input.analysisType,
+    context: {
+      cluster: known[0]?.cluster,
+      workloads: Object.fromEntries(
+        deployments.map((d, i) => [d.name, slipwayContext(known[i] as AiDebugContext)]),
+      ),
+    },
   });
   // Contract shape: { analysis: { resource_utilization, recommendations, ... } }.
   await ctx.lease.succeed({

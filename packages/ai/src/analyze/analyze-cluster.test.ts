@@ -51,8 +51,9 @@ describe('analyzeCluster', () => {
     ]);
     expect(r.findings).toEqual([]);
     expect(r.summary).toBe(
-      'Cluster uses 48% of 4000m CPU and 6% of 8192Mi memory; 2 workloads; under-provisioned: backend; over-provisioned: frontend.',
+      'No failing workloads among 2 workloads (usage warnings: backend). Cluster uses 48% of 4000m CPU and 6% of 8192Mi memory; 2 workloads; under-provisioned: backend; over-provisioned: frontend.',
     );
+    expect(r.failing_workloads).toEqual([]);
     expect(r.evidence).toContainEqual({
       kind: 'usage',
       source: 'backend',
@@ -133,8 +134,14 @@ describe('analyzeCluster', () => {
       'frontend: Check application logs for specific error messages (kubectl logs --previous)',
     );
     expect(r.summary).toBe(
-      '1 of 2 workloads with problems: frontend (crash-loop-backoff, replicas-mismatch).',
+      '1 of 2 workloads failing: frontend: Pod frontend-1 is in CrashLoopBackOff due to an application error (exit code 1).',
     );
+    expect(r.failing_workloads).toEqual([
+      {
+        name: 'frontend',
+        root_cause: 'Pod frontend-1 is in CrashLoopBackOff due to an application error (exit code 1)',
+      },
+    ]);
     // The crash-looping pod's container is waiting: it consumes nothing and is not counted.
     expect(r.resource_utilization).toEqual({ cpu: '5%', memory: '3%' });
   });
@@ -162,13 +169,15 @@ describe('analyzeCluster', () => {
     expect(r.resource_utilization).toEqual({ cpu: '5%', memory: '3%' });
   });
 
-  it('falls back to a general analysis (health + resources) for any other type', () => {
-    expect(resolveAnalysisType('security')).toBe('general');
+  it('falls back to a general analysis (health + resources + security) for any other type', () => {
+    expect(resolveAnalysisType('security')).toBe('security');
     expect(resolveAnalysisType(undefined)).toBe('general');
     const r = analyzeCluster({ snapshot: busy(), analysisType: 'cost' });
     expect(r.analysis_type).toBe('general');
     expect(
-      r.summary.startsWith('1 of 2 workloads with problems: backend (cpu-near-limit). Cluster uses 48%'),
+      r.summary.startsWith(
+        'No failing workloads among 2 workloads (usage warnings: backend). Cluster uses 48%',
+      ),
     ).toBe(true);
     expect(r.recommendations).toContain(
       'Increase CPU limits for backend deployment (using 1750m of 2000m, 88%)',

@@ -8,6 +8,7 @@ import type {
   AnalysisType,
   AnalyzeInput,
   AnalyzeReport,
+  ApiAction,
   ClusterUtilization,
   Evidence,
   Finding,
@@ -28,7 +29,9 @@ export type AnalyzeOptions = {
 };
 
 export function resolveAnalysisType(requested: string | undefined): AnalysisType {
-  return requested === 'resource-optimization' || requested === 'health' ? requested : 'general';
+  return requested === 'resource-optimization' || requested === 'health' || requested === 'security'
+    ? requested
+    : 'general';
 }
 
 function useEvidence(w: WorkloadUtilization, resource: 'cpu' | 'memory', use: ResourceUse): Evidence {
@@ -132,38 +135,186 @@ function resourceSummary(u: ClusterUtilization): string {
 
 function healthFindings(input: AnalyzeInput, opts: AnalyzeOptions): Finding[] {
   const all = input.snapshot.workloads.flatMap((w) =>
-    runRules({ snapshot: w, name: w.name }, { thresholds: opts.thresholds }).map((f) => ({
-      ...f,
-      workload: w.name,
-    })),
+    runRules(
+      {
+        snapshot: w,
+        name: w.name,
+        context: { ...(input.context?.workloads?.[w.name] ?? {}), cluster: input.context?.cluster },
+      },
+      { thresholds: opts.thresholds },
+    ).map((f) => ({ ...f, workload: w.name })),
   );
   return rankFindings(all);
 }
 
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
+
+/** Usage warnings are resource advice, not failures; an error (memory at 95%+ of its limit) is one. */
+const USAGE_RULES = ['cpu-near-limit', 'memory-near-limit'];
+
+export function isFailing(f: Finding): boolean {
+  return f.severity === 'error' || (f.severity === 'warning' && !USAGE_RULES.includes(f.rule));
+}
+
+/** Workloads with problems, worst first, each with the message of its root cause. */
+export function failingWorkloads(findings: Finding[]): { name: string; root_cause: string }[] {
+  const byWorkload = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (!isFailing(f) || !f.workload) continue;
+    byWorkload.set(f.workload, [...(byWorkload.get(f.workload) ?? []), f]);
+  }
+  return [...byWorkload.entries()]
+    .map(([name, fs]) => {
+      const root = rankFindings(fs)[0] as Finding;
+      return { name, root, worst: Math.min(...fs.map((f) => SEVERITY_RANK[f.severity])) };
+    })
+    .sort((a, b) => a.worst - b.worst || SEVERITY_RANK[a.root.severity] - SEVERITY_RANK[b.root.severity])
+    .map(({ name, root }) => ({ name, root_cause: root.message }));
+}
+
+/**
+ * One line per distinct recommendation: the same advice for several workloads is said once, naming them
+ * all ("Set a memory limit for api, web ..."), in the order of the first (most severe) occurrence.
+ */
+export function mergeRecommendations(items: { workload?: string; text: string }[]): string[] {
+  const groups = new Map<string, { text: string; workloads: string[] }>();
+  for (const { workload, text } of items) {
+    const key = workload ? text.split(workload).join('\u0000') : text;
+    const g = groups.get(key);
+    if (!g) groups.set(key, { text, workloads: workload ? [workload] : [] });
+    else if (workload && !g.workloads.includes(workload)) g.workloads.push(workload);
+  }
+  return unique(
+    [...groups.entries()].map(([key, g]) => {
+      if (g.workloads.length === 0) return g.text;
+      const names = g.workloads.join(', ');
+      if (key.includes('\u0000')) return key.split('\u0000').join(names);
+      return `${names}: ${g.text}`;
+    }),
+  );
+}
+
+/** Security checks over what the snapshot holds: image pinning, resource limits, service exposure. */
+export function securityFindings(input: AnalyzeInput): Finding[] {
+  const out: Finding[] = [];
+  for (const w of input.snapshot.workloads) {
+    const image = w.image ?? w.pods.flatMap((p) => p.containers.map((c) => c.image)).find((i) => !!i);
+    if (image) {
+      const last = image.split('/').pop() ?? image;
+      const tag = image.includes('@') ? null : last.includes(':') ? last.split(':').pop() : 'latest';
+      if (tag === 'latest') {
+        out.push({
+          rule: 'image-unpinned',
+          severity: 'warning',
+          workload: w.name,
+          cause: 'latest-tag',
+          message: `${w.name} runs "${image}", a moving tag: what runs can change without a deployment change`,
+          recommendations: [
+            `Pin the image of ${w.name} to a version tag or a digest (repository@sha256:...)`,
+          ],
+          evidence: [{ kind: 'deployment_status', source: w.name, detail: `image ${image}` }],
+        });
+      }
+    }
+    const running = w.pods.filter((p) => p.phase === 'Running');
+    const unlimited = running.filter((p) => p.memoryLimitMiB === null || p.cpuLimitMillicores === null);
+    if (unlimited.length > 0) {
+      out.push({
+        rule: 'no-resource-limits',
+        severity: 'warning',
+        workload: w.name,
+        message: `${plural(unlimited.length, 'pod')} of ${w.name} run without CPU or memory limits: one runaway or compromised container can starve the node`,
+        recommendations: [`Set CPU and memory limits for ${w.name}`],
+        evidence: unlimited.slice(0, 2).map(
+          (p): Evidence => ({
+            kind: 'usage',
+            source: p.name,
+            detail: `limits cpu ${p.cpuLimitMillicores ?? 'not set'}, memory ${p.memoryLimitMiB ?? 'not set'}`,
+          }),
+        ),
+      });
+    }
+    for (const svc of w.services ?? []) {
+      if (svc.type !== 'LoadBalancer' && svc.type !== 'NodePort') continue;
+      out.push({
+        rule: 'service-exposed',
+        severity: 'info',
+        workload: w.name,
+        cause: svc.type,
+        message: `Service ${svc.name} exposes ${w.name} outside the cluster (${svc.type})`,
+        recommendations: [
+          svc.type === 'LoadBalancer'
+            ? `Restrict who can reach ${svc.name} (loadBalancerSourceRanges), or keep it ClusterIP behind an authenticated ingress`
+            : `Keep ${svc.name} ClusterIP unless node ports must be reachable; firewall the node ports`,
+        ],
+        evidence: [
+          {
+            kind: 'service',
+            source: svc.name,
+            detail: `type ${svc.type}, ${svc.readyEndpoints} ready endpoints`,
+          },
+        ],
+      });
+    }
+  }
+  return out;
+}
+
 function healthSummary(findings: Finding[], workloads: number): string {
-  const sick = unique(findings.filter((f) => f.severity !== 'info').map((f) => f.workload ?? ''));
-  if (sick.length === 0) return `All ${plural(workloads, 'workload')} healthy`;
-  const detail = sick.map((w) => {
-    const rules = unique(
-      findings.filter((f) => f.workload === w && f.severity !== 'info').map((f) => f.rule),
-    );
-    return `${w} (${rules.join(', ')})`;
-  });
-  return `${sick.length} of ${plural(workloads, 'workload')} with problems: ${detail.join(', ')}`;
+  const sick = failingWorkloads(findings);
+  const warned = unique(
+    findings.filter((f) => f.severity === 'warning' && !isFailing(f)).map((f) => f.workload ?? ''),
+  ).filter((w) => w && !sick.some((s) => s.name === w));
+  const warnings = warned.length ? ` (usage warnings: ${warned.join(', ')})` : '';
+  if (sick.length === 0) return `No failing workloads among ${plural(workloads, 'workload')}${warnings}`;
+  const detail = sick.map((w) => `${w.name}: ${w.root_cause}`);
+  return `${sick.length} of ${plural(workloads, 'workload')} failing: ${detail.join('; ')}${warnings}`;
+}
+
+function collectActions(findings: Finding[]): ApiAction[] {
+  const seen = new Set<string>();
+  const out: ApiAction[] = [];
+  for (const f of findings)
+    for (const a of f.actions ?? []) {
+      const key = `${a.method} ${a.path} ${JSON.stringify(a.body ?? {})}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(a);
+    }
+  return out;
 }
 
 export function analyzeCluster(input: AnalyzeInput, opts: AnalyzeOptions = {}): AnalyzeReport {
   const type = resolveAnalysisType(input.analysisType);
   const t = { ...DEFAULT_UTILIZATION_THRESHOLDS, ...opts.utilization };
   const u = clusterUtilization(input.snapshot, t);
-  const wantResources = type !== 'health';
-  const wantHealth = type !== 'resource-optimization';
+  const wantResources = type === 'resource-optimization' || type === 'general';
+  const wantSecurity = type === 'security' || type === 'general';
 
-  const findings = wantHealth ? healthFindings(input, opts) : [];
-  const problems = findings.filter((f) => f.severity !== 'info');
-  const healthRecs = problems.flatMap((f) => f.recommendations.map((r) => `${f.workload}: ${r}`));
-  const resourceRecs = wantResources ? resourceRecommendations(u, t, opts.clusterPressurePercent) : [];
-  let recommendations = unique([...healthRecs, ...resourceRecs]);
+  // Every type starts from the workloads' health: a failing workload is the first thing to say.
+  const health = healthFindings(input, opts);
+  const problems = health.filter((f) => f.severity !== 'info');
+  const failing = failingWorkloads(health);
+  const causes = problems.filter((f) => !f.symptom && isFailing(f));
+  // health/general show every problem; the other types only the root causes of failing workloads.
+  const shownHealth = type === 'health' || type === 'general' ? problems : causes;
+  const security = wantSecurity ? securityFindings(input) : [];
+  const findings = [...(type === 'health' || type === 'general' ? health : shownHealth), ...security];
+
+  const healthRecs = [...shownHealth]
+    .sort(
+      (a, b) =>
+        SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || Number(!!a.symptom) - Number(!!b.symptom),
+    )
+    .filter((f) => !(f.symptom && f.causedBy))
+    .flatMap((f) => f.recommendations.map((text) => ({ workload: f.workload, text })));
+  const resourceRecs = wantResources
+    ? resourceRecommendations(u, t, opts.clusterPressurePercent).map((text) => ({ text }))
+    : [];
+  const securityRecs = [...security]
+    .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])
+    .flatMap((f) => f.recommendations.map((text) => ({ workload: f.workload, text })));
+  let recommendations = mergeRecommendations([...healthRecs, ...securityRecs, ...resourceRecs]);
   if (recommendations.length === 0) {
     recommendations = [
       wantResources
@@ -185,17 +336,24 @@ export function analyzeCluster(input: AnalyzeInput, opts: AnalyzeOptions = {}): 
       ]
     : [];
 
-  const summaries: string[] = [];
-  if (wantHealth) summaries.push(healthSummary(findings, input.snapshot.workloads.length));
+  const summaries: string[] = [healthSummary(health, input.snapshot.workloads.length)];
   if (wantResources) summaries.push(resourceSummary(u));
+  if (wantSecurity) {
+    const issues = security.filter((f) => f.severity !== 'info').length;
+    summaries.push(
+      `Security: ${plural(issues, 'issue')} (image pinning, resource limits), ${plural(security.length - issues, 'exposed service')}; pod security contexts are not part of the snapshot`,
+    );
+  }
 
   return {
     analysis_type: type,
     resource_utilization: { cpu: u.cpu, memory: u.memory },
     recommendations,
     summary: `${summaries.join('. ')}.`,
+    failing_workloads: failing,
     utilization: u,
     findings,
+    actions: collectActions([...shownHealth, ...security]),
     evidence: uniqueEvidence([...findings.flatMap((f) => f.evidence), ...usageEvidence]),
   };
 }

@@ -32,14 +32,19 @@ const mixed = () =>
 describe('debugWorkload', () => {
   it('matches the contract example: "pod not ready" leads with the crash loop cause', () => {
     const report = debugWorkload({ snapshot: mixed(), name: 'api', issue: 'pod not ready' });
+    // Causes first (the issue reorders among them), the replica shortfall last: it is their symptom.
     expect(report.findings.map((f) => f.rule)).toEqual([
       'crash-loop-backoff',
       'readiness-failure',
-      'replicas-mismatch',
       'memory-near-limit',
+      'replicas-mismatch',
     ]);
     expect(report.analysis).toMatch(
-      /^Pod api-1 is in CrashLoopBackOff due to missing environment variables \(OPENAI_API_KEY\)\. Also: /,
+      /^Pod api-1 is in CrashLoopBackOff due to missing environment variables \(OPENAI_API_KEY\)\. Because of this: Only 1\/3 replicas of api are available\. Also: /,
+    );
+    expect(report.root_cause).toMatchObject({ rule: 'crash-loop-backoff', cause: 'missing-env' });
+    expect(report.findings.find((f) => f.rule === 'replicas-mismatch')?.causedBy).toBe(
+      report.root_cause?.message,
     );
     expect(report.recommendations[0]).toBe(
       'Add missing environment variables to deployment configuration (OPENAI_API_KEY)',

@@ -1,13 +1,64 @@
 // Turning snapshot pieces into Evidence, and the lookups rules share (events of a pod, the container whose
 // logs the driver captured). Keeping the wording here makes evidence read the same across rules.
-import type { ContainerStatus, K8sEvent, PodSnapshot, WorkloadSnapshot } from '@slipway/drivers';
+import type {
+  Condition,
+  ContainerStatus,
+  K8sEvent,
+  NodeSnapshot,
+  PodSnapshot,
+  ServiceSnapshot,
+  WorkloadSnapshot,
+} from '@slipway/drivers';
 import type { Evidence } from '../types.ts';
 
 export function podEvidence(pod: PodSnapshot): Evidence {
+  return podEvidenceOf(pod);
+}
+
+export function podEvidenceOf(pod: PodSnapshot): Evidence {
+  const reason = pod.reason ? `, reason ${pod.reason}` : '';
+  const msg = pod.statusMessage ? `: ${pod.statusMessage}` : '';
   return {
     kind: 'pod_status',
     source: pod.name,
-    detail: `phase ${pod.phase}, ${pod.ready ? 'ready' : 'not ready'}`,
+    detail: `phase ${pod.phase}${reason}, ${pod.ready ? 'ready' : 'not ready'}${msg}`,
+  };
+}
+
+export function conditionEvidence(source: string, c: Condition): Evidence {
+  const why = c.reason ? ` (${c.reason})` : '';
+  return {
+    kind: 'pod_condition',
+    source,
+    detail: `${c.type}=${c.status}${why}${c.message ? `: ${c.message}` : ''}`,
+  };
+}
+
+export function nodeEvidence(n: NodeSnapshot, c?: Condition): Evidence {
+  if (c) {
+    const why = c.reason ? ` (${c.reason})` : '';
+    return {
+      kind: 'node',
+      source: n.name,
+      detail: `${c.type}=${c.status}${why}${c.message ? `: ${c.message}` : ''}`,
+    };
+  }
+  const taints = n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
+  return {
+    kind: 'node',
+    source: n.name,
+    detail: `taints ${taints.length ? taints.join(', ') : 'none'}`,
+  };
+}
+
+export function serviceEvidence(s: ServiceSnapshot): Evidence {
+  const sel = Object.entries(s.selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return {
+    kind: 'service',
+    source: s.name,
+    detail: `${s.type} selector {${sel}} ${s.selectsWorkload ? 'matches' : 'does not match'} the pod labels; ${s.readyEndpoints} ready / ${s.notReadyEndpoints} not-ready endpoints`,
   };
 }
 
@@ -17,7 +68,15 @@ export function describeContainer(c: ContainerStatus): string {
   parts.push(`${c.restartCount} restarts`);
   parts.push(c.ready ? 'ready' : 'not ready');
   const head = parts.join(', ');
-  return c.message ? `${head}: ${c.message}` : head;
+  let out = c.message ? `${head}: ${c.message}` : head;
+  const last = c.lastState;
+  if (last && (last.reason || last.exitCode !== undefined || last.message)) {
+    const bits = [last.reason, last.exitCode !== undefined ? `exit code ${last.exitCode}` : undefined]
+      .filter(Boolean)
+      .join(', ');
+    out += `; last state terminated (${bits})${last.message ? `: ${last.message}` : ''}`;
+  }
+  return out;
 }
 
 export function containerEvidence(pod: PodSnapshot, c: ContainerStatus): Evidence {
@@ -71,6 +130,14 @@ export function distinctEvents(events: K8sEvent[]): K8sEvent[] {
 export function logSource(
   snapshot: WorkloadSnapshot,
 ): { pod: PodSnapshot; container: ContainerStatus } | null {
+  // A failing init container blocks the others; its logs are the ones captured.
+  for (const pod of snapshot.pods) {
+    for (const c of pod.initContainers ?? []) {
+      const failed =
+        c.state === 'terminated' ? c.exitCode !== 0 : !c.ready && (c.restartCount > 0 || !!c.lastState);
+      if (failed) return { pod, container: c };
+    }
+  }
   for (const pod of snapshot.pods) {
     for (const container of pod.containers) {
       if (!container.ready || container.state !== 'running') return { pod, container };

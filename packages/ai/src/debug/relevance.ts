@@ -6,6 +6,16 @@ import { type Finding, RULE_IDS, type RuleId, type Severity } from '../types.ts'
 // so "memory" ranks an OOM crash loop first but not a crash loop caused by a missing variable.
 const TOPICS: Record<RuleId, string[]> = {
   'deployment-absent': ['missing', 'gone', 'absent', 'deleted', 'exist', 'found'],
+  'cluster-not-running': ['cluster', 'stopped', 'down', 'unreachable', 'minikube', 'start'],
+  'node-not-ready': ['node', 'notready', 'down', 'unreachable', 'ready'],
+  'node-pressure': ['node', 'pressure', 'memory', 'disk', 'evict'],
+  'quota-exceeded': ['quota', 'forbidden', 'create', 'replica', 'limit', 'scale'],
+  'pod-evicted': ['evict', 'killed', 'memory', 'disk', 'storage', 'gone'],
+  'init-container-failure': ['init', 'migration', 'migrate', 'start', 'pending', 'initializ'],
+  'run-container-error': ['start', 'command', 'entrypoint', 'exec', 'binary', 'runcontainererror'],
+  'service-selector-mismatch': ['service', 'selector', 'endpoint', 'traffic', 'label', '503', 'connect'],
+  'service-failed': ['service', 'loadbalancer', 'ingress', 'endpoint', 'traffic', 'external'],
+  'service-no-endpoints': ['service', 'endpoint', 'traffic', '503', 'unavailable', 'connect'],
   'crash-loop-backoff': [
     'crash',
     'restart',
@@ -56,6 +66,9 @@ const TOPICS: Record<RuleId, string[]> = {
   'high-restarts': ['restart', 'flapping', 'unstable', 'crash'],
   'cpu-near-limit': ['cpu', 'slow', 'latency', 'throttl', 'performance', 'load', 'resource', 'usage'],
   'memory-near-limit': ['memory', 'oom', 'ram', 'leak', 'resource', 'usage', 'killed'],
+  'image-unpinned': ['image', 'tag', 'latest', 'security', 'supply', 'pin'],
+  'no-resource-limits': ['limit', 'resource', 'security', 'dos'],
+  'service-exposed': ['service', 'exposed', 'public', 'security', 'loadbalancer', 'nodeport'],
   'warning-events': ['event', 'warning', 'mount', 'volume'],
   healthy: [],
 };
@@ -90,13 +103,18 @@ export function relevance(finding: Finding, words: string[]): number {
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-/** Relevance to the issue, then severity, then rule order (root causes before symptoms). Stable. */
+/**
+ * Causes before symptoms (the issue never promotes a symptom over its cause), then relevance to the issue,
+ * then severity, then rule order (root causes before symptoms). Stable.
+ */
 export function rankFindings(findings: Finding[], issue?: string): Finding[] {
   const words = issueWords(issue);
+  const tier = (f: Finding): number => (f.severity === 'info' ? 2 : f.symptom ? 1 : 0);
   return findings
     .map((f, i) => ({ f, i, score: relevance(f, words) }))
     .sort(
       (a, b) =>
+        tier(a.f) - tier(b.f) ||
         b.score - a.score ||
         SEVERITY_RANK[a.f.severity] - SEVERITY_RANK[b.f.severity] ||
         RULE_IDS.indexOf(a.f.rule) - RULE_IDS.indexOf(b.f.rule) ||

@@ -1,5 +1,5 @@
-import type { ContainerStatus, WorkloadSnapshot } from '@slipway/drivers';
-import type { Finding } from '../types.ts';
+import type { ContainerStatus, PodSnapshot, WorkloadSnapshot } from '@slipway/drivers';
+import type { Finding, SlipwayContext } from '../types.ts';
 
 export type Thresholds = {
   /** Restarts at or above this count are worth reporting even when the container is running now. */
@@ -21,6 +21,8 @@ export type RuleContext = {
   /** Deployment name for messages. */
   name: string;
   thresholds: Thresholds;
+  /** What Slipway knows about the deployment (empty when the caller passed nothing). */
+  context: SlipwayContext;
 };
 
 export type Rule = (ctx: RuleContext) => Finding[];
@@ -33,10 +35,30 @@ export const IMAGE_PULL_REASONS = [
   'ErrImageNeverPull',
 ];
 export const CONFIG_REASONS = ['CreateContainerConfigError', 'CreateContainerError'];
+export const START_REASONS = ['RunContainerError', 'ContainerCannotRun', 'StartError'];
+
+/** Evicted (or otherwise terminated by the node) pods: their containers' exit codes are not crashes. */
+export function isEvicted(p: PodSnapshot): boolean {
+  return p.reason === 'Evicted' || (p.phase === 'Failed' && p.reason !== undefined);
+}
+
+/** The container could not even be started (the runtime failed, not the process). */
+export function failedToStart(c: ContainerStatus): boolean {
+  return (
+    START_REASONS.includes(c.reason ?? '') ||
+    (c.state === 'waiting' && START_REASONS.includes(c.lastState?.reason ?? ''))
+  );
+}
 
 export function isCrashing(c: ContainerStatus): boolean {
+  if (failedToStart(c)) return false;
   if (c.state === 'waiting') return c.reason === 'CrashLoopBackOff';
   if (c.state === 'terminated')
     return c.reason === 'OOMKilled' || (c.exitCode !== undefined && c.exitCode !== 0);
   return false;
+}
+
+/** The condition of a pod, if reported. */
+export function podCondition(p: PodSnapshot, type: string) {
+  return p.conditions?.find((c) => c.type === type);
 }

@@ -79,24 +79,53 @@ describe('crash-loop-backoff rule', () => {
     expect(top?.recommendations[0]).toBe('Increase the memory limit of container app (currently 256Mi)');
   });
 
-  it('treats exit 137 in CrashLoopBackOff as the memory limit too', () => {
-    const snapshot = workload({
+  it('treats exit 137 as an OOM kill only when the last state says OOMKilled', () => {
+    const oom = workload({
+      pods: [
+        pod('api-1', {
+          ready: false,
+          containers: [crashing({ exitCode: 137, lastState: { reason: 'OOMKilled', exitCode: 137 } })],
+        }),
+      ],
+    });
+    expect(debugWorkload({ snapshot: oom }).findings[0]?.message).toContain('OOMKilled (exit code 137)');
+    expect(debugWorkload({ snapshot: oom }).findings[0]?.cause).toBe('oom');
+    const killed = workload({
       pods: [pod('api-1', { ready: false, containers: [crashing({ exitCode: 137 })] })],
     });
-    expect(debugWorkload({ snapshot }).findings[0]?.message).toContain('OOMKilled (exit code 137)');
+    const top = debugWorkload({ snapshot: killed }).findings[0];
+    expect(top?.message).toContain('SIGKILL (exit code 137, not an OOM kill');
+    expect(top?.recommendations.join(' ')).not.toContain('memory limit');
   });
 
-  it('reports a generic application error for exit 1 and quotes the last error line as evidence', () => {
+  it('reads a refused connection in the logs as the cause and quotes the line as evidence', () => {
     const snapshot = workload({
       pods: [pod('api-1', { ready: false, containers: [crashing()] })],
       logs: ['listening on :8080', 'panic: could not connect to db: connection refused'],
+    });
+    const top = debugWorkload({ snapshot }).findings[0];
+    expect(top?.message).toBe(
+      'Pod api-1 is in CrashLoopBackOff due to a dependency refusing connections (connection refused)',
+    );
+    expect(top?.cause).toBe('connection-refused');
+    expect(top?.evidence).toContainEqual({
+      kind: 'log',
+      source: 'api-1/app',
+      detail: 'panic: could not connect to db: connection refused',
+    });
+  });
+
+  it('reports a generic application error for exit 1 when the logs name no cause', () => {
+    const snapshot = workload({
+      pods: [pod('api-1', { ready: false, containers: [crashing()] })],
+      logs: ['listening on :8080', 'error: shutting down'],
     });
     const top = debugWorkload({ snapshot }).findings[0];
     expect(top?.message).toBe('Pod api-1 is in CrashLoopBackOff due to an application error (exit code 1)');
     expect(top?.evidence).toContainEqual({
       kind: 'log',
       source: 'api-1/app',
-      detail: 'panic: could not connect to db: connection refused',
+      detail: 'error: shutting down',
     });
     expect(top?.recommendations[0]).toContain('Check application logs');
   });

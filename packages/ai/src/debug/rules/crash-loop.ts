@@ -12,12 +12,19 @@ import {
   logEvidence,
   logSource,
 } from '../evidence.ts';
-import { isCrashing, type RuleContext } from '../rule-context.ts';
+import { describeLogCause, type LogCause, logCauseRecommendations, readLogs } from '../logs.ts';
+import { isCrashing, isEvicted, type RuleContext } from '../rule-context.ts';
 
 export type CrashCause =
   | { kind: 'oom' }
   | { kind: 'missing-env'; vars: string[] }
+  | { kind: 'log'; log: LogCause; lines: string[] }
   | { kind: 'exit-code'; code: number | undefined };
+
+/** The rule's machine-readable cause: `oom`, `missing-env`, a log cause kind, or `exit-code`. */
+export function crashCauseCode(c: CrashCause): string {
+  return c.kind === 'log' ? c.log.kind : c.kind;
+}
 
 // Phrases apps print when configuration from the environment is absent (node, python, go, java styles).
 const MISSING_ENV_PATTERNS: RegExp[] = [
@@ -66,17 +73,45 @@ export function findMissingEnv(lines: string[]): { lines: string[]; vars: string
 
 export type Crash = { pod: PodSnapshot; container: ContainerStatus };
 
+/** The kubelet killed the pod's container for failing its liveness probe (Killing / Unhealthy events). */
+export function killedByLiveness(snapshot: RuleContext['snapshot'], pod: PodSnapshot): boolean {
+  return eventsOf(snapshot, pod.name).some(
+    (e) =>
+      (e.reason === 'Killing' && /liveness probe/i.test(e.message)) ||
+      (e.reason === 'Unhealthy' && /^Liveness probe/i.test(e.message)),
+  );
+}
+
 export function crashCause(crashes: Crash[], logLines: string[]): CrashCause {
-  // The kubelet's verdict beats anything the logs suggest: an OOM kill prints nothing of its own.
-  const oom = crashes.find(({ container: c }) => c.reason === 'OOMKilled' || c.exitCode === 137);
+  // The kubelet's verdict beats anything the logs suggest: an OOM kill prints nothing of its own. Exit 137
+  // alone is any SIGKILL (a liveness kill too); only the OOMKilled reason means the memory limit.
+  const oom = crashes.find(
+    ({ container: c }) =>
+      c.reason === 'OOMKilled' ||
+      c.lastState?.reason === 'OOMKilled' ||
+      /last state: Terminated, reason: OOMKilled/.test(c.message ?? ''),
+  );
   if (oom) return { kind: 'oom' };
-  const messages = crashes.map(({ container: c }) => c.message ?? '').filter((m) => m !== '');
+  const messages = crashes
+    .flatMap(({ container: c }) => [c.message ?? '', c.lastState?.message ?? ''])
+    .filter((m) => m !== '');
   const fromMessages = findMissingEnv(messages);
   const fromLogs = findMissingEnv(logLines);
   if (fromMessages.lines.length > 0 || fromLogs.lines.length > 0) {
     return { kind: 'missing-env', vars: unique([...fromMessages.vars, ...fromLogs.vars]) };
   }
-  const code = crashes.map(({ container: c }) => c.exitCode).find((c) => c !== undefined);
+  const reading = readLogs(logLines);
+  if (reading) return { kind: 'log', log: reading.cause, lines: reading.lines };
+  // The termination message (terminationMessagePath, or the runtime's error) is the process's last word.
+  const termination = crashes.map(({ container: c }) => c.lastState?.message).find((m) => !!m);
+  if (termination) {
+    const fromTermination = readLogs([termination]);
+    if (fromTermination) return { kind: 'log', log: fromTermination.cause, lines: fromTermination.lines };
+    return { kind: 'log', log: { kind: 'termination-message', message: termination }, lines: [] };
+  }
+  const code = crashes
+    .map(({ container: c }) => c.lastState?.exitCode ?? c.exitCode)
+    .find((c) => c !== undefined);
   return { kind: 'exit-code', code };
 }
 
@@ -90,6 +125,8 @@ function describeCause(cause: CrashCause, memoryLimitMiB: number | null): string
       return cause.vars.length > 0
         ? `missing environment variables (${cause.vars.join(', ')})`
         : 'missing environment variables';
+    case 'log':
+      return describeLogCause(cause.log);
     case 'exit-code':
       switch (cause.code) {
         case undefined:
@@ -102,6 +139,8 @@ function describeCause(cause: CrashCause, memoryLimitMiB: number | null): string
           return 'its command not being executable (exit code 126)';
         case 127:
           return 'its command not being found in the image (exit code 127)';
+        case 137:
+          return 'being killed with SIGKILL (exit code 137, not an OOM kill: the reason is not OOMKilled)';
         case 139:
           return 'a segmentation fault (exit code 139)';
         case 143:
@@ -128,6 +167,8 @@ function recommendationsFor(cause: CrashCause, container: string, memoryLimitMiB
           : 'Add missing environment variables to deployment configuration',
         'Check application logs for specific error messages',
       ];
+    case 'log':
+      return logCauseRecommendations(cause.log, container);
     case 'exit-code':
       if (cause.code === 126 || cause.code === 127) {
         return [
@@ -149,6 +190,8 @@ export function crashLoopRule(ctx: RuleContext): Finding[] {
   const { snapshot } = ctx;
   const crashes: Crash[] = [];
   for (const pod of snapshot.pods) {
+    // Evicted pods' containers were stopped by the node (pod-evicted); liveness kills are liveness-failure's.
+    if (isEvicted(pod) || killedByLiveness(snapshot, pod)) continue;
     for (const container of pod.containers) if (isCrashing(container)) crashes.push({ pod, container });
   }
   if (crashes.length === 0) return [];
@@ -170,6 +213,8 @@ export function crashLoopRule(ctx: RuleContext): Finding[] {
     const evidence: Evidence[] = group.map(({ pod, container }) => containerEvidence(pod, container));
     if (cause.kind === 'missing-env') {
       for (const line of findMissingEnv(logLines).lines) evidence.push(logEvidence(logSrc, line));
+    } else if (cause.kind === 'log' && cause.lines.length > 0 && logLines.length > 0) {
+      for (const line of cause.lines) evidence.push(logEvidence(logSrc, line));
     } else {
       for (const line of errorLines(logLines)) evidence.push(logEvidence(logSrc, line));
     }
@@ -196,6 +241,7 @@ export function crashLoopRule(ctx: RuleContext): Finding[] {
     findings.push({
       rule: 'crash-loop-backoff',
       severity: 'error',
+      cause: crashCauseCode(cause),
       message: `${subject} ${verb} ${conn} ${describeCause(cause, limit)}`,
       recommendations: recommendationsFor(cause, containerName, limit),
       evidence,

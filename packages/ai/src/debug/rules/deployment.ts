@@ -35,6 +35,7 @@ export function replicasMismatchRule(ctx: RuleContext): Finding[] {
     {
       rule: 'replicas-mismatch',
       severity: d.availableReplicas === 0 ? 'error' : 'warning',
+      symptom: true,
       message: `Only ${d.availableReplicas}/${d.desiredReplicas} replicas of ${name} are available${reason}`,
       recommendations: recs,
       evidence: [deploymentEvidence(name, snapshot), ...notReady.map(podEvidence)],

@@ -2,8 +2,21 @@
 // taints, affinity, unbound PVCs); for insufficient resources the pod's own requests are the lever.
 import { formatCpu, formatMemory, listNames, unique } from '../../format.ts';
 import type { Evidence, Finding } from '../../types.ts';
-import { distinctEvents, eventEvidence, eventsOf, podEvidence } from '../evidence.ts';
-import { CONFIG_REASONS, IMAGE_PULL_REASONS, isCrashing, type RuleContext } from '../rule-context.ts';
+import {
+  conditionEvidence,
+  distinctEvents,
+  eventEvidence,
+  eventsOf,
+  nodeEvidence,
+  podEvidence,
+} from '../evidence.ts';
+import {
+  CONFIG_REASONS,
+  IMAGE_PULL_REASONS,
+  isCrashing,
+  podCondition,
+  type RuleContext,
+} from '../rule-context.ts';
 
 export type SchedulingBlocker =
   | 'insufficient-cpu'
@@ -61,15 +74,20 @@ export function pendingRule(ctx: RuleContext): Finding[] {
     // Some drivers report events against the ReplicaSet; a deployment's snapshot is scoped, so fall back.
     const events = own.length > 0 ? own : allScheduling;
     const latest = events[0];
-    if (!latest) {
+    // The scheduler writes its verdict into the PodScheduled condition too; events expire, it does not.
+    const cond = podCondition(pod, 'PodScheduled');
+    const fromCondition = cond?.status === 'False' && cond.message ? cond.message : null;
+    if (!latest && !fromCondition) {
       unexplained.push(pod);
       continue;
     }
-    const blockers = parseFailedScheduling(latest.message);
+    const blockers = parseFailedScheduling(latest?.message ?? fromCondition ?? '');
     const key = blockers.join(',');
     const entry = blocked.get(key) ?? { blockers, pods: [], evidence: [] };
     entry.pods.push(pod.name);
-    entry.evidence.push(podEvidence(pod), eventEvidence(latest));
+    entry.evidence.push(podEvidence(pod));
+    if (latest) entry.evidence.push(eventEvidence(latest));
+    else if (cond) entry.evidence.push(conditionEvidence(pod.name, cond));
     blocked.set(key, entry);
   }
 
@@ -95,10 +113,40 @@ export function pendingRule(ctx: RuleContext): Finding[] {
     if (blockers.some((b) => b.startsWith('insufficient'))) {
       recs.push('Add node capacity (e.g. minikube start --cpus/--memory) or reduce the replica count');
     }
-    if (blockers.includes('taint')) recs.push('Add a toleration for the node taint or remove the taint');
+    const tainted = (snapshot.nodes ?? []).filter((n) => n.taints.length > 0);
+    const taintText = tainted
+      .flatMap((n) => n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect} on ${n.name}`))
+      .join(', ');
+    if (blockers.includes('taint')) {
+      recs.push(
+        taintText
+          ? `Add a toleration for the node taint (${taintText}) to ${name}, or remove the taint (kubectl taint nodes ... -)`
+          : 'Add a toleration for the node taint or remove the taint',
+      );
+      for (const n of tainted) evidence.push(nodeEvidence(n));
+    }
     if (blockers.includes('affinity'))
       recs.push('Fix the nodeSelector/affinity so it matches an existing node');
-    if (blockers.includes('volume')) recs.push('Create or bind the PersistentVolumeClaim the pod uses');
+    const claims = (snapshot.pvcs ?? []).filter((c) => c.phase !== 'Bound');
+    let volumeWhy = '';
+    if (blockers.includes('volume')) {
+      for (const c of claims) {
+        const ev = distinctEvents(eventsOf(snapshot, c.name)).filter((e) => e.type === 'Warning')[0];
+        evidence.push({
+          kind: 'pvc',
+          source: c.name,
+          detail: `phase ${c.phase}${c.storageClass ? `, storageClass ${c.storageClass}` : ''}${c.requested ? `, requests ${c.requested}` : ''}`,
+        });
+        if (ev) evidence.push(eventEvidence(ev));
+        volumeWhy = ` (PersistentVolumeClaim ${c.name} is ${c.phase}${ev ? `: ${ev.message}` : ''})`;
+        recs.push(
+          ev && /storageclass/i.test(ev.message)
+            ? `Create the StorageClass the claim ${c.name} names${c.storageClass ? ` (${c.storageClass})` : ''} or change the claim to an existing one (minikube ships "standard")`
+            : `Bind PersistentVolumeClaim ${c.name}: check its StorageClass and provisioner (kubectl describe pvc ${c.name})`,
+        );
+      }
+      if (claims.length === 0) recs.push('Create or bind the PersistentVolumeClaim the pod uses');
+    }
     if (blockers.includes('too-many-pods')) recs.push('Reduce pods on the node or add a node');
     if (blockers.includes('unschedulable-node')) recs.push('Uncordon the node (kubectl uncordon)');
     if (recs.length === 0)
@@ -107,10 +155,12 @@ export function pendingRule(ctx: RuleContext): Finding[] {
     const why =
       blockers.length > 0 ? unique(blockers.map((b) => WHY[b])).join(' and ') : 'the scheduler found no node';
     const subject = pods.length === 1 ? `Pod ${pods[0]} is` : `${pods.length} pods (${listNames(pods)}) are`;
+    const taintNote = blockers.includes('taint') && taintText ? ` (${taintText})` : '';
     findings.push({
       rule: 'pending-unschedulable',
       severity: 'error',
-      message: `${subject} Pending and cannot be scheduled: ${why} (FailedScheduling)`,
+      cause: blockers[0] ?? 'unknown',
+      message: `${subject} Pending and cannot be scheduled: ${why}${taintNote}${volumeWhy} (FailedScheduling)`,
       recommendations: recs,
       evidence,
     });

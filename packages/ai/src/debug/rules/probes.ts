@@ -3,8 +3,31 @@
 import type { K8sEvent, PodSnapshot } from '@slipway/drivers';
 import { listNames, unique } from '../../format.ts';
 import type { Evidence, Finding } from '../../types.ts';
-import { concerns, containerEvidence, distinctEvents, eventEvidence, podEvidence } from '../evidence.ts';
+import {
+  concerns,
+  containerEvidence,
+  distinctEvents,
+  errorLines,
+  eventEvidence,
+  logEvidence,
+  logSource,
+  podEvidence,
+} from '../evidence.ts';
 import { isCrashing, type RuleContext } from '../rule-context.ts';
+
+/** Log lines that show the app still warming up (loading, migrating, "x of y") and no error. */
+function warmUpLines(logs: string[] | undefined): string[] {
+  const lines = logs ?? [];
+  if (errorLines(lines).length > 0) return [];
+  return lines.filter((l) =>
+    /warm(?:ing)?[ -]?up|warming|loading|initiali[sz]ing|migrating|\b\d+ of \d+\b|% complete|starting/i.test(
+      l,
+    ),
+  );
+}
+
+const STARTUP_PROBE_REC =
+  'Add a startupProbe (e.g. the same check with failureThreshold: 30, periodSeconds: 10) so liveness and readiness checks only begin after the warm-up';
 
 function probeEvents(events: K8sEvent[], kind: 'Readiness' | 'Liveness'): K8sEvent[] {
   const re = new RegExp(`^${kind} probe (failed|errored)`, 'i');
@@ -44,21 +67,38 @@ function byPod(pods: PodSnapshot[], events: K8sEvent[]): Map<string, K8sEvent[]>
 }
 
 export function livenessRule(ctx: RuleContext): Finding[] {
-  const events = probeEvents(ctx.snapshot.events, 'Liveness');
+  const { snapshot } = ctx;
+  const events = probeEvents(snapshot.events, 'Liveness');
   if (events.length === 0) return [];
-  const grouped = byPod(ctx.snapshot.pods, events);
+  const grouped = byPod(snapshot.pods, events);
   const pods = [...grouped.keys()];
   const latest = events[0]?.message ?? '';
+  const looping = snapshot.pods.some(
+    (p) => grouped.has(p.name) && p.containers.some((c) => c.reason === 'CrashLoopBackOff'),
+  );
+  const src = logSource(snapshot);
+  const warm = warmUpLines(snapshot.logs);
+  const slowStart = warm.length > 0 && /timeout|deadline exceeded|connection refused/i.test(latest);
+  const evidence: Evidence[] = [...grouped.values()].flatMap((es) => es.slice(0, 2).map(eventEvidence));
+  for (const p of snapshot.pods.filter((x) => grouped.has(x.name)).slice(0, 2))
+    for (const c of p.containers.filter((x) => x.restartCount > 0)) evidence.push(containerEvidence(p, c));
+  if (slowStart && src)
+    for (const l of warm.slice(-2)) evidence.push(logEvidence(`${src.pod.name}/${src.container.name}`, l));
+  const recs = probeRecommendations(
+    events.map((e) => e.message),
+    'liveness',
+  );
+  const where = pods.length === 1 ? `pod ${pods[0]}` : `${pods.length} pods (${listNames(pods)})`;
   return [
     {
       rule: 'liveness-failure',
-      severity: 'warning',
-      message: `Liveness probe fails on ${pods.length === 1 ? `pod ${pods[0]}` : `${pods.length} pods (${listNames(pods)})`}, so the kubelet restarts the container: ${latest}`,
-      recommendations: probeRecommendations(
-        events.map((e) => e.message),
-        'liveness',
-      ),
-      evidence: [...grouped.values()].flatMap((es) => es.slice(0, 2).map(eventEvidence)),
+      severity: looping ? 'error' : 'warning',
+      cause: slowStart ? 'slow-start' : 'probe-failing',
+      message: slowStart
+        ? `Liveness probe kills the container of ${where} while it is still warming up (${latest}), so it never finishes starting`
+        : `Liveness probe fails on ${where}, so the kubelet restarts the container: ${latest}`,
+      recommendations: slowStart ? [STARTUP_PROBE_REC, ...recs] : recs,
+      evidence,
     },
   ];
 }
@@ -77,20 +117,34 @@ export function readinessRule(ctx: RuleContext): Finding[] {
       evidence.push(...es.slice(0, 2).map(eventEvidence));
     }
     const latest = events[0]?.message ?? '';
+    const warm = warmUpLines(snapshot.logs);
+    const src = logSource(snapshot);
+    if (warm.length > 0 && src)
+      for (const l of warm.slice(-2)) evidence.push(logEvidence(`${src.pod.name}/${src.container.name}`, l));
+    const recs = probeRecommendations(
+      events.map((e) => e.message),
+      'readiness',
+    );
+    const allDown = snapshot.deployment.availableReplicas === 0;
     findings.push({
       rule: 'readiness-failure',
-      severity: 'warning',
-      message: `${pods.length === 1 ? `Pod ${pods[0]} is` : `${pods.length} pods (${listNames(pods)}) are`} not ready: readiness probe failed (${latest})`,
-      recommendations: probeRecommendations(
-        events.map((e) => e.message),
-        'readiness',
-      ),
+      severity: allDown ? 'error' : 'warning',
+      cause: warm.length > 0 ? 'slow-start' : 'probe-failing',
+      message: `${pods.length === 1 ? `Pod ${pods[0]} is` : `${pods.length} pods (${listNames(pods)}) are`} not ready: readiness probe failed (${latest})${warm.length > 0 ? '; the app is still warming up' : ''}`,
+      recommendations: warm.length > 0 ? [...recs, STARTUP_PROBE_REC] : recs,
       evidence,
     });
   }
   // Running but not ready with nothing else to blame: still a finding, with the container states as evidence.
+  const nodeDown = new Set((snapshot.nodes ?? []).filter((n) => n.ready === false).map((n) => n.name));
   const silent = snapshot.pods.filter(
-    (p) => p.phase === 'Running' && !p.ready && !grouped.has(p.name) && !p.containers.some(isCrashing),
+    (p) =>
+      p.phase === 'Running' &&
+      !p.ready &&
+      !grouped.has(p.name) &&
+      !p.containers.some(isCrashing) &&
+      !p.containers.some((c) => c.state === 'waiting') &&
+      !(p.nodeName && nodeDown.has(p.nodeName)),
   );
   if (silent.length > 0) {
     const names = unique(silent.map((p) => p.name));
