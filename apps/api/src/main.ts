@@ -4,7 +4,13 @@ import { serve } from '@hono/node-server';
 import { type CoreDeps, ensureAdmin } from '@slipway/core';
 import { createDb, migrationsApplied } from '@slipway/db';
 import { listWorkers } from '@slipway/jobs';
-import { createLogger, HttpMetrics, queueTelemetry, startTelemetry, traceQuery } from '@slipway/telemetry';
+import {
+  createLogger,
+  HttpMetrics,
+  instrumentPostgres,
+  queueTelemetry,
+  startTelemetry,
+} from '@slipway/telemetry';
 import { createApp, type DriverReport } from './app.ts';
 import { type Config, ConfigError, loadConfig, recordedDrivers } from './config.ts';
 import { connectProducer } from './producer.ts';
@@ -21,11 +27,9 @@ export type RunningApi = {
  */
 export async function startApi(config: Config): Promise<RunningApi> {
   const log = createLogger({ name: 'api', level: config.LOG_LEVEL });
-  const telemetry = startTelemetry({
-    serviceName: 'slipway-api',
-    otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-  });
-  const db = createDb({ url: config.DATABASE_URL, connectTimeoutSec: 3, onQuery: traceQuery });
+  const telemetry = startTelemetry({ serviceName: 'slipway-api', otel: config });
+  const db = createDb({ url: config.DATABASE_URL, connectTimeoutSec: 3 });
+  instrumentPostgres(db.sql);
   if (!(await migrationsApplied(db.sql))) {
     log.error(
       'database migrations are not (all) applied: run `npm run db:migrate`; /readyz answers 503 until then',

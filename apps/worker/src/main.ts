@@ -1,7 +1,17 @@
+import type { Server } from 'node:http';
 import { type CoreDeps, silentLogger } from '@slipway/core';
-import { createDb } from '@slipway/db';
+import { createDb, type Sql } from '@slipway/db';
 import { announceWorker, createProducer, withdrawWorker } from '@slipway/jobs';
-import { createLogger, queueTelemetry, startTelemetry, traceQuery } from '@slipway/telemetry';
+import {
+  createLogger,
+  instrumentPostgres,
+  queueTelemetry,
+  serveMetrics,
+  startTelemetry,
+  traceDrivers,
+  WorkerMetrics,
+} from '@slipway/telemetry';
+import type { Job } from 'bullmq';
 import { loadWorkerConfig } from './config.ts';
 import { buildDrivers } from './drivers.ts';
 import { ensureRedisPolicy } from './redis-policy.ts';
@@ -9,18 +19,16 @@ import { startWorker } from './worker.ts';
 
 async function main() {
   const config = loadWorkerConfig(process.env);
+  let stopping = false;
   const log = createLogger({ name: 'slipway-worker', level: config.LOG_LEVEL });
-  const telemetry = startTelemetry({
-    serviceName: 'slipway-worker',
-    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-  });
+  const telemetry = startTelemetry({ serviceName: 'slipway-worker', otel: config });
   // After sdk start, or BullMQOtel silently emits nothing.
   const bullTelemetry = queueTelemetry();
   const db = createDb({
     url: config.DATABASE_URL,
     max: Math.min(20, config.WORKER_CONCURRENCY * 2 + 4),
-    onQuery: traceQuery,
   });
+  instrumentPostgres(db.sql);
   const producer = createProducer({
     redisUrl: config.REDIS_URL,
     prefix: config.QUEUE_PREFIX,
@@ -30,12 +38,26 @@ async function main() {
     .ready(30_000)
     .catch(() => log.warn('Redis not reachable yet; workers will keep reconnecting'));
   await ensureRedisPolicy(producer.redis, log);
-  const { drivers, names, report } = await buildDrivers(config);
+  const built = await buildDrivers(config);
+  const { names, report } = built;
+  // Every driver call is a span (`driver images.build`, ...) inside the operation's trace.
+  const drivers = traceDrivers(built.drivers);
   log.info(
     { drivers: report.map((r) => `${r.family}=${r.kind}${r.reachable ? '' : ' (unreachable)'}`) },
     'drivers chosen',
   );
   const deps: CoreDeps = { db: db.db, producer, driver: names, log: log ?? silentLogger };
+  // Queue depth is read from Redis at scrape time (only once the connection is up: a BullMQ queue
+  // built on a connecting socket never recovers).
+  const metrics = new WorkerMetrics({
+    queues: config.WORKER_QUEUES.map((name) => ({
+      name,
+      getJobCounts: () =>
+        producer.redis.status === 'ready'
+          ? producer.queue(name).getJobCounts()
+          : Promise.reject(new Error('Redis not ready')),
+    })),
+  });
   const worker = startWorker({
     config,
     deps,
@@ -48,7 +70,22 @@ async function main() {
       log.fatal({ stalledMs }, 'a Postgres call has hung past twice the lease; exiting for a clean restart');
       process.exit(70);
     },
+    onSweep: (r) => metrics.recordSweep(r),
   });
+  observeOperations(worker.workers, metrics, db.sql);
+  let metricsServer: Server | null = null;
+  if (config.WORKER_METRICS_PORT > 0) {
+    metricsServer = await serveMetrics({
+      port: config.WORKER_METRICS_PORT,
+      registry: metrics.registry,
+      healthy: () => !stopping,
+    }).catch((err: unknown) => {
+      // Several workers on one host (npm run dev, tests) share the default port: the first one serves.
+      log.error({ err, port: config.WORKER_METRICS_PORT }, 'metrics endpoint not started');
+      return null;
+    });
+    if (metricsServer) log.info({ port: config.WORKER_METRICS_PORT }, 'metrics on /metrics');
+  }
   const announcement = {
     workerId: config.WORKER_ID,
     queues: config.WORKER_QUEUES,
@@ -63,13 +100,13 @@ async function main() {
     'worker started',
   );
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     clearInterval(announcer);
     await worker.shutdown();
+    metricsServer?.close();
     await withdrawWorker(producer.redis, config.QUEUE_PREFIX, config.WORKER_ID).catch(() => {});
     await producer.close();
     await db.close();
@@ -79,6 +116,33 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * slipway_operation_duration_seconds: from a job going active to its end, labelled with the
+ * operation kind (the job name) and the status the operation was left in (succeeded, failed,
+ * cancelled; queued/running when it was handed back or will retry).
+ */
+function observeOperations(workers: import('bullmq').Worker[], metrics: WorkerMetrics, sql: Sql): void {
+  const started = new Map<string, number>();
+  const done = (job: Job | undefined) => {
+    if (!job?.id) return;
+    const t0 = started.get(job.id);
+    started.delete(job.id);
+    if (t0 === undefined) return;
+    const seconds = (performance.now() - t0) / 1000;
+    sql<{ status: string }[]>`select status from operations where id = ${job.id}`.then(
+      ([row]) => metrics.observeOperation(job.name, row?.status ?? 'missing', seconds),
+      () => metrics.observeOperation(job.name, 'unknown', seconds),
+    );
+  };
+  for (const w of workers) {
+    w.on('active', (job) => {
+      if (job.id) started.set(job.id, performance.now());
+    });
+    w.on('completed', (job) => done(job));
+    w.on('failed', (job) => done(job));
+  }
 }
 
 main().catch((e: unknown) => {

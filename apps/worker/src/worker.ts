@@ -22,6 +22,8 @@ export type StartWorkerOptions = {
   telemetry?: import('bullmq').Telemetry | undefined;
   /** See RunnerOptions.onWedged; main.ts exits the process. */
   onWedged?: ((stalledMs: number) => void) | undefined;
+  /** Each reconciler sweep's result (main.ts counts the actions in slipway_reconciler_actions_total). */
+  onSweep?: ((r: { reenqueued: number; redriven: number; failed: number }) => void) | undefined;
 };
 
 /** Starts one BullMQ worker per served queue plus the reconciler loop. */
@@ -78,6 +80,7 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
         queuedGraceMs: Math.max(1000, config.RECONCILE_INTERVAL_MS),
         maxAttempts: config.MAX_OPERATION_ATTEMPTS,
       });
+      o.onSweep?.(r);
       if (r.reenqueued || r.redriven || r.failed) log.info(r, 'reconciler sweep');
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'reconciler sweep failed');

@@ -1,12 +1,28 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino } from 'pino';
 
 export type LoggerOptions = { name: string; level?: string };
 
-/** JSON logs with secrets redacted wherever they might appear. */
+/**
+ * The active span's ids, as @opentelemetry/instrumentation-pino writes them (`trace_id`, `span_id`,
+ * `trace_flags`), so a log line can be found from its trace and the other way round.
+ */
+export function traceFields(): Record<string, string> {
+  const sc = trace.getSpan(context.active())?.spanContext();
+  if (!sc || !isSpanContextValid(sc)) return {};
+  return {
+    trace_id: sc.traceId,
+    span_id: sc.spanId,
+    trace_flags: `0${sc.traceFlags.toString(16)}`.slice(-2),
+  };
+}
+
+/** JSON logs with secrets redacted wherever they might appear; lines written inside a span carry its ids. */
 export function createLogger(opts: LoggerOptions): pino.Logger {
   return pino({
     name: opts.name,
     level: opts.level ?? 'info',
+    mixin: traceFields,
     redact: {
       paths: [
         'password',

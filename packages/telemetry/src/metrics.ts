@@ -1,5 +1,12 @@
-// In-process HTTP metrics for the contract's Monitoring section: request count, average response
-// time, error rate and success rate, overall and per route; also as Prometheus text.
+// Metrics, with prom-client: the API's HTTP histogram and the workers' operation, queue and
+// reconciler metrics, each process with the default process metrics (CPU, memory, event loop, GC).
+// HttpMetrics also keeps the contract's Monitoring numbers (request count, average response time,
+// error and success rate) for GET /api/system/metrics.
+import { createServer, type Server } from 'node:http';
+import client from 'prom-client';
+
+export type { Registry } from 'prom-client';
+
 type Bucket = { count: number; errors: number; totalMs: number };
 
 export type MetricsSnapshot = {
@@ -16,9 +23,117 @@ export type MetricsSnapshot = {
   }[];
 };
 
+/** Seconds; spans a fast cache hit to a slow synchronous AI call. */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Seconds; operations run from a second (sandbox) to many minutes (a minikube start, a rollout). */
+const OPERATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+/** A registry with the default process metrics (`process_*`, `nodejs_*`). */
+export function createRegistry(opts: { processMetrics?: boolean } = {}): client.Registry {
+  const registry = new client.Registry();
+  if (opts.processMetrics !== false) client.collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+type Labels = Record<string, string | number>;
+type MetricInternals = {
+  name: string;
+  help: string;
+  type: string;
+  collect?: () => unknown;
+  hashMap?: Record<
+    string,
+    { labels: Labels; value?: number; bucketValues?: Record<string, number>; sum?: number; count?: number }
+  >;
+  upperBounds?: number[];
+};
+
+const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+const escapeLabel = (v: string | number) => (typeof v === 'string' ? escapeHelp(v).replace(/"/g, '\\"') : v);
+const num = (v: number) => (Number.isNaN(v) ? 'Nan' : Number.isFinite(v) ? `${v}` : v < 0 ? '-Inf' : '+Inf');
+/** `le` goes first, as prom-client writes it. */
+const labelText = (labels: Labels, le?: string) => {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+  if (le) parts.unshift(le);
+  return parts.length ? `{${parts.join(',')}}` : '';
+};
+
+/**
+ * The registry in the Prometheus text format, synchronously (prom-client's `metrics()` is async;
+ * GET /metrics renders from a synchronous call). Same output as `registry.metrics()` for counters,
+ * gauges and histograms (a test compares them); a metric whose collect() is async shows the values
+ * its previous collection left.
+ */
+export function renderPrometheusSync(registry: client.Registry): string {
+  const blocks: string[] = [];
+  for (const m of registry.getMetricsAsArray() as unknown as MetricInternals[]) {
+    try {
+      m.collect?.();
+    } catch {
+      // a failing collector keeps its previous values
+    }
+    const lines = [`# HELP ${m.name} ${escapeHelp(m.help)}`, `# TYPE ${m.name} ${m.type}`];
+    for (const e of Object.values(m.hashMap ?? {})) {
+      if (m.type === 'histogram') {
+        let acc = 0;
+        for (const b of m.upperBounds ?? []) {
+          acc += e.bucketValues?.[b] ?? 0;
+          lines.push(`${m.name}_bucket${labelText(e.labels, `le="${b}"`)} ${num(acc)}`);
+        }
+        lines.push(`${m.name}_bucket${labelText(e.labels, 'le="+Inf"')} ${num(e.count ?? 0)}`);
+        lines.push(`${m.name}_sum${labelText(e.labels)} ${num(e.sum ?? 0)}`);
+        lines.push(`${m.name}_count${labelText(e.labels)} ${num(e.count ?? 0)}`);
+      } else {
+        lines.push(`${m.name}${labelText(e.labels)} ${num(e.value ?? 0)}`);
+      }
+    }
+    blocks.push(lines.join('\n'));
+  }
+  return `${blocks.join('\n\n')}\n`;
+}
+
+/**
+ * The API's HTTP metrics: `http_request_duration_seconds` (histogram by method, route, status),
+ * the legacy `slipway_http_*` counters, process metrics, and the contract's JSON snapshot.
+ */
 export class HttpMetrics {
+  readonly registry: client.Registry;
   private readonly total: Bucket = { count: 0, errors: 0, totalMs: 0 };
   private readonly routes = new Map<string, Bucket>();
+  private readonly duration: client.Histogram<'method' | 'route' | 'status'>;
+  private readonly requests: client.Counter<'method' | 'route'>;
+  private readonly errors: client.Counter<'method' | 'route'>;
+  private readonly timeSum: client.Counter<'method' | 'route'>;
+
+  constructor(opts: { registry?: client.Registry; processMetrics?: boolean } = {}) {
+    this.registry = opts.registry ?? createRegistry(opts);
+    const registers = [this.registry];
+    this.duration = new client.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration in seconds, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: HTTP_BUCKETS,
+      registers,
+    });
+    this.requests = new client.Counter({
+      name: 'slipway_http_requests_total',
+      help: 'HTTP requests handled.',
+      labelNames: ['method', 'route'],
+      registers,
+    });
+    this.errors = new client.Counter({
+      name: 'slipway_http_errors_total',
+      help: 'HTTP requests answered with a 5xx.',
+      labelNames: ['method', 'route'],
+      registers,
+    });
+    this.timeSum = new client.Counter({
+      name: 'slipway_http_response_time_ms_sum',
+      help: 'Sum of response times in milliseconds.',
+      labelNames: ['method', 'route'],
+      registers,
+    });
+  }
 
   /** `status` >= 500 counts as an error (the server failed); 4xx are the client's and count as handled. */
   record(method: string, route: string, status: number, ms: number): void {
@@ -27,12 +142,18 @@ export class HttpMetrics {
     if (!b) {
       b = { count: 0, errors: 0, totalMs: 0 };
       this.routes.set(key, b);
+      // Present from the first request on, so rate() over the error counter starts at zero.
+      this.errors.inc({ method, route }, 0);
     }
     for (const x of [b, this.total]) {
       x.count++;
       x.totalMs += ms;
       if (status >= 500) x.errors++;
     }
+    this.duration.observe({ method, route, status: String(status) }, ms / 1000);
+    this.requests.inc({ method, route });
+    if (status >= 500) this.errors.inc({ method, route });
+    this.timeSum.inc({ method, route }, ms);
   }
 
   snapshot(): MetricsSnapshot {
@@ -56,33 +177,117 @@ export class HttpMetrics {
     };
   }
 
+  /** Prometheus text exposition of the registry (GET /metrics). */
   prometheus(): string {
-    const lines = [
-      '# HELP slipway_http_requests_total HTTP requests handled.',
-      '# TYPE slipway_http_requests_total counter',
-    ];
-    for (const [k, b] of this.routes) {
-      const [method, route] = k.split(' ');
-      lines.push(`slipway_http_requests_total{method="${method}",route="${route}"} ${b.count}`);
-    }
-    lines.push(
-      '# HELP slipway_http_errors_total HTTP requests answered with a 5xx.',
-      '# TYPE slipway_http_errors_total counter',
-    );
-    for (const [k, b] of this.routes) {
-      const [method, route] = k.split(' ');
-      lines.push(`slipway_http_errors_total{method="${method}",route="${route}"} ${b.errors}`);
-    }
-    lines.push(
-      '# HELP slipway_http_response_time_ms_sum Sum of response times.',
-      '# TYPE slipway_http_response_time_ms_sum counter',
-    );
-    for (const [k, b] of this.routes) {
-      const [method, route] = k.split(' ');
-      lines.push(
-        `slipway_http_response_time_ms_sum{method="${method}",route="${route}"} ${b.totalMs.toFixed(1)}`,
-      );
-    }
-    return `${lines.join('\n')}\n`;
+    return renderPrometheusSync(this.registry);
   }
+}
+
+/** Job counts by state, per queue (`queue.getJobCounts()`): the worker's queue-depth source. */
+export type QueueCounter = { name: string; getJobCounts(): Promise<Record<string, number>> };
+
+/**
+ * A worker's metrics: operation durations by kind and outcome, queue depth by state per queue,
+ * reconciler actions, and the process metrics.
+ */
+export class WorkerMetrics {
+  readonly registry: client.Registry;
+  readonly operationDuration: client.Histogram<'kind' | 'outcome'>;
+  readonly reconcilerActions: client.Counter<'action'>;
+  readonly queueDepth: client.Gauge<'queue' | 'state'>;
+
+  constructor(opts: { queues?: QueueCounter[]; registry?: client.Registry; processMetrics?: boolean } = {}) {
+    this.registry = opts.registry ?? createRegistry(opts);
+    const registers = [this.registry];
+    const queues = opts.queues ?? [];
+    this.operationDuration = new client.Histogram({
+      name: 'slipway_operation_duration_seconds',
+      help: 'Time a worker spent on one operation job, by operation kind and the outcome it left.',
+      labelNames: ['kind', 'outcome'],
+      buckets: OPERATION_BUCKETS,
+      registers,
+    });
+    this.reconcilerActions = new client.Counter({
+      name: 'slipway_reconciler_actions_total',
+      help: 'Reconciler actions: operations re-enqueued (lost by Redis), re-driven (lease expired), failed.',
+      labelNames: ['action'],
+      registers,
+    });
+    for (const action of ['reenqueued', 'redriven', 'failed']) this.reconcilerActions.inc({ action }, 0);
+    this.queueDepth = new client.Gauge({
+      name: 'slipway_queue_jobs',
+      help: 'Jobs in each BullMQ queue by state (read from Redis at scrape time).',
+      labelNames: ['queue', 'state'],
+      registers,
+      async collect() {
+        const counts = await Promise.all(
+          queues.map(async (q) => [q.name, await q.getJobCounts().catch(() => null)] as const),
+        );
+        for (const [queue, c] of counts) {
+          if (!c) continue;
+          for (const [state, n] of Object.entries(c)) this.set({ queue, state }, n);
+        }
+      },
+    });
+  }
+
+  /** One finished operation job. */
+  observeOperation(kind: string, outcome: string, seconds: number): void {
+    this.operationDuration.observe({ kind, outcome }, seconds);
+  }
+
+  /** One reconciler sweep's result. */
+  recordSweep(r: { reenqueued?: number; redriven?: number; failed?: number }): void {
+    for (const action of ['reenqueued', 'redriven', 'failed'] as const) {
+      const n = r[action] ?? 0;
+      if (n > 0) this.reconcilerActions.inc({ action }, n);
+    }
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/**
+ * A worker's own HTTP endpoint: GET /metrics (Prometheus text, collected fresh) and GET /healthz.
+ * Resolves with the server once listening (port 0 picks a free one).
+ */
+export function serveMetrics(opts: {
+  port: number;
+  host?: string;
+  registry: client.Registry;
+  healthy?: () => boolean;
+}): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics') {
+      opts.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'Content-Type': opts.registry.contentType });
+          res.end(text);
+        },
+        (e: unknown) => {
+          res.writeHead(500, { 'Content-Type': 'text/plain' });
+          res.end(`metrics collection failed: ${(e as Error).message}\n`);
+        },
+      );
+      return;
+    }
+    if (req.method === 'GET' && path === '/healthz') {
+      const ok = opts.healthy?.() ?? true;
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'unhealthy' }));
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('not found\n');
+  });
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+      server.off('error', fail);
+      ok(server);
+    });
+  });
 }

@@ -1,44 +1,188 @@
-import { type Attributes, context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import {
+  type Attributes,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { startNodeSdk } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace';
 import { BullMQOtel } from 'bullmq-otel';
 
+/** The standard OTel variables (already validated by the process's config schema). */
+export type OtelEnv = {
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string | undefined;
+  OTEL_SERVICE_NAME?: string | undefined;
+  OTEL_TRACES_SAMPLER?: string | undefined;
+  OTEL_TRACES_SAMPLER_ARG?: number | string | undefined;
+};
+
 export type TelemetryOptions = {
+  /** service.name unless OTEL_SERVICE_NAME says otherwise. */
   serviceName: string;
-  /** OTLP/HTTP endpoint (e.g. http://collector:4318/v1/traces); no exporter when absent. */
+  /** The OTEL_* settings; see `tracesUrl` and `samplerFrom`. */
+  otel?: OtelEnv;
+  /** @deprecated full OTLP/HTTP traces URL; prefer `otel`. */
   otlpEndpoint?: string | undefined;
   /** Extra processors (tests pass a SimpleSpanProcessor over an InMemorySpanExporter). */
   spanProcessors?: SpanProcessor[];
+  /** HTTP server/client (node:http, fetch) and ioredis instrumentation; default true. */
+  instrument?: boolean;
 };
 
-export type Telemetry = { shutdown(): Promise<void>; forceFlush(): Promise<void> };
+export type Telemetry = {
+  shutdown(): Promise<void>;
+  forceFlush(): Promise<void>;
+  /** Where traces are exported, or null when no exporter is configured. */
+  tracesUrl: string | null;
+};
+
+/**
+ * The OTLP/HTTP traces URL per the spec: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is;
+ * OTEL_EXPORTER_OTLP_ENDPOINT is a base URL to which `/v1/traces` is appended.
+ */
+export function tracesUrl(otel: OtelEnv): string | null {
+  if (otel.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return otel.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (otel.OTEL_EXPORTER_OTLP_ENDPOINT)
+    return `${otel.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+  return null;
+}
+
+/** OTEL_TRACES_SAMPLER (+ _ARG) as a Sampler; undefined = the SDK default (parentbased_always_on). */
+export function samplerFrom(name: string | undefined, arg: number | string | undefined): Sampler | undefined {
+  const ratio = arg === undefined || arg === '' ? 1 : Number(arg);
+  switch (name) {
+    case undefined:
+    case '':
+      return undefined;
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+    default:
+      throw new Error(`OTEL_TRACES_SAMPLER: unknown sampler ${name}`);
+  }
+}
+
+// Probes and scrapes would be most of the traces and say nothing.
+const QUIET_PATHS = /^\/(healthz|readyz|metrics)(\?|$)/;
+
+function instrumentations(): Instrumentation[] {
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (req) => QUIET_PATHS.test(req.url ?? ''),
+    }),
+    new UndiciInstrumentation(),
+    new IORedisInstrumentation(),
+  ];
+}
+
+/**
+ * Instrumentations hook `require`, so they only patch modules loaded after them. The apps import
+ * node:http and ioredis statically (before main() can start the SDK), so the modules already loaded
+ * are patched here directly, with the instrumentation's own patch functions.
+ */
+function patchLoaded(list: Instrumentation[]): void {
+  const req = createRequire(import.meta.url);
+  for (const i of list) {
+    const defs = (
+      i as unknown as {
+        getModuleDefinitions?: () => {
+          name: string;
+          moduleExports?: unknown;
+          patch?: (exports: unknown, version?: string) => unknown;
+        }[];
+      }
+    ).getModuleDefinitions?.();
+    for (const d of defs ?? []) {
+      if (!d.patch || d.moduleExports) continue;
+      const builtin = d.name === 'http' || d.name === 'https';
+      let exports: unknown;
+      let version: string | undefined;
+      try {
+        exports = req(d.name);
+        version = builtin
+          ? process.versions.node
+          : (req(`${d.name}/package.json`) as { version: string }).version;
+      } catch {
+        continue;
+      }
+      d.moduleExports = d.patch(exports, version) ?? exports;
+    }
+  }
+  syncBuiltinESMExports();
+}
+
+let active: Instrumentation[] = [];
 
 /**
  * Starts the OpenTelemetry SDK. Call before creating anything that captures a tracer at
  * construction (BullMQOtel): created earlier, it silently emits nothing.
  */
 export function startTelemetry(opts: TelemetryOptions): Telemetry {
+  const otel: OtelEnv = {
+    ...(opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: opts.otlpEndpoint } : {}),
+    ...opts.otel,
+  };
+  const url = tracesUrl(otel);
   const processors: SpanProcessor[] = [...(opts.spanProcessors ?? [])];
-  if (opts.otlpEndpoint)
-    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: opts.otlpEndpoint }) }));
+  if (url) processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) }));
+  // With no processor the SDK registers no tracer provider: keep one so trace ids still reach the
+  // logs and are propagated to the workers.
+  if (processors.length === 0) processors.push(new NoopSpanProcessor());
+  const list = opts.instrument === false ? [] : instrumentations();
+  const sampler = samplerFrom(otel.OTEL_TRACES_SAMPLER, otel.OTEL_TRACES_SAMPLER_ARG);
   const sdk = startNodeSdk({
-    resourceAttributes: { 'service.name': opts.serviceName },
+    resourceAttributes: { 'service.name': otel.OTEL_SERVICE_NAME ?? opts.serviceName },
     resourceDetectors: [],
     spanProcessors: processors,
+    ...(sampler ? { sampler } : {}),
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [],
+    instrumentations: list,
   });
+  patchLoaded(list);
+  active = list;
   return {
-    shutdown: () => sdk.shutdown(),
+    tracesUrl: url,
+    shutdown: async () => {
+      for (const i of list) i.disable();
+      if (active === list) active = [];
+      await sdk.shutdown();
+    },
     forceFlush: async () => {
       await Promise.all(processors.map((p) => p.forceFlush()));
     },
   };
 }
 
-const tracer = () => trace.getTracer('slipway');
+const tracer = (): Tracer => trace.getTracer('slipway');
 
 /** Runs `fn` inside an active span; errors mark the span and propagate. */
 export async function withSpan<T>(name: string, attrs: Attributes, fn: () => Promise<T>): Promise<T> {
@@ -46,8 +190,7 @@ export async function withSpan<T>(name: string, attrs: Attributes, fn: () => Pro
     try {
       return await fn();
     } catch (e) {
-      span.recordException(e as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message });
+      failSpan(span, e);
       throw e;
     } finally {
       span.end();
@@ -55,12 +198,31 @@ export async function withSpan<T>(name: string, attrs: Attributes, fn: () => Pro
   });
 }
 
+function failSpan(span: Span, e: unknown): void {
+  span.recordException(e as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message });
+}
+
 /** Adds attributes to the current span, if any (e.g. the authenticated user id). */
 export function annotateSpan(attrs: Attributes): void {
   trace.getSpan(context.active())?.setAttributes(attrs);
 }
 
-/** Database tracing: one child span per SQL statement (passed to createDb as onQuery). */
+/**
+ * Names the active HTTP server span (from the node:http instrumentation) by route pattern, as the
+ * semantic conventions want (`POST /api/container-images`), and sets `http.route`.
+ */
+export function nameServerSpan(method: string, route: string): void {
+  const span = trace.getSpan(context.active()) as (Span & { kind?: SpanKind }) | undefined;
+  if (!span || span.kind !== SpanKind.SERVER) return;
+  span.updateName(`${method} ${route}`);
+  span.setAttribute('http.route', route);
+}
+
+/**
+ * A zero-length span per SQL statement (drizzle's logQuery hook: it sees the text, not the end).
+ * Prefer `instrumentPostgres`, which measures each query.
+ */
 export function traceQuery(statement: string): void {
   const parent = trace.getSpan(context.active());
   if (!parent) return;
@@ -68,6 +230,113 @@ export function traceQuery(statement: string): void {
     attributes: { 'db.system.name': 'postgresql', 'db.query.text': statement.slice(0, 2000) },
   });
   span.end();
+}
+
+type PgQuery = {
+  executed: boolean;
+  strings: readonly string[];
+  resolve: (x: unknown) => unknown;
+  reject: (e: unknown) => unknown;
+  handle: () => unknown;
+};
+const patchedQueries = new WeakSet<object>();
+
+/**
+ * postgres.js query spans with real durations: every query of this client (drizzle's, tagged
+ * templates, inside transactions) gets a CLIENT span from the moment it is sent until its result or
+ * error arrives. Only inside a trace (no root spans for background polling).
+ */
+export function instrumentPostgres(sql: { unsafe: (q: string) => unknown }): void {
+  // postgres.js queries are lazy: building one without awaiting it sends nothing.
+  const proto = Object.getPrototypeOf(sql.unsafe('select 1')) as PgQuery;
+  if (patchedQueries.has(proto)) return;
+  patchedQueries.add(proto);
+  const handle = proto.handle;
+  proto.handle = function instrumentedHandle(this: PgQuery) {
+    if (!this.executed && trace.getSpan(context.active())) {
+      const text =
+        this.strings.length === 1
+          ? (this.strings[0] ?? '')
+          : this.strings.map((s, i) => (i ? `$${i}` : '') + s).join('');
+      const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
+      const span = tracer().startSpan(`db.query ${operation}`, {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': 'postgresql',
+          'db.operation.name': operation,
+          'db.query.text': text.slice(0, 2000),
+        },
+      });
+      const { resolve, reject } = this;
+      this.resolve = (x: unknown) => {
+        const count = (x as { count?: unknown } | null)?.count;
+        if (typeof count === 'number') span.setAttribute('db.response.returned_rows', count);
+        span.end();
+        return resolve(x);
+      };
+      this.reject = (e: unknown) => {
+        failSpan(span, e);
+        span.end();
+        return reject(e);
+      };
+    }
+    return handle.apply(this);
+  };
+}
+
+/**
+ * Spans around every driver call (`driver images.build`, ...): each function of each driver family
+ * is wrapped; other properties pass through. Errors mark the span.
+ */
+export function traceDrivers<T extends object>(drivers: T): T {
+  const wrapFamily = (family: string, target: object) =>
+    new Proxy(target, {
+      get(obj, prop, receiver) {
+        const v = Reflect.get(obj, prop, receiver);
+        if (typeof v !== 'function' || typeof prop !== 'string' || prop === 'constructor') return v;
+        return function tracedDriverCall(this: unknown, ...args: unknown[]) {
+          const kind = (obj as { kind?: unknown }).kind;
+          return tracer().startActiveSpan(
+            `driver ${family}.${prop}`,
+            {
+              attributes: {
+                'slipway.driver.family': family,
+                ...(typeof kind === 'string' ? { 'slipway.driver.kind': kind } : {}),
+              },
+            },
+            (span) => {
+              try {
+                const r = v.apply(this === receiver ? obj : this, args);
+                if (r && typeof (r as Promise<unknown>).then === 'function')
+                  return (r as Promise<unknown>).then(
+                    (x) => {
+                      span.end();
+                      return x;
+                    },
+                    (e: unknown) => {
+                      failSpan(span, e);
+                      span.end();
+                      throw e;
+                    },
+                  );
+                span.end();
+                return r;
+              } catch (e) {
+                failSpan(span, e);
+                span.end();
+                throw e;
+              }
+            },
+          );
+        };
+      },
+    });
+  return new Proxy(drivers, {
+    get(obj, prop, receiver) {
+      const v = Reflect.get(obj, prop, receiver);
+      return v && typeof v === 'object' && typeof prop === 'string' ? wrapFamily(prop, v) : v;
+    },
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from '@slipway/core';
-import { annotateSpan, type HttpMetrics, withSpan } from '@slipway/telemetry';
+import { annotateSpan, type HttpMetrics, nameServerSpan, withSpan } from '@slipway/telemetry';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { AppEnv } from '../context.ts';
@@ -25,6 +25,8 @@ export function observe(opts: { metrics: HttpMetrics; log: Logger }): Middleware
     c.set('route', route);
     const method = c.req.method;
     const started = performance.now();
+    // The HTTP server span (node:http instrumentation) learns the route pattern it answered.
+    nameServerSpan(method, route);
     await withSpan(
       `HTTP ${method} ${route}`,
       { 'http.request.method': method, 'http.route': route, 'url.path': c.req.path },
