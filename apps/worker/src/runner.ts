@@ -2,6 +2,7 @@ import {
   type CoreDeps,
   claimOperation,
   DomainError,
+  isLeaseOn,
   isUnavailableError,
   type Lease,
   type Logger,
@@ -13,6 +14,7 @@ import {
   isJobName,
   type JobInput,
   type JobName,
+  type JobResourceOf,
   jobSpec,
   OperationPayload,
   parseJobInput,
@@ -29,7 +31,8 @@ export type TypedOperation<N extends JobName> = Omit<Operation, 'kind' | 'input'
 /** What a processor gets: the claimed operation, its lease (every write goes through it), drivers. */
 export type ProcessorContext<N extends JobName = JobName> = {
   op: TypedOperation<N>;
-  lease: Lease;
+  /** Settles the operation's resource: statuses and columns typed by the kind's resource type. */
+  lease: Lease<JobResourceOf<N>>;
   deps: CoreDeps;
   drivers: Drivers;
   /** Hand to every driver call: cancellation and log lines that become operation events. */
@@ -52,14 +55,17 @@ export type Processors = { [N in JobName]: Processor<N> };
 function bindProcessor<N extends JobName>(
   processors: Partial<Processors>,
   name: N,
-  op: Operation,
-): ((ctx: Omit<ProcessorContext<N>, 'op'>) => Promise<void>) | { issue: string } | null {
+  lease: Lease,
+): ((ctx: Omit<ProcessorContext<N>, 'op' | 'lease'>) => Promise<void>) | { issue: string } | null {
   const processor = processors[name];
   if (!processor) return null;
-  const parsed = parseJobInput(name, op.input);
+  const resource: JobResourceOf<N> = jobSpec(name).resource;
+  const actual = lease.op.resourceType;
+  if (!isLeaseOn(lease, resource)) return { issue: `resource type ${actual}, expected ${resource}` };
+  const parsed = parseJobInput(name, lease.op.input);
   if (!parsed.ok) return { issue: parsed.issue };
-  const typed: TypedOperation<N> = { ...op, kind: name, input: parsed.input };
-  return (ctx) => processor({ ...ctx, op: typed });
+  const op: TypedOperation<N> = { ...lease.op, kind: name, input: parsed.input };
+  return (ctx) => processor({ ...ctx, op, lease });
 }
 
 export type RunnerOptions = {
@@ -212,7 +218,7 @@ export class OperationRunner {
       throw new DelayedError();
     }
     const lease = claim.lease;
-    const bound = bindProcessor(this.opts.processors, name, lease.op);
+    const bound = bindProcessor(this.opts.processors, name, lease);
     if (bound === null || typeof bound !== 'function') {
       // Written by something other than core's verbs (or a release that wrote another shape): retrying cannot help.
       await lease.fail(`operation input does not match ${name}: ${bound?.issue ?? 'no processor'}`);
@@ -269,7 +275,6 @@ export class OperationRunner {
       async () => {
         try {
           await bound({
-            lease,
             deps,
             drivers: this.opts.drivers,
             driverCtx,

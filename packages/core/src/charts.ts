@@ -1,11 +1,13 @@
 import { type HelmChart, helmCharts, type Operation } from '@slipway/db';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, notFound } from './errors.ts';
 import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+import { chartMachine } from './status/chart.ts';
+import { allowedFrom, assertTransition } from './status/machine.ts';
 
 export type CreateChartInput = {
   name: string;
@@ -96,8 +98,10 @@ export async function updateChart(
 ): Promise<{ chart: HelmChart; operation: Operation }> {
   assertCanWrite(actor);
   const cur = await findChart(deps, actor, id);
+  assertTransition(chartMachine, 'helm chart', id, cur.status, 'validating');
   try {
     return await withOperations(deps, async (tx) => {
+      // Compare-and-set through the machine: any change re-validates, from a status that may.
       const [chart] = await tx
         .update(helmCharts)
         .set({
@@ -111,9 +115,15 @@ export async function updateChart(
           error: null,
           lastUpdated: new Date(),
         })
-        .where(and(eq(helmCharts.id, id), isNull(helmCharts.deletedAt)))
+        .where(
+          and(
+            eq(helmCharts.id, id),
+            isNull(helmCharts.deletedAt),
+            inArray(helmCharts.status, allowedFrom(chartMachine, 'validating')),
+          ),
+        )
         .returning();
-      if (!chart) throw notFound(id);
+      if (!chart) throw conflict(id, "Helm chart changed concurrently; cannot move it to 'validating'");
       const op = await insertOperation(tx, {
         ownerId: cur.ownerId,
         kind: 'chart.validate',

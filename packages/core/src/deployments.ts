@@ -8,13 +8,15 @@ import {
   services,
   type Tx,
 } from '@slipway/db';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, DomainError, invalidField, notFound } from './errors.ts';
 import { insertOperation, type OperationOf } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+import { deploymentMachine } from './status/deployment.ts';
+import { allowedFrom, assertTransition } from './status/machine.ts';
 
 export type CreateDeploymentInput = {
   name: string;
@@ -204,7 +206,9 @@ async function changeDesiredState(
     throw new DomainError('conflict', "The deployment's cluster no longer exists", { id });
   if (cluster.status !== 'running')
     throw new DomainError('conflict', `Cluster ${cluster.name} is ${cluster.status}; start it first`, { id });
+  assertTransition(deploymentMachine, 'deployment', id, before.status, status);
   const out = await withOperations(deps, async (tx) => {
+    // Compare-and-set through the machine: the row moves only from a status that may move to `status`.
     const [deployment] = await tx
       .update(deployments)
       .set({
@@ -214,9 +218,15 @@ async function changeDesiredState(
         generation: sql`${deployments.generation} + 1`,
         lastUpdated: new Date(),
       })
-      .where(and(eq(deployments.id, id), isNull(deployments.deletedAt)))
+      .where(
+        and(
+          eq(deployments.id, id),
+          isNull(deployments.deletedAt),
+          inArray(deployments.status, allowedFrom(deploymentMachine, status)),
+        ),
+      )
       .returning();
-    if (!deployment) throw notFound(id);
+    if (!deployment) throw conflict(id, `Deployment changed concurrently; cannot move it to '${status}'`);
     const operation = await insertOperation(tx, {
       ownerId: before.ownerId,
       kind,

@@ -7,7 +7,9 @@ import {
   services,
   type Tx,
 } from '@slipway/db';
-import { sql } from 'drizzle-orm';
+import type { JobResource } from '@slipway/jobs';
+import { and, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { DomainError } from './errors.ts';
 import {
   chartMachine,
@@ -18,82 +20,134 @@ import {
 } from './status/index.ts';
 import { allowedFrom, type Machine } from './status/machine.ts';
 
-type ManagedType = Exclude<ResourceType, 'ai'>;
+/** The resource types that have a table (an `ai` operation acts on nothing it owns). */
+export type ManagedType = Exclude<ResourceType, 'ai'>;
 
-export const resourceTables = {
-  container_image: {
-    table: containerImages,
-    name: 'container_images',
-    machine: imageMachine as Machine<string>,
-    failed: 'failed',
-  },
-  helm_chart: {
-    table: helmCharts,
-    name: 'helm_charts',
-    machine: chartMachine as Machine<string>,
-    failed: 'invalid',
-  },
-  minikube_cluster: {
-    table: clusters,
-    name: 'minikube_clusters',
-    machine: clusterMachine as Machine<string>,
-    failed: 'error',
-  },
-  deployment: {
-    table: deployments,
-    name: 'deployments',
-    machine: deploymentMachine as Machine<string>,
-    failed: 'failed',
-  },
-  service: {
-    table: services,
-    name: 'services',
-    machine: serviceMachine as Machine<string>,
-    failed: 'failed',
-  },
-} as const;
+// The job catalog names resource types without importing db (it is a leaf): the two lists must agree.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const jobResourcesMatchDb: Same<JobResource, ResourceType> = true;
 
-/** Column values in snake_case, as stored. */
-export type ColumnSet = Record<string, string | number | boolean | null | Date | object>;
+type Tables = {
+  container_image: typeof containerImages;
+  helm_chart: typeof helmCharts;
+  minikube_cluster: typeof clusters;
+  deployment: typeof deployments;
+  service: typeof services;
+};
+
+/** A resource row, as drizzle reads it. */
+export type ResourceRow<T extends ManagedType> = Tables[T]['$inferSelect'];
+
+/** The statuses of resource type T (its pgEnum); `never` for `ai`. */
+export type StatusOf<T extends ResourceType> = T extends ManagedType ? ResourceRow<T>['status'] : never;
 
 /**
- * Compare-and-set on a resource: moves it to `to` only from a status that may move there, and only
- * while it is not deleted. Zero rows is an error, never a silent overwrite.
+ * Columns a worker may settle on a resource of type T: the table's own columns (drizzle's property
+ * names, so `availableReplicas`, not `available_replicas`), minus identity, ownership and the
+ * bookkeeping that only verbs or `transitionResource` write. A misspelled column does not compile.
  */
-export async function transitionResource(
+export type ResourceSet<T extends ResourceType> = T extends ManagedType
+  ? Partial<
+      Omit<
+        Tables[T]['$inferInsert'],
+        'id' | 'ownerId' | 'status' | 'generation' | 'createdAt' | 'lastUpdated' | 'deletedAt'
+      >
+    >
+  : never;
+
+/** A status change of a resource of type T (null keeps the status) with the columns written with it. */
+export type ResourceChange<T extends ResourceType> = {
+  status?: StatusOf<T> | null;
+  set?: ResourceSet<T>;
+};
+
+type ResourceDef<T extends ManagedType> = {
+  table: Tables[T];
+  machine: Machine<StatusOf<T>>;
+  /** The status the resource takes when its operation fails or is cancelled. */
+  failed: StatusOf<T>;
+};
+
+// One entry per resource type, each machine typed by its own status enum: a machine that names a status
+// its table does not have, or a table whose enum gains a status its machine does not cover, fails here.
+const resourceDefs: { [T in ManagedType]: ResourceDef<T> } = {
+  container_image: { table: containerImages, machine: imageMachine, failed: 'failed' },
+  helm_chart: { table: helmCharts, machine: chartMachine, failed: 'invalid' },
+  minikube_cluster: { table: clusters, machine: clusterMachine, failed: 'error' },
+  deployment: { table: deployments, machine: deploymentMachine, failed: 'failed' },
+  service: { table: services, machine: serviceMachine, failed: 'failed' },
+};
+
+/** The status machine of resource type T. */
+export function machineOf<T extends ManagedType>(type: T): Machine<StatusOf<T>> {
+  return resourceDefs[type].machine;
+}
+
+/** The status a resource takes when its operation fails or is cancelled. */
+export function failureStatusOf(type: ResourceType): StatusOf<ManagedType> | null {
+  return type === 'ai' ? null : resourceDefs[type].failed;
+}
+
+/** What every resource table has, as far as a compare-and-set needs it. */
+type AnyResourceTable = PgTable & {
+  id: PgColumn;
+  status: PgColumn;
+  deletedAt: PgColumn;
+  lastUpdated: PgColumn;
+};
+
+/**
+ * The one untyped step, behind the typed `transitionResource`: `set` keys are checked against the
+ * table's columns again at run time (a value built outside TypeScript cannot write an unknown column).
+ */
+async function writeResource(
   tx: Tx,
   type: ManagedType,
   id: string,
   to: string | null,
-  set: ColumnSet = {},
-): Promise<Record<string, unknown>> {
-  const def = resourceTables[type];
-  const assignments = [sql`last_updated = now()`];
-  if (to) assignments.push(sql`status = ${to}`);
-  for (const [k, v] of Object.entries(set)) {
-    if (!/^[a-z_]+$/.test(k)) throw new Error(`bad column ${k}`);
-    const isJson = v !== null && typeof v === 'object' && !(v instanceof Date);
-    assignments.push(
-      isJson ? sql`${sql.identifier(k)} = ${JSON.stringify(v)}::jsonb` : sql`${sql.identifier(k)} = ${v}`,
-    );
+  set: Record<string, unknown>,
+): Promise<void> {
+  const def = resourceDefs[type];
+  const table: AnyResourceTable = def.table;
+  const machine: Machine<string> = def.machine;
+  const columns = getTableColumns(table);
+  for (const k of Object.keys(set)) {
+    if (!(k in columns) || ['id', 'ownerId', 'status', 'generation', 'createdAt', 'deletedAt'].includes(k))
+      throw new Error(`${type}: ${k} is not a column a settlement may write`);
   }
-  const from = to ? allowedFrom(def.machine, to) : Object.keys(def.machine);
-  const rows = (await tx.execute(sql`
-    update ${sql.identifier(def.name)} set ${sql.join(assignments, sql`, `)}
-    where id = ${id} and deleted_at is null
-      and status::text in (${sql.join(
-        from.map((s) => sql`${s}`),
-        sql`, `,
-      )})
-    returning *`)) as unknown as Record<string, unknown>[];
-  const row = rows[0];
-  if (!row) {
+  const from = to ? allowedFrom(machine, to) : Object.keys(machine);
+  const rows = await tx
+    .update(table)
+    .set({ ...set, ...(to ? { status: to } : {}), lastUpdated: sql`now()` })
+    .where(and(eq(table.id, id), isNull(table.deletedAt), inArray(table.status, from)))
+    .returning({ id: table.id });
+  if (rows.length === 0) {
     throw new DomainError('conflict', `${type} ${id} cannot move to '${to}' from its current state`, { id });
   }
-  return row;
 }
 
-/** The status a resource takes when its operation fails or is cancelled. */
-export function failureStatusOf(type: ResourceType): string | null {
-  return type === 'ai' ? null : resourceTables[type].failed;
+/**
+ * Compare-and-set on a resource: moves it to `to` only from a status that may move there (its machine),
+ * and only while it is not deleted; `set` is written with it. Zero rows is an error, never a silent
+ * overwrite.
+ */
+export async function transitionResource<T extends ManagedType>(
+  tx: Tx,
+  type: T,
+  id: string,
+  to: NoInfer<StatusOf<T>> | null,
+  set?: NoInfer<ResourceSet<T>>,
+): Promise<void> {
+  await writeResource(tx, type, id, to, set ?? {});
+}
+
+/** The same compare-and-set for a change whose type is only known at run time (a lease's resource). */
+export async function applyResourceChange<T extends ResourceType>(
+  tx: Tx,
+  type: T,
+  id: string,
+  change: ResourceChange<T>,
+): Promise<void> {
+  if (type === 'ai') return;
+  await writeResource(tx, type, id, change.status ?? null, change.set ?? {});
 }

@@ -1,11 +1,13 @@
 import { deployments, type Operation, type Service, type ServiceType, services } from '@slipway/db';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, invalidField, notFound } from './errors.ts';
 import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+import { allowedFrom, assertTransition } from './status/machine.ts';
+import { serviceMachine } from './status/service.ts';
 
 export type CreateServiceInput = {
   name: string;
@@ -112,7 +114,9 @@ export async function updateService(
 ): Promise<{ service: Service; operation: Operation }> {
   assertCanWrite(actor);
   const cur = await findService(deps, actor, id);
+  assertTransition(serviceMachine, 'service', id, cur.status, 'pending');
   return withOperations(deps, async (tx) => {
+    // Compare-and-set through the machine: an update re-applies the service from `pending`.
     const [service] = await tx
       .update(services)
       .set({
@@ -123,9 +127,15 @@ export async function updateService(
         generation: sql`${services.generation} + 1`,
         lastUpdated: new Date(),
       })
-      .where(and(eq(services.id, id), isNull(services.deletedAt)))
+      .where(
+        and(
+          eq(services.id, id),
+          isNull(services.deletedAt),
+          inArray(services.status, allowedFrom(serviceMachine, 'pending')),
+        ),
+      )
       .returning();
-    if (!service) throw notFound(id);
+    if (!service) throw conflict(id, "Service changed concurrently; cannot move it to 'pending'");
     const op = await insertOperation(tx, {
       ownerId: cur.ownerId,
       kind: 'service.apply',

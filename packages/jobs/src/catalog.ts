@@ -50,7 +50,18 @@ export const jobInputs = {
   }),
 } as const satisfies Record<string, z.ZodType<Record<string, unknown>>>;
 
+/** What an operation's resource_type can be (the db enum; jobs stays a leaf, so spelled out here). */
+export type JobResource =
+  | 'container_image'
+  | 'helm_chart'
+  | 'minikube_cluster'
+  | 'deployment'
+  | 'service'
+  | 'ai';
+
 type JobSpec = {
+  /** The resource type an operation of this kind acts on (`ai`: none it owns). */
+  resource: JobResource;
   queue: QueueName;
   /** Total BullMQ attempts (first try + retries) for retryable failures. */
   attempts: number;
@@ -61,38 +72,127 @@ type JobSpec = {
 };
 
 export const jobCatalog = {
-  'image.build': { queue: 'images', attempts: 4, backoffMs: 1000, input: jobInputs['image.build'] },
-  'image.retag': { queue: 'images', attempts: 4, backoffMs: 1000, input: jobInputs['image.retag'] },
-  'image.delete': { queue: 'images', attempts: 5, backoffMs: 1000, input: jobInputs['image.delete'] },
-  'chart.validate': { queue: 'charts', attempts: 3, backoffMs: 500, input: jobInputs['chart.validate'] },
-  'cluster.start': { queue: 'clusters', attempts: 3, backoffMs: 2000, input: jobInputs['cluster.start'] },
-  'cluster.stop': { queue: 'clusters', attempts: 3, backoffMs: 2000, input: jobInputs['cluster.stop'] },
-  'cluster.restart': { queue: 'clusters', attempts: 3, backoffMs: 2000, input: jobInputs['cluster.restart'] },
-  'cluster.delete': { queue: 'clusters', attempts: 5, backoffMs: 2000, input: jobInputs['cluster.delete'] },
+  'image.build': {
+    resource: 'container_image',
+    queue: 'images',
+    attempts: 4,
+    backoffMs: 1000,
+    input: jobInputs['image.build'],
+  },
+  'image.retag': {
+    resource: 'container_image',
+    queue: 'images',
+    attempts: 4,
+    backoffMs: 1000,
+    input: jobInputs['image.retag'],
+  },
+  'image.delete': {
+    resource: 'container_image',
+    queue: 'images',
+    attempts: 5,
+    backoffMs: 1000,
+    input: jobInputs['image.delete'],
+  },
+  'chart.validate': {
+    resource: 'helm_chart',
+    queue: 'charts',
+    attempts: 3,
+    backoffMs: 500,
+    input: jobInputs['chart.validate'],
+  },
+  'cluster.start': {
+    resource: 'minikube_cluster',
+    queue: 'clusters',
+    attempts: 3,
+    backoffMs: 2000,
+    input: jobInputs['cluster.start'],
+  },
+  'cluster.stop': {
+    resource: 'minikube_cluster',
+    queue: 'clusters',
+    attempts: 3,
+    backoffMs: 2000,
+    input: jobInputs['cluster.stop'],
+  },
+  'cluster.restart': {
+    resource: 'minikube_cluster',
+    queue: 'clusters',
+    attempts: 3,
+    backoffMs: 2000,
+    input: jobInputs['cluster.restart'],
+  },
+  'cluster.delete': {
+    resource: 'minikube_cluster',
+    queue: 'clusters',
+    attempts: 5,
+    backoffMs: 2000,
+    input: jobInputs['cluster.delete'],
+  },
   'deployment.apply': {
+    resource: 'deployment',
     queue: 'deployments',
     attempts: 4,
     backoffMs: 1000,
     input: jobInputs['deployment.apply'],
   },
   'deployment.scale': {
+    resource: 'deployment',
     queue: 'deployments',
     attempts: 4,
     backoffMs: 1000,
     input: jobInputs['deployment.scale'],
   },
   'deployment.delete': {
+    resource: 'deployment',
     queue: 'deployments',
     attempts: 5,
     backoffMs: 1000,
     input: jobInputs['deployment.delete'],
   },
-  'service.apply': { queue: 'services', attempts: 4, backoffMs: 1000, input: jobInputs['service.apply'] },
-  'service.delete': { queue: 'services', attempts: 5, backoffMs: 1000, input: jobInputs['service.delete'] },
-  'ai.deploy': { queue: 'ai', attempts: 3, backoffMs: 1000, input: jobInputs['ai.deploy'] },
-  'ai.scale': { queue: 'ai', attempts: 3, backoffMs: 1000, input: jobInputs['ai.scale'] },
-  'ai.debug': { queue: 'ai', attempts: 3, backoffMs: 500, readOnly: true, input: jobInputs['ai.debug'] },
-  'ai.analyze': { queue: 'ai', attempts: 3, backoffMs: 500, readOnly: true, input: jobInputs['ai.analyze'] },
+  'service.apply': {
+    resource: 'service',
+    queue: 'services',
+    attempts: 4,
+    backoffMs: 1000,
+    input: jobInputs['service.apply'],
+  },
+  'service.delete': {
+    resource: 'service',
+    queue: 'services',
+    attempts: 5,
+    backoffMs: 1000,
+    input: jobInputs['service.delete'],
+  },
+  'ai.deploy': {
+    resource: 'deployment',
+    queue: 'ai',
+    attempts: 3,
+    backoffMs: 1000,
+    input: jobInputs['ai.deploy'],
+  },
+  'ai.scale': {
+    resource: 'deployment',
+    queue: 'ai',
+    attempts: 3,
+    backoffMs: 1000,
+    input: jobInputs['ai.scale'],
+  },
+  'ai.debug': {
+    resource: 'ai',
+    queue: 'ai',
+    attempts: 3,
+    backoffMs: 500,
+    readOnly: true,
+    input: jobInputs['ai.debug'],
+  },
+  'ai.analyze': {
+    resource: 'ai',
+    queue: 'ai',
+    attempts: 3,
+    backoffMs: 500,
+    readOnly: true,
+    input: jobInputs['ai.analyze'],
+  },
 } as const satisfies { [N in keyof typeof jobInputs]: JobSpec & { input: (typeof jobInputs)[N] } };
 
 export type JobName = keyof typeof jobCatalog;
@@ -105,6 +205,9 @@ export function isJobName(s: string): s is JobName {
 export function jobSpec(name: JobName): JobSpec {
   return jobCatalog[name];
 }
+
+/** The resource type an operation of kind N acts on. */
+export type JobResourceOf<N extends JobName> = (typeof jobCatalog)[N]['resource'];
 
 /** The input a processor of `N` receives (defaults applied). */
 export type JobInput<N extends JobName> = z.output<(typeof jobInputs)[N]>;

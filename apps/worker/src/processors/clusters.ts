@@ -34,7 +34,7 @@ export const startCluster: Processor<'cluster.start'> = async (ctx) => {
   expect(obs, 'running', c.name);
   await ctx.lease.succeed({
     resourceStatus: 'running',
-    resourceSet: { kube_context: obs.kubeContext, error: null },
+    resourceSet: { kubeContext: obs.kubeContext, error: null },
     message: `cluster ${c.name} is running`,
     result: obs,
   });
@@ -64,7 +64,7 @@ export const restartCluster: Processor<'cluster.restart'> = async (ctx) => {
   expect(obs, 'running', c.name);
   await ctx.lease.succeed({
     resourceStatus: 'running',
-    resourceSet: { kube_context: obs.kubeContext, error: null },
+    resourceSet: { kubeContext: obs.kubeContext, error: null },
     message: `cluster ${c.name} restarted`,
     result: obs,
   });

@@ -32,7 +32,7 @@ export async function settleRollout(
 ): Promise<void> {
   const current = await loadDeploymentForWorker(ctx.deps, ctx.op.resourceId);
   const latest = current ? current.generation <= (ctx.op.input.generation ?? current.generation) : false;
-  const set = { available_replicas: obs.availableReplicas };
+  const set = { availableReplicas: obs.availableReplicas };
   if (obs.phase === 'running') {
     await ctx.lease.succeed({
       resourceStatus: latest ? 'running' : null,

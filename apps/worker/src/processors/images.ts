@@ -17,7 +17,7 @@ export const buildImage: Processor<'image.build'> = async ({ op, lease, deps, dr
   }
   await lease.succeed({
     resourceStatus: 'built',
-    resourceSet: { size: result.size, digest: result.digest, image_id: result.imageId, error: null },
+    resourceSet: { size: result.size, digest: result.digest, imageId: result.imageId, error: null },
     result: { ...result, ref },
     message: `built ${ref} (${result.size} bytes)`,
   });
@@ -37,7 +37,7 @@ export const retagImage: Processor<'image.retag'> = async ({ op, lease, deps, dr
   if (from !== to) await drivers.images.remove(from, driverCtx);
   await lease.succeed({
     resourceStatus: 'built',
-    resourceSet: { size: result.size, digest: result.digest, image_id: result.imageId, error: null },
+    resourceSet: { size: result.size, digest: result.digest, imageId: result.imageId, error: null },
     result: { ...result, from, to },
     message: `retagged ${from} as ${to}`,
   });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type Db, type Operation, operations, type Tx } from '@slipway/db';
+import { type Db, type Operation, operations, type ResourceType, type Tx } from '@slipway/db';
 import { jobNames, jobSpec } from '@slipway/jobs';
 import { and, eq, sql } from 'drizzle-orm';
 import { DomainError } from '../errors.ts';
-import { type ColumnSet, failureStatusOf, transitionResource } from '../resources.ts';
+import { applyResourceChange, failureStatusOf, type ResourceSet, type StatusOf } from '../resources.ts';
 import { appendEvent } from './record.ts';
 
 const readOnlyKinds = jobNames.filter((n) => jobSpec(n).readOnly === true);
@@ -72,20 +72,26 @@ export async function claimOperation(db: Db, operationId: string, opts: ClaimOpt
   });
 }
 
-export type Settlement = {
+/** How an operation on a resource of type T ends; statuses and columns are T's own (see ResourceSet). */
+export type Settlement<T extends ResourceType = ResourceType> = {
   /** Resource status to move to (compare-and-set through its machine); null keeps the status. */
-  resourceStatus?: string | null;
-  resourceSet?: ColumnSet;
+  resourceStatus?: StatusOf<T> | null;
+  resourceSet?: ResourceSet<T>;
   result?: Record<string, unknown>;
   message: string;
 };
+
+/** Narrows a lease to the resource type its operation acts on (the runner checks it against the job catalog). */
+export function isLeaseOn<T extends ResourceType>(lease: Lease, type: T): lease is Lease<T> {
+  return lease.op.resourceType === type;
+}
 
 /**
  * The right to act on one claimed operation. Every write goes through `commit`, which first checks
  * (and row-locks) that this lease token still owns the running operation: a worker that stalled past
  * its lease and wakes up late is fenced off and its writes are rejected.
  */
-export class Lease {
+export class Lease<T extends ResourceType = ResourceType> {
   readonly op: Operation;
   readonly token: string;
   private readonly db: Db;
@@ -95,7 +101,7 @@ export class Lease {
   private inflight = 0;
   private inflightSince: number | null = null;
   /** Columns written with every resource change of this lease (the runner records the driver used). */
-  resourceDefaults: ColumnSet = {};
+  resourceDefaults: { driver?: string } = {};
   constructor(db: Db, op: Operation, token: string, leaseMs: number) {
     this.db = db;
     this.op = op;
@@ -195,23 +201,22 @@ export class Lease {
   }
 
   /** A fenced mid-flight resource update (e.g. available_replicas while rolling out). */
-  async updateResource(status: string | null, set: ColumnSet, message?: string): Promise<void> {
+  async updateResource(status: StatusOf<T> | null, set: ResourceSet<T>, message?: string): Promise<void> {
     await this.commit(async (tx) => {
-      if (this.op.resourceType !== 'ai')
-        await transitionResource(tx, this.op.resourceType, this.op.resourceId, status, {
-          ...this.resourceDefaults,
-          ...set,
-        });
+      await applyResourceChange(tx, this.op.resourceType, this.op.resourceId, {
+        status,
+        set: { ...this.resourceDefaults, ...set },
+      });
       if (message) await appendEvent(tx, this.op.id, 'running', message);
     });
   }
 
-  async succeed(s: Settlement): Promise<void> {
+  async succeed(s: Settlement<T>): Promise<void> {
     await this.commit(async (tx) => {
-      if (this.op.resourceType !== 'ai' && (s.resourceStatus || s.resourceSet)) {
-        await transitionResource(tx, this.op.resourceType, this.op.resourceId, s.resourceStatus ?? null, {
-          ...this.resourceDefaults,
-          ...s.resourceSet,
+      if (s.resourceStatus || s.resourceSet) {
+        await applyResourceChange(tx, this.op.resourceType, this.op.resourceId, {
+          status: s.resourceStatus ?? null,
+          set: { ...this.resourceDefaults, ...s.resourceSet },
         });
       }
       await this.finishIn(tx, 'succeeded', s.message, null, s.result);
@@ -222,18 +227,14 @@ export class Lease {
    * Permanent failure: the operation fails with `reason`, and the resource takes its failure status
    * (unless `resourceStatus` says otherwise, or the resource is already gone).
    */
-  async fail(
-    reason: string,
-    opts: { resourceStatus?: string | null; resourceSet?: ColumnSet } = {},
-  ): Promise<void> {
+  async fail(reason: string, opts: Omit<Settlement<T>, 'message' | 'result'> = {}): Promise<void> {
     await this.commit(async (tx) => {
       const status =
         opts.resourceStatus === undefined ? failureStatusOf(this.op.resourceType) : opts.resourceStatus;
-      if (this.op.resourceType !== 'ai' && (status || opts.resourceSet)) {
-        await transitionResource(tx, this.op.resourceType, this.op.resourceId, status, {
-          ...this.resourceDefaults,
-          error: reason,
-          ...opts.resourceSet,
+      if (status || opts.resourceSet) {
+        await applyResourceChange(tx, this.op.resourceType, this.op.resourceId, {
+          status,
+          set: { ...this.resourceDefaults, error: reason, ...opts.resourceSet },
         }).catch((e: unknown) => {
           // A deleted or moved-on resource keeps its state; the operation still records why it failed.
           if (!(e instanceof DomainError && e.code === 'conflict')) throw e;
