@@ -96,6 +96,7 @@ export function containerConfigRule(ctx: RuleContext): Finding[] {
     findings.push({
       rule: 'create-container-config',
       severity: 'error',
+      cause: ref.kind,
       message: `${subject} cannot create container ${first.container.name} (${first.container.reason}): ${why}`,
       recommendations: recs,
       evidence,

@@ -135,6 +135,7 @@ export function imagePullRule(ctx: RuleContext): Finding[] {
     findings.push({
       rule: 'image-pull',
       severity: 'error',
+      cause: problem,
       message: `${subject} cannot pull ${imageText} (${first.container.reason}): ${why}`,
       recommendations: recs,
       evidence,
