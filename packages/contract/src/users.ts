@@ -30,15 +30,40 @@ export const User = z
   .openapi('User');
 export type User = z.infer<typeof User>;
 
+/** Where a browser keeps its refresh token: HttpOnly, SameSite=Strict, Path=/api/auth. */
+export const REFRESH_COOKIE = 'slipway_refresh';
+
 export const LoginBody = z
-  .object({ email: text(254), password: text(1024) })
+  .object({
+    email: text(254),
+    password: text(1024),
+    refresh_cookie: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: `true: the refresh token is set as the HttpOnly, SameSite=Strict \`${REFRESH_COOKIE}\` cookie (Path=/api/auth, Secure over https) and left out of the body, so no page script can read it (the web console).`,
+      }),
+  })
   .openapi('Login', { example: { email: 'admin@slipway.local', password: 'correct-horse-battery' } });
-export const RefreshBody = z.object({ refresh_token: text(512) }).openapi('Refresh');
+export const RefreshBody = z
+  .object({
+    refresh_token: text(512)
+      .optional()
+      .openapi({
+        description: `Omit it to use the \`${REFRESH_COOKIE}\` cookie; the new refresh token then comes back as that cookie, not in the body.`,
+      }),
+  })
+  .openapi('Refresh');
 
 export const Tokens = z
   .object({
     access_token: z.string().openapi({ description: 'A JWT for `Authorization: Bearer`, valid 1 hour.' }),
-    refresh_token: z.string().openapi({ description: 'Single use: each refresh returns a new one.' }),
+    refresh_token: z
+      .string()
+      .optional()
+      .openapi({
+        description: `Single use: each refresh returns a new one. Absent when it travels in the \`${REFRESH_COOKIE}\` cookie.`,
+      }),
     token_type: z.literal('Bearer'),
     expires_in: z.number().int().openapi({ description: 'Seconds.' }),
   })
