@@ -6,6 +6,7 @@ import {
   isUnavailableError,
   type Lease,
   type Logger,
+  nextInLine,
 } from '@slipway/core';
 import type { Operation } from '@slipway/db';
 import { DriverError, type Drivers, type OpContext } from '@slipway/drivers';
@@ -212,17 +213,25 @@ export class OperationRunner {
       return;
     }
     if (claim.outcome === 'wait') {
-      // One operation per resource at a time: come back later without spending an attempt.
-      const delay = Math.min(250 * 2 ** Math.min(job.attemptsStarted ?? 0, 5), 5_000);
-      await job.moveToDelayed(Date.now() + delay, token);
-      throw new DelayedError();
+      // One operation per resource at a time. Waiting its turn is not an attempt: re-delaying this job
+      // would count against BullMQ's started-attempts limit on every pass (and fail it behind a long
+      // rollout), so this delivery is acked and the operation stays queued in Postgres. The operation
+      // it waits for wakes the next in line when it settles (wakeNext); the reconciler re-enqueues it
+      // should that wake be lost.
+      log.info(
+        { operationId: parsed.data.operationId, blockedBy: claim.blockedBy },
+        'waiting behind another operation on the resource',
+      );
+      return;
     }
     const lease = claim.lease;
     const bound = bindProcessor(this.opts.processors, name, lease);
     if (bound === null || typeof bound !== 'function') {
       // Written by something other than core's verbs (or a release that wrote another shape): retrying cannot help.
-      await lease.fail(`operation input does not match ${name}: ${bound?.issue ?? 'no processor'}`);
-      return;
+      const issue = `operation input does not match ${name}: ${bound?.issue ?? 'no processor'}`;
+      await lease.fail(issue);
+      await this.wakeNext(lease);
+      throw new UnrecoverableError(issue);
     }
     // Each resource shows the driver it actually ran on (DRIVER=auto may differ from what the API assumed).
     const kind = driverKindFor(lease.op.resourceType, this.opts.drivers);
@@ -280,11 +289,16 @@ export class OperationRunner {
             driverCtx,
             settings: this.opts.settings,
           });
+          // The processor failed the operation itself (a rollout that never became ready, a refused
+          // apply): end the job as failed as well, so the queue counts show it.
+          if (lease.failedWith !== null) throw new UnrecoverableError(lease.failedWith);
         } catch (e) {
+          if (e instanceof UnrecoverableError && lease.failedWith !== null) throw e;
           await this.onError(e, job, token, name, lease, abort.signal);
         } finally {
           clearInterval(renewal);
           clearInterval(flusher);
+          await this.wakeNext(lease);
         }
       },
     );
@@ -337,5 +351,24 @@ export class OperationRunner {
     }
     log.warn({ operationId: lease.op.id, err: message }, 'operation failed');
     await lease.fail(message);
+    // A permanent failure ends its job as failed too, so the queue counts (/admin/queues,
+    // /api/system/queues) show it; UnrecoverableError tells BullMQ not to retry.
+    throw new UnrecoverableError(message);
+  }
+
+  /**
+   * The operation settled (or went back to wait for a retry): enqueue the next operation queued on
+   * its resource, whose delivery was acked while it waited. Best effort: the reconciler re-enqueues
+   * queued operations Redis does not hold, should this be lost.
+   */
+  private async wakeNext(lease: Lease): Promise<void> {
+    const producer = this.opts.deps.producer;
+    if (!producer) return;
+    try {
+      const next = await nextInLine(this.opts.deps.db, lease.op.resourceId);
+      if (next && next.id !== lease.op.id && isJobName(next.kind)) await producer.enqueue(next.kind, next.id);
+    } catch (err) {
+      this.opts.log.warn({ err, resourceId: lease.op.resourceId }, 'could not wake the next operation');
+    }
   }
 }

@@ -102,6 +102,8 @@ export class Lease<T extends ResourceType = ResourceType> {
   private inflightSince: number | null = null;
   /** Columns written with every resource change of this lease (the runner records the driver used). */
   resourceDefaults: { driver?: string } = {};
+  /** Set once this lease failed its operation (the runner ends the BullMQ job as failed too). */
+  failedWith: string | null = null;
   constructor(db: Db, op: Operation, token: string, leaseMs: number) {
     this.db = db;
     this.op = op;
@@ -276,5 +278,22 @@ export class Lease<T extends ResourceType = ResourceType> {
       })
       .where(eq(operations.id, this.op.id));
     await appendEvent(tx, this.op.id, status, message);
+    if (status === 'failed') this.failedWith = error ?? message;
   }
+}
+
+/**
+ * The oldest queued mutating operation on a resource: the one whose turn comes next once the
+ * running one settles (read-only kinds never wait, so they are not in line).
+ */
+export async function nextInLine(db: Db, resourceId: string): Promise<{ id: string; kind: string } | null> {
+  const [next] = (await db.execute(sql`
+    select id, kind from operations
+    where resource_id = ${resourceId} and status = 'queued'
+      and kind not in (${sql.join(
+        readOnlyKinds.map((k) => sql`${k}`),
+        sql`, `,
+      )})
+    order by created_at, id limit 1`)) as unknown as { id: string; kind: string }[];
+  return next ?? null;
 }
