@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { Config as ApiConfig } from '../apps/api/src/config.ts';
-import { WorkerConfig } from '../apps/worker/src/config.ts';
+import { Config as ApiConfig, loadConfig } from '../apps/api/src/config.ts';
+import { loadWorkerConfig, WorkerConfig } from '../apps/worker/src/config.ts';
 import { type K8sObject, render, valueSets } from './helm/render.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -159,10 +159,33 @@ describe('the Helm chart agrees with the config schemas', () => {
     expect(parsedApi.error?.issues ?? []).toEqual([]);
     const parsedWorker = (WorkerConfig as z.ZodType).safeParse(defined(worker));
     expect(parsedWorker.error?.issues ?? []).toEqual([]);
+    // The processes' own loaders accept it too (e.g. the hash tag a Redis Cluster needs).
+    expect(() => loadConfig(defined(api))).not.toThrow();
+    expect(() => loadWorkerConfig(defined(worker))).not.toThrow();
     const job = objs.find((o) => o.kind === 'Job');
     if (job)
       expect(job.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual([
         'DATABASE_URL',
       ]);
+  });
+});
+
+describe('a Redis Cluster needs a hash-tagged queue prefix', () => {
+  it('the chart with cluster nodes and a plain prefix renders a config both processes refuse', () => {
+    const objs = render([
+      ...(valueSets.defaults ?? []),
+      '--set',
+      'config.redisClusterNodes=r-0:6379\\,r-1:6379',
+      '--set',
+      'config.queuePrefix=slipway',
+    ]);
+    const api = defined(containerEnv(objs, 'rel-slipway-api'));
+    const worker = defined(containerEnv(objs, 'rel-slipway-worker'));
+    expect(api.REDIS_CLUSTER_NODES).toBe('r-0:6379,r-1:6379');
+    expect(() => loadConfig(api)).toThrow(/QUEUE_PREFIX: must carry a hash tag/);
+    expect(() => loadWorkerConfig(worker)).toThrow(/QUEUE_PREFIX: must carry a hash tag/);
+    expect(loadConfig({ ...api, QUEUE_PREFIX: '{slipway}' }).REDIS_URL).toBe(
+      'redis+cluster://:pw@r-0:6379?nodes=r-1:6379',
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { clusterLocator, hasHashTag, isClusterLocator } from '@slipway/jobs';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
@@ -96,7 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings count as unset so `FOO=` in a .env file falls back to the default.
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const r = Config.safeParse(clean);
-  if (r.success) return r.data;
+  if (r.success) return withRedisTopology(r.data, (problems) => new ConfigError(problems));
   const problems = r.error.issues.map((i) => {
     const name = i.path.join('.') || '(env)';
     return clean[name] === undefined ? `${name}: required` : `${name}: ${i.message}`;
@@ -117,4 +118,18 @@ export function recordedDrivers(driver: Config['DRIVER']): {
   if (driver === 'real')
     return { images: 'docker', clusters: 'minikube', workloads: 'kubernetes', charts: 'helm' };
   return { images: driver, clusters: driver, workloads: driver, charts: driver };
+}
+
+/**
+ * REDIS_CLUSTER_NODES folds into REDIS_URL (a `redis+cluster://` locator, see @slipway/jobs redis.ts),
+ * so every Redis client of the process reaches the cluster; on a cluster the queue prefix must carry a
+ * hash tag, or BullMQ's multi-key scripts fail with CROSSSLOT.
+ */
+export function withRedisTopology<
+  T extends { REDIS_URL: string; REDIS_CLUSTER_NODES?: string | undefined; QUEUE_PREFIX: string },
+>(config: T, fail: (problems: string[]) => Error): T {
+  const url = clusterLocator(config.REDIS_URL, config.REDIS_CLUSTER_NODES);
+  if (isClusterLocator(url) && !hasHashTag(config.QUEUE_PREFIX))
+    throw fail([`QUEUE_PREFIX: must carry a hash tag on a Redis Cluster, e.g. {${config.QUEUE_PREFIX}}`]);
+  return { ...config, REDIS_URL: url };
 }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { queueNames } from '@slipway/jobs';
+import { clusterLocator, hasHashTag, isClusterLocator, queueNames } from '@slipway/jobs';
 import { z } from 'zod';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
@@ -91,5 +91,11 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new Error(`Invalid worker configuration:\n${lines.join('\n')}`);
   }
-  return r.data;
+  // REDIS_CLUSTER_NODES folds into REDIS_URL (a redis+cluster:// locator every Redis client understands).
+  const url = clusterLocator(r.data.REDIS_URL, r.data.REDIS_CLUSTER_NODES);
+  if (isClusterLocator(url) && !hasHashTag(r.data.QUEUE_PREFIX))
+    throw new Error(
+      `Invalid worker configuration:\n  QUEUE_PREFIX: must carry a hash tag on a Redis Cluster, e.g. {${r.data.QUEUE_PREFIX}}`,
+    );
+  return { ...r.data, REDIS_URL: url };
 }
