@@ -2,6 +2,7 @@ import { DockerImageBuilder } from './docker/index.ts';
 import { HelmChartTool } from './helm/index.ts';
 import { KubernetesWorkloads } from './kubernetes/index.ts';
 import { MinikubeProvisioner } from './minikube/index.ts';
+import { type Probe, probeGate } from './probe-gate.ts';
 import { SandboxChartTool } from './sandbox/charts.ts';
 import { createSandboxDrivers } from './sandbox/index.ts';
 import type { DriverReport, Drivers } from './types.ts';
@@ -16,17 +17,21 @@ export type CreateDriversOptions = {
   minikubeDriver?: string;
   helmBin?: string;
   kubeconfigPath?: string | undefined;
+  /** Probe gate timing (tests shorten it); see probe-gate.ts. */
+  reprobe?: { healthyTtlMs?: number; failedTtlMs?: number };
 };
-
-type Probe = { reachable: boolean; version?: string | undefined; detail?: string | undefined };
 
 const timeout = <T>(p: Promise<T>, ms: number, fallback: T): Promise<T> =>
   Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), ms))]);
 
 /**
- * The composition of adapters. `sandbox`: all simulated. `real`: Docker, minikube, Kubernetes and
- * helm, whether reachable or not (a missing tool fails operations with its error). `auto`: per
- * family, the real adapter where its tool answers, else the sandbox.
+ * The composition of adapters. `sandbox`: all simulated, and only when asked for by name (`npm run
+ * dev` does). `real` and `auto`: Docker, minikube, Kubernetes and helm, never the simulator (fail
+ * closed). Docker and minikube sit behind a probe gate: while their tool does not answer, operations
+ * fail with a clear retryable error and the tool is re-probed until it does (a worker that started
+ * during a Docker restart recovers by itself). Workloads go to each cluster's own context, whose
+ * errors the Kubernetes adapter reports per call; without helm, charts are validated structurally.
+ * `auto` is kept as a name for existing configurations: it means `real`.
  */
 export async function createDrivers(
   o: CreateDriversOptions,
@@ -76,28 +81,34 @@ export async function createDrivers(
       detail: 'helm did not answer in 5s',
     }),
   ]);
-  const real = o.mode === 'real';
-  const useDocker = real || docker.reachable;
-  const useMinikube = real || minikube.reachable;
-  // Workloads go to whatever cluster a Slipway cluster points at: real when minikube or a kubeconfig is there.
-  const useKube = real || kube.reachable || minikube.reachable;
-  // helm validates locally but installs into a cluster: with simulated workloads, charts stay simulated too,
-  // so an AI deploy never targets a cluster that does not exist.
-  const useHelm = real || (helm.reachable && useKube);
   const kubeOpts = o.kubeconfigPath ? { kubeconfigPath: o.kubeconfigPath } : {};
+  const gate = { healthyTtlMs: o.reprobe?.healthyTtlMs, failedTtlMs: o.reprobe?.failedTtlMs };
+  const minikubeBin = o.minikubeBin ?? 'minikube';
   const drivers: Drivers = {
-    images: useDocker ? new DockerImageBuilder({ buildContextRoot: o.buildContextRoot }) : sandbox.images,
-    clusters: useMinikube
-      ? new MinikubeProvisioner({
-          bin: o.minikubeBin ?? 'minikube',
-          driver: o.minikubeDriver ?? 'docker',
-          ...kubeOpts,
-        })
-      : sandbox.clusters,
-    workloads: useKube ? new KubernetesWorkloads(kubeOpts) : sandbox.workloads,
-    charts: useHelm
-      ? new HelmChartTool({ helmBin: helm.reachable ? (o.helmBin ?? 'helm') : null, ...kubeOpts })
-      : sandboxCharts,
+    images: probeGate(new DockerImageBuilder({ buildContextRoot: o.buildContextRoot }), {
+      ...gate,
+      tool: 'docker engine',
+      initial: docker,
+      probe: () =>
+        timeout<Probe>(DockerImageBuilder.probe(), 3000, { reachable: false, detail: 'no answer in 3s' }),
+    }),
+    clusters: probeGate(
+      new MinikubeProvisioner({ bin: minikubeBin, driver: o.minikubeDriver ?? 'docker', ...kubeOpts }),
+      {
+        ...gate,
+        tool: 'minikube',
+        initial: minikube,
+        // Registered kubeconfig contexts are observed without the minikube binary.
+        needsTool: (args) => (args[0] as { kind?: string } | undefined)?.kind !== 'kubeconfig',
+        probe: () =>
+          timeout<Probe>(MinikubeProvisioner.probe(minikubeBin), 5000, {
+            reachable: false,
+            detail: 'no answer in 5s',
+          }),
+      },
+    ),
+    workloads: new KubernetesWorkloads(kubeOpts),
+    charts: new HelmChartTool({ helmBin: helm.reachable ? (o.helmBin ?? 'helm') : null, ...kubeOpts }),
   };
   const row = (family: DriverReport['family'], kind: string, p: Probe, picked: boolean): DriverReport => ({
     family,
@@ -110,14 +121,10 @@ export async function createDrivers(
   return {
     drivers,
     report: [
-      row('images', 'docker', docker, useDocker),
-      row('clusters', 'minikube', minikube, useMinikube),
-      row('workloads', 'kubernetes', kube, useKube),
-      row('charts', 'helm', helm, useHelm),
-      ...(useDocker ? [] : [sandboxReport('images', true)]),
-      ...(useMinikube ? [] : [sandboxReport('clusters', true)]),
-      ...(useKube ? [] : [sandboxReport('workloads', true)]),
-      ...(useHelm ? [] : [sandboxReport('charts', true)]),
+      row('images', 'docker', docker, true),
+      row('clusters', 'minikube', minikube, true),
+      row('workloads', 'kubernetes', kube, true),
+      row('charts', 'helm', helm, true),
     ],
   };
 }
