@@ -12,6 +12,7 @@ import {
   startTelemetry,
 } from '@slipway/telemetry';
 import { createApp, type DriverReport } from './app.ts';
+import { closeEventStreams } from './routes/events/streams.ts';
 import { type Config, ConfigError, loadConfig, recordedDrivers } from './config.ts';
 import { connectProducer } from './producer.ts';
 
@@ -71,6 +72,8 @@ export async function startApi(config: Config): Promise<RunningApi> {
       log.info({ graceMs: config.API_SHUTDOWN_GRACE_MS }, 'shutting down: no new connections, draining');
       // Stop accepting; idle keep-alive sockets close now, busy ones when their response is sent.
       const closed = new Promise<void>((ok) => server.close(() => ok()));
+      // Event streams end now (clients resume on another process with Last-Event-ID).
+      await closeEventStreams(app);
       server.closeIdleConnections();
       const grace = new Promise<'timeout'>((ok) =>
         setTimeout(() => ok('timeout'), config.API_SHUTDOWN_GRACE_MS).unref(),

@@ -2,6 +2,7 @@ import { aiRoutes } from './ai.ts';
 import { chartRoutes } from './charts.ts';
 import { clusterRoutes } from './clusters.ts';
 import { deploymentRoutes } from './deployments.ts';
+import { eventRoutes } from './events.ts';
 import { imageRoutes } from './images.ts';
 import { operationRoutes } from './operations.ts';
 import { serviceRoutes } from './services.ts';
@@ -13,6 +14,7 @@ export * from './charts.ts';
 export * from './clusters.ts';
 export * from './common.ts';
 export * from './deployments.ts';
+export * from './events.ts';
 export { buildOpenApiDocument, type OpenApiDocument } from './document.ts';
 export * from './images.ts';
 export * from './operations.ts';
@@ -31,6 +33,7 @@ export const routes = {
   ...deploymentRoutes,
   ...serviceRoutes,
   ...operationRoutes,
+  ...eventRoutes,
   ...aiRoutes,
   ...systemRoutes,
 };

@@ -23,6 +23,7 @@ export function standardHeaders(): MiddlewareHandler<AppEnv> {
     // queue board's HTML and assets under /admin/queues, and the API reference's under /docs.
     const type = h.get('Content-Type');
     if (type && (c.req.path.startsWith('/admin/queues') || c.req.path.startsWith('/docs'))) return;
-    if (!type?.startsWith('text/plain')) h.set('Content-Type', 'application/json');
+    if (!type?.startsWith('text/plain') && !type?.startsWith('text/event-stream'))
+      h.set('Content-Type', 'application/json');
   };
 }

@@ -26,6 +26,7 @@ import { registerDeleteDeployment } from './deployments/remove.ts';
 import { registerScaleDeployment } from './deployments/scale.ts';
 import { registerUpdateDeployment } from './deployments/update.ts';
 import { registerApiReference } from './docs/reference.ts';
+import { registerEventStream } from './events/stream.ts';
 import { registerCreateImage } from './images/create.ts';
 import { registerGetImage } from './images/get.ts';
 import { registerListImages } from './images/list.ts';
@@ -33,6 +34,7 @@ import { registerImageLogs } from './images/logs.ts';
 import { registerDeleteImage } from './images/remove.ts';
 import { registerUpdateImage } from './images/update.ts';
 import { registerCancelOperation } from './operations/cancel.ts';
+import { registerOperationEvents } from './operations/events.ts';
 import { registerGetOperation } from './operations/get.ts';
 import { registerListOperations } from './operations/list.ts';
 import { registerCreateService } from './services/create.ts';
@@ -100,6 +102,8 @@ export function registerRoutes(app: ApiApp, deps: AppDeps): void {
   registerListOperations(app, deps);
   registerGetOperation(app, deps);
   registerCancelOperation(app, deps);
+  registerOperationEvents(app, deps);
+  registerEventStream(app, deps);
 
   registerAiDeploy(app, deps);
   registerAiScale(app, deps);

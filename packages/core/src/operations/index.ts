@@ -3,3 +3,4 @@ export * from './lease.ts';
 export * from './query.ts';
 export * from './reconcile.ts';
 export * from './record.ts';
+export * from './watch.ts';

@@ -1,6 +1,7 @@
 import { type Operation, operationEvents, operations, type ResourceType, type Tx } from '@slipway/db';
 import { type JobInputIn, type JobName, parseJobInput } from '@slipway/jobs';
 import type { CoreDeps } from '../deps.ts';
+import { notifyOperationEvent } from './watch.ts';
 
 /** An operation to record; `input` is typed by the kind's schema in the job catalog. */
 export type NewOperation = {
@@ -37,6 +38,7 @@ export async function insertOperation(tx: Tx, o: NewOperation): Promise<Operatio
   await tx
     .insert(operationEvents)
     .values({ operationId: op.id, status: 'queued', message: `${o.kind} accepted` });
+  await notifyOperationEvent(tx, op.id);
   return op;
 }
 
@@ -47,6 +49,8 @@ export async function appendEvent(
   message: string,
 ): Promise<void> {
   await tx.insert(operationEvents).values({ operationId, status, message: message.slice(0, 4000) });
+  // Live streams (GET /api/operations/{id}/events, /api/events) wake at commit.
+  await notifyOperationEvent(tx, operationId);
 }
 
 /**
