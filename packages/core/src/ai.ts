@@ -1,6 +1,5 @@
 import {
   type Cluster,
-  containerImages,
   type Deployment,
   type Operation,
   operationEvents,
@@ -8,20 +7,21 @@ import {
   type Service,
   services,
 } from '@slipway/db';
-import { and, asc, desc, eq, inArray, isNull, like } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, like } from 'drizzle-orm';
 import { assertCanWrite } from './access.ts';
 import { findCluster } from './clusters.ts';
 import {
   assertChartVisible,
+  deploymentNameHolder,
   findDeployment,
   insertDeployment,
   resolveTargetCluster,
   scaleDeployment,
 } from './deployments.ts';
 import type { Actor, CoreDeps } from './deps.ts';
-import { conflict, DomainError } from './errors.ts';
+import { DomainError } from './errors.ts';
 import { insertOperation } from './operations/record.ts';
-import { isUniqueViolation, withOperations } from './shared.ts';
+import { orDuplicate, withOperations } from './shared.ts';
 
 /** Defaults for a chart installed by AI deploy (documented in the API README). */
 export const aiDeployDefaults = { replicas: 1, containerPort: 8080, namespace: 'default' } as const;
@@ -39,47 +39,32 @@ export async function aiDeploy(
     });
   }
   const cluster = await resolveTargetCluster(deps, actor, input.minikubeClusterId);
-  // The image: the owner's newest built image named like the chart, else <chart>:<appVersion>.
-  const [img] = await deps.db
-    .select()
-    .from(containerImages)
-    .where(
-      and(
-        eq(containerImages.ownerId, chart.ownerId),
-        eq(containerImages.name, chart.name),
-        eq(containerImages.status, 'built'),
-        isNull(containerImages.deletedAt),
-      ),
-    )
-    .orderBy(desc(containerImages.createdAt))
-    .limit(1);
-  const image = img
-    ? `${img.repository}/${img.name}:${img.tag}`
-    : `${chart.name}:${chart.appVersion ?? chart.version}`;
-  try {
-    const out = await withOperations(deps, async (tx) => {
-      const r = await insertDeployment(
-        tx,
-        deps,
-        actor,
-        cluster,
-        {
-          name: chart.name,
-          replicas: aiDeployDefaults.replicas,
-          image,
-          containerPort: aiDeployDefaults.containerPort,
-          helmChartId: chart.id,
-        },
-        { kind: 'ai.deploy', input: { generation: 1, aiAgent: input.aiAgent, helmChartId: chart.id } },
-      );
-      return { ...r, operations: [r.operation] };
-    });
-    return { deployment: out.deployment, operation: out.operation };
-  } catch (e) {
-    if (isUniqueViolation(e))
-      throw conflict('', `A deployment named ${chart.name} already exists on cluster ${cluster.name}`);
-    throw e;
-  }
+  // The image is planned by the worker (@slipway/ai's planDeploy over the owner's images, in the ai.deploy
+  // processor: core may not import ai). Until then the row names the chart's default image.
+  const out = await orDuplicate(
+    deps,
+    () =>
+      withOperations(deps, async (tx) => {
+        const r = await insertDeployment(
+          tx,
+          deps,
+          actor,
+          cluster,
+          {
+            name: chart.name,
+            replicas: aiDeployDefaults.replicas,
+            image: `${chart.name}:${chart.appVersion ?? chart.version}`,
+            containerPort: aiDeployDefaults.containerPort,
+            helmChartId: chart.id,
+          },
+          { kind: 'ai.deploy', input: { generation: 1, aiAgent: input.aiAgent, helmChartId: chart.id } },
+        );
+        return { ...r, operations: [r.operation] };
+      }),
+    deploymentNameHolder(cluster.id, aiDeployDefaults.namespace, chart.name),
+    `A deployment named ${chart.name} already exists on cluster ${cluster.name}`,
+  );
+  return { deployment: out.deployment, operation: out.operation };
 }
 
 export async function aiScale(

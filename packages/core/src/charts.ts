@@ -5,7 +5,7 @@ import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, notFound } from './errors.ts';
 import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
-import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+import { listRows, orDuplicate, withOperations } from './shared.ts';
 import { chartMachine } from './status/chart.ts';
 import { allowedFrom, assertTransition } from './status/machine.ts';
 
@@ -26,20 +26,11 @@ async function findChart(deps: CoreDeps, actor: Actor, id: string): Promise<Helm
   return row;
 }
 
-async function duplicateOf(deps: CoreDeps, ownerId: string, name: string, version: string): Promise<string> {
-  const [d] = await deps.db
-    .select({ id: helmCharts.id })
-    .from(helmCharts)
-    .where(
-      and(
-        eq(helmCharts.ownerId, ownerId),
-        eq(helmCharts.name, name),
-        eq(helmCharts.version, version),
-        isNull(helmCharts.deletedAt),
-      ),
-    );
-  return d?.id ?? '';
-}
+/** The live chart holding owner + name + version (their unique index), for the 409 of a duplicate. */
+const nameVersionHolder = (ownerId: string, name: string, version: string) => ({
+  table: helmCharts,
+  match: [eq(helmCharts.ownerId, ownerId), eq(helmCharts.name, name), eq(helmCharts.version, version)],
+});
 
 export async function createChart(
   deps: CoreDeps,
@@ -47,34 +38,34 @@ export async function createChart(
   input: CreateChartInput,
 ): Promise<{ chart: HelmChart; operation: Operation }> {
   assertCanWrite(actor);
-  try {
-    const out = await withOperations(deps, async (tx) => {
-      const [chart] = await tx
-        .insert(helmCharts)
-        .values({
+  const out = await orDuplicate(
+    deps,
+    () =>
+      withOperations(deps, async (tx) => {
+        const [chart] = await tx
+          .insert(helmCharts)
+          .values({
+            ownerId: actor.id,
+            name: input.name,
+            version: input.version,
+            description: input.description ?? null,
+            appVersion: input.appVersion ?? null,
+            status: 'validating',
+            driver: deps.driver.charts,
+          })
+          .returning();
+        if (!chart) throw new Error('insert returned nothing');
+        const op = await insertOperation(tx, {
           ownerId: actor.id,
-          name: input.name,
-          version: input.version,
-          description: input.description ?? null,
-          appVersion: input.appVersion ?? null,
-          status: 'validating',
-          driver: deps.driver.charts,
-        })
-        .returning();
-      if (!chart) throw new Error('insert returned nothing');
-      const op = await insertOperation(tx, {
-        ownerId: actor.id,
-        kind: 'chart.validate',
-        resourceType: 'helm_chart',
-        resourceId: chart.id,
-      });
-      return { chart, operation: op, operations: [op] };
-    });
-    return { chart: out.chart, operation: out.operation };
-  } catch (e) {
-    if (isUniqueViolation(e)) throw conflict(await duplicateOf(deps, actor.id, input.name, input.version));
-    throw e;
-  }
+          kind: 'chart.validate',
+          resourceType: 'helm_chart',
+          resourceId: chart.id,
+        });
+        return { chart, operation: op, operations: [op] };
+      }),
+    nameVersionHolder(actor.id, input.name, input.version),
+  );
+  return { chart: out.chart, operation: out.operation };
 }
 
 export const getChart = findChart;
@@ -99,47 +90,44 @@ export async function updateChart(
   assertCanWrite(actor);
   const cur = await findChart(deps, actor, id);
   assertTransition(chartMachine, 'helm chart', id, cur.status, 'validating');
-  try {
-    return await withOperations(deps, async (tx) => {
-      // Compare-and-set through the machine: any change re-validates, from a status that may.
-      const [chart] = await tx
-        .update(helmCharts)
-        .set({
-          ...(input.name !== undefined ? { name: input.name } : {}),
-          ...(input.version !== undefined ? { version: input.version } : {}),
-          ...(input.description !== undefined ? { description: input.description } : {}),
-          ...(input.appVersion !== undefined ? { appVersion: input.appVersion } : {}),
-          ...(input.content !== undefined ? { content: input.content } : {}),
-          status: 'validating',
-          findings: [],
-          error: null,
-          lastUpdated: new Date(),
-        })
-        .where(
-          and(
-            eq(helmCharts.id, id),
-            isNull(helmCharts.deletedAt),
-            inArray(helmCharts.status, allowedFrom(chartMachine, 'validating')),
-          ),
-        )
-        .returning();
-      if (!chart) throw conflict(id, "Helm chart changed concurrently; cannot move it to 'validating'");
-      const op = await insertOperation(tx, {
-        ownerId: cur.ownerId,
-        kind: 'chart.validate',
-        resourceType: 'helm_chart',
-        resourceId: id,
-        input: { reason: input.content !== undefined ? 'upload' : 'update' },
-      });
-      return { chart, operation: op, operations: [op] };
-    });
-  } catch (e) {
-    if (isUniqueViolation(e))
-      throw conflict(
-        await duplicateOf(deps, cur.ownerId, input.name ?? cur.name, input.version ?? cur.version),
-      );
-    throw e;
-  }
+  return orDuplicate(
+    deps,
+    () =>
+      withOperations(deps, async (tx) => {
+        // Compare-and-set through the machine: any change re-validates, from a status that may.
+        const [chart] = await tx
+          .update(helmCharts)
+          .set({
+            ...(input.name !== undefined ? { name: input.name } : {}),
+            ...(input.version !== undefined ? { version: input.version } : {}),
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            ...(input.appVersion !== undefined ? { appVersion: input.appVersion } : {}),
+            ...(input.content !== undefined ? { content: input.content } : {}),
+            status: 'validating',
+            findings: [],
+            error: null,
+            lastUpdated: new Date(),
+          })
+          .where(
+            and(
+              eq(helmCharts.id, id),
+              isNull(helmCharts.deletedAt),
+              inArray(helmCharts.status, allowedFrom(chartMachine, 'validating')),
+            ),
+          )
+          .returning();
+        if (!chart) throw conflict(id, "Helm chart changed concurrently; cannot move it to 'validating'");
+        const op = await insertOperation(tx, {
+          ownerId: cur.ownerId,
+          kind: 'chart.validate',
+          resourceType: 'helm_chart',
+          resourceId: id,
+          input: { reason: input.content !== undefined ? 'upload' : 'update' },
+        });
+        return { chart, operation: op, operations: [op] };
+      }),
+    nameVersionHolder(cur.ownerId, input.name ?? cur.name, input.version ?? cur.version),
+  );
 }
 
 /** A chart lives only in Slipway's database: deleting it needs no operation. */

@@ -9,10 +9,10 @@ import {
 import { and, eq, isNull } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
-import { conflict, DomainError, notFound } from './errors.ts';
+import { DomainError, notFound } from './errors.ts';
 import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
-import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+import { listRows, orDuplicate, withOperations } from './shared.ts';
 import { clusterMachine } from './status/cluster.ts';
 import { allowedFrom } from './status/machine.ts';
 
@@ -42,37 +42,30 @@ export async function createCluster(
 ): Promise<Cluster> {
   assertCanWrite(actor);
   const kind = input.kind ?? 'minikube';
-  try {
-    const [row] = await deps.db
-      .insert(clusters)
-      .values({
-        ownerId: actor.id,
-        name: input.name,
-        kind,
-        cpus: input.cpus,
-        memory: input.memory,
-        diskSize: input.diskSize,
-        kubernetesVersion: input.kubernetesVersion,
-        kubeContext: kind === 'kubeconfig' ? (input.kubeContext ?? input.name) : input.name,
-        // A registered kubeconfig cluster is assumed up; its status is re-read by operations that use it.
-        status: kind === 'kubeconfig' ? 'running' : 'stopped',
-        driver: deps.driver.clusters,
-      })
-      .returning();
-    if (!row) throw new Error('insert returned nothing');
-    return row;
-  } catch (e) {
-    if (isUniqueViolation(e)) {
-      const [d] = await deps.db
-        .select({ id: clusters.id })
-        .from(clusters)
-        .where(
-          and(eq(clusters.ownerId, actor.id), eq(clusters.name, input.name), isNull(clusters.deletedAt)),
-        );
-      throw conflict(d?.id ?? '');
-    }
-    throw e;
-  }
+  return orDuplicate(
+    deps,
+    async () => {
+      const [row] = await deps.db
+        .insert(clusters)
+        .values({
+          ownerId: actor.id,
+          name: input.name,
+          kind,
+          cpus: input.cpus,
+          memory: input.memory,
+          diskSize: input.diskSize,
+          kubernetesVersion: input.kubernetesVersion,
+          kubeContext: kind === 'kubeconfig' ? (input.kubeContext ?? input.name) : input.name,
+          // A registered kubeconfig cluster is assumed up; its status is re-read by operations that use it.
+          status: kind === 'kubeconfig' ? 'running' : 'stopped',
+          driver: deps.driver.clusters,
+        })
+        .returning();
+      if (!row) throw new Error('insert returned nothing');
+      return row;
+    },
+    { table: clusters, match: [eq(clusters.ownerId, actor.id), eq(clusters.name, input.name)] },
+  );
 }
 
 export const getCluster = findCluster;

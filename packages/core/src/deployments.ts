@@ -14,7 +14,7 @@ import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, DomainError, invalidField, notFound } from './errors.ts';
 import { insertOperation, type OperationOf } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
-import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+import { listRows, orDuplicate, withOperations } from './shared.ts';
 import { deploymentMachine } from './status/deployment.ts';
 import { allowedFrom, assertTransition } from './status/machine.ts';
 
@@ -130,25 +130,15 @@ export async function insertDeployment(
   return { deployment, operation };
 }
 
-async function duplicateOf(
-  deps: CoreDeps,
-  clusterId: string,
-  namespace: string,
-  name: string,
-): Promise<string> {
-  const [d] = await deps.db
-    .select({ id: deployments.id })
-    .from(deployments)
-    .where(
-      and(
-        eq(deployments.clusterId, clusterId),
-        eq(deployments.namespace, namespace),
-        eq(deployments.name, name),
-        isNull(deployments.deletedAt),
-      ),
-    );
-  return d?.id ?? '';
-}
+/** The live deployment holding cluster + namespace + name (their unique index), for the 409 of a duplicate. */
+export const deploymentNameHolder = (clusterId: string, namespace: string, name: string) => ({
+  table: deployments,
+  match: [
+    eq(deployments.clusterId, clusterId),
+    eq(deployments.namespace, namespace),
+    eq(deployments.name, name),
+  ],
+});
 
 export async function createDeployment(
   deps: CoreDeps,
@@ -158,20 +148,19 @@ export async function createDeployment(
   assertCanWrite(actor);
   const cluster = await resolveTargetCluster(deps, actor, input.minikubeClusterId);
   if (input.helmChartId) await assertChartVisible(deps, actor, input.helmChartId);
-  try {
-    const out = await withOperations(deps, async (tx) => {
-      const r = await insertDeployment(tx, deps, actor, cluster, input, {
-        kind: 'deployment.apply',
-        input: { generation: 1 },
-      });
-      return { ...r, operations: [r.operation] };
-    });
-    return { deployment: out.deployment, operation: out.operation };
-  } catch (e) {
-    if (isUniqueViolation(e))
-      throw conflict(await duplicateOf(deps, cluster.id, input.namespace ?? 'default', input.name));
-    throw e;
-  }
+  const out = await orDuplicate(
+    deps,
+    () =>
+      withOperations(deps, async (tx) => {
+        const r = await insertDeployment(tx, deps, actor, cluster, input, {
+          kind: 'deployment.apply',
+          input: { generation: 1 },
+        });
+        return { ...r, operations: [r.operation] };
+      }),
+    deploymentNameHolder(cluster.id, input.namespace ?? 'default', input.name),
+  );
+  return { deployment: out.deployment, operation: out.operation };
 }
 
 export const getDeployment = findDeployment;

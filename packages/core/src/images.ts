@@ -7,14 +7,14 @@ import {
   type Operation,
   type OperationEvent,
 } from '@slipway/db';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, invalidField, notFound } from './errors.ts';
 import { resourceEvents } from './operations/query.ts';
 import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
-import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+import { listRows, orDuplicate, withOperations } from './shared.ts';
 import { imageMachine } from './status/image.ts';
 import { assertTransition } from './status/machine.ts';
 
@@ -47,25 +47,11 @@ async function findImage(deps: CoreDeps, actor: Actor, id: string): Promise<Cont
   return row;
 }
 
-async function existingByNameTag(
-  deps: CoreDeps,
-  ownerId: string,
-  name: string,
-  tag: string,
-): Promise<string> {
-  const [dup] = await deps.db
-    .select({ id: containerImages.id })
-    .from(containerImages)
-    .where(
-      and(
-        eq(containerImages.ownerId, ownerId),
-        eq(containerImages.name, name),
-        eq(containerImages.tag, tag),
-        isNull(containerImages.deletedAt),
-      ),
-    );
-  return dup?.id ?? '';
-}
+/** The live image holding owner + name + tag (their unique index), for the 409 of a duplicate. */
+const nameTagHolder = (ownerId: string, name: string, tag: string) => ({
+  table: containerImages,
+  match: [eq(containerImages.ownerId, ownerId), eq(containerImages.name, name), eq(containerImages.tag, tag)],
+});
 
 export async function createImage(
   deps: CoreDeps,
@@ -86,39 +72,39 @@ export async function createImage(
       );
     if (!c) throw invalidField('load_into_cluster_id', 'cluster not found');
   }
-  try {
-    const out = await withOperations(deps, async (tx) => {
-      const [image] = await tx
-        .insert(containerImages)
-        .values({
+  const out = await orDuplicate(
+    deps,
+    () =>
+      withOperations(deps, async (tx) => {
+        const [image] = await tx
+          .insert(containerImages)
+          .values({
+            ownerId: actor.id,
+            name: input.name,
+            tag: input.tag,
+            repository: input.repository,
+            description: input.description ?? null,
+            status: 'building',
+            driver: deps.driver.images,
+            source: input.source ?? null,
+            dockerfile: input.dockerfile ?? null,
+            buildArgs: input.buildArgs ?? null,
+            push: input.push ?? false,
+            loadIntoClusterId: input.loadIntoClusterId ?? null,
+          })
+          .returning();
+        if (!image) throw new Error('insert returned nothing');
+        const op = await insertOperation(tx, {
           ownerId: actor.id,
-          name: input.name,
-          tag: input.tag,
-          repository: input.repository,
-          description: input.description ?? null,
-          status: 'building',
-          driver: deps.driver.images,
-          source: input.source ?? null,
-          dockerfile: input.dockerfile ?? null,
-          buildArgs: input.buildArgs ?? null,
-          push: input.push ?? false,
-          loadIntoClusterId: input.loadIntoClusterId ?? null,
-        })
-        .returning();
-      if (!image) throw new Error('insert returned nothing');
-      const op = await insertOperation(tx, {
-        ownerId: actor.id,
-        kind: 'image.build',
-        resourceType: 'container_image',
-        resourceId: image.id,
-      });
-      return { image, operation: op, operations: [op] };
-    });
-    return { image: out.image, operation: out.operation };
-  } catch (e) {
-    if (isUniqueViolation(e)) throw conflict(await existingByNameTag(deps, actor.id, input.name, input.tag));
-    throw e;
-  }
+          kind: 'image.build',
+          resourceType: 'container_image',
+          resourceId: image.id,
+        });
+        return { image, operation: op, operations: [op] };
+      }),
+    nameTagHolder(actor.id, input.name, input.tag),
+  );
+  return { image: out.image, operation: out.operation };
 }
 
 export const getImage = findImage;
@@ -144,43 +130,42 @@ export async function updateImage(
   const cur = await findImage(deps, actor, id);
   const retag = input.tag !== undefined && input.tag !== cur.tag;
   if (retag) assertTransition(imageMachine, 'image', id, cur.status, 'building');
-  try {
-    return await withOperations(deps, async (tx) => {
-      const [image] = await tx
-        .update(containerImages)
-        .set({
-          ...(input.description !== undefined ? { description: input.description } : {}),
-          ...(retag ? { tag: input.tag, status: 'building' as const, error: null } : {}),
-          lastUpdated: new Date(),
-        })
-        .where(
-          and(
-            eq(containerImages.id, id),
-            eq(containerImages.status, cur.status),
-            isNull(containerImages.deletedAt),
-          ),
-        )
-        .returning();
-      if (!image) throw conflict(id, 'Image changed concurrently; retry');
-      const ops: Operation[] = [];
-      if (retag) {
-        ops.push(
-          await insertOperation(tx, {
-            ownerId: cur.ownerId,
-            kind: 'image.retag',
-            resourceType: 'container_image',
-            resourceId: id,
-            input: { fromTag: cur.tag, toTag: input.tag, previousStatus: cur.status },
-          }),
-        );
-      }
-      return { image, operation: ops[0] ?? null, operations: ops };
-    });
-  } catch (e) {
-    if (isUniqueViolation(e))
-      throw conflict(await existingByNameTag(deps, cur.ownerId, cur.name, input.tag ?? cur.tag));
-    throw e;
-  }
+  return orDuplicate(
+    deps,
+    () =>
+      withOperations(deps, async (tx) => {
+        const [image] = await tx
+          .update(containerImages)
+          .set({
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            ...(retag ? { tag: input.tag, status: 'building' as const, error: null } : {}),
+            lastUpdated: new Date(),
+          })
+          .where(
+            and(
+              eq(containerImages.id, id),
+              eq(containerImages.status, cur.status),
+              isNull(containerImages.deletedAt),
+            ),
+          )
+          .returning();
+        if (!image) throw conflict(id, 'Image changed concurrently; retry');
+        const ops: Operation[] = [];
+        if (retag) {
+          ops.push(
+            await insertOperation(tx, {
+              ownerId: cur.ownerId,
+              kind: 'image.retag',
+              resourceType: 'container_image',
+              resourceId: id,
+              input: { fromTag: cur.tag, toTag: input.tag, previousStatus: cur.status },
+            }),
+          );
+        }
+        return { image, operation: ops[0] ?? null, operations: ops };
+      }),
+    nameTagHolder(cur.ownerId, cur.name, input.tag ?? cur.tag),
+  );
 }
 
 /** The reference the image was built as; null when its fields cannot form one (nothing was built). */
@@ -224,6 +209,24 @@ export async function deleteImage(
 export async function imageLogs(deps: CoreDeps, actor: Actor, id: string): Promise<OperationEvent[]> {
   await findImage(deps, actor, id);
   return resourceEvents(deps, id, ['image.build', 'image.retag']);
+}
+
+/** Worker side: an owner's live images, newest first (the AI deploy planner picks one for a chart). */
+export async function listImagesForWorker(
+  deps: CoreDeps,
+  ownerId: string,
+): Promise<Pick<ContainerImage, 'name' | 'tag' | 'repository' | 'status'>[]> {
+  return deps.db
+    .select({
+      name: containerImages.name,
+      tag: containerImages.tag,
+      repository: containerImages.repository,
+      status: containerImages.status,
+    })
+    .from(containerImages)
+    .where(and(eq(containerImages.ownerId, ownerId), isNull(containerImages.deletedAt)))
+    .orderBy(desc(containerImages.createdAt))
+    .limit(500);
 }
 
 /** Worker side: the image row regardless of owner or deletion. */

@@ -13,4 +13,5 @@ export * from './operations/index.ts';
 export * from './pagination.ts';
 export * from './resources.ts';
 export * from './services.ts';
+export * from './settle.ts';
 export * from './status/index.ts';

@@ -5,7 +5,7 @@ import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, invalidField, notFound } from './errors.ts';
 import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
-import { isUniqueViolation, listRows, withOperations } from './shared.ts';
+import { listRows, orDuplicate, withOperations } from './shared.ts';
 import { allowedFrom, assertTransition } from './status/machine.ts';
 import { serviceMachine } from './status/service.ts';
 
@@ -46,52 +46,46 @@ export async function createService(
       ),
     );
   if (!dep) throw invalidField('deployment_id', 'deployment not found');
-  try {
-    const out = await withOperations(deps, async (tx) => {
-      const [service] = await tx
-        .insert(services)
-        .values({
+  const out = await orDuplicate(
+    deps,
+    () =>
+      withOperations(deps, async (tx) => {
+        const [service] = await tx
+          .insert(services)
+          .values({
+            ownerId: actor.id,
+            deploymentId: dep.id,
+            clusterId: dep.clusterId,
+            namespace: dep.namespace,
+            name: input.name,
+            type: input.type,
+            port: input.port,
+            targetPort: input.targetPort,
+            protocol: input.protocol,
+            status: 'pending',
+            driver: deps.driver.workloads,
+          })
+          .returning();
+        if (!service) throw new Error('insert returned nothing');
+        const op = await insertOperation(tx, {
           ownerId: actor.id,
-          deploymentId: dep.id,
-          clusterId: dep.clusterId,
-          namespace: dep.namespace,
-          name: input.name,
-          type: input.type,
-          port: input.port,
-          targetPort: input.targetPort,
-          protocol: input.protocol,
-          status: 'pending',
-          driver: deps.driver.workloads,
-        })
-        .returning();
-      if (!service) throw new Error('insert returned nothing');
-      const op = await insertOperation(tx, {
-        ownerId: actor.id,
-        kind: 'service.apply',
-        resourceType: 'service',
-        resourceId: service.id,
-        input: { generation: 1 },
-      });
-      return { service, operation: op, operations: [op] };
-    });
-    return { service: out.service, operation: out.operation };
-  } catch (e) {
-    if (isUniqueViolation(e)) {
-      const [d] = await deps.db
-        .select({ id: services.id })
-        .from(services)
-        .where(
-          and(
-            eq(services.clusterId, dep.clusterId),
-            eq(services.namespace, dep.namespace),
-            eq(services.name, input.name),
-            isNull(services.deletedAt),
-          ),
-        );
-      throw conflict(d?.id ?? '');
-    }
-    throw e;
-  }
+          kind: 'service.apply',
+          resourceType: 'service',
+          resourceId: service.id,
+          input: { generation: 1 },
+        });
+        return { service, operation: op, operations: [op] };
+      }),
+    {
+      table: services,
+      match: [
+        eq(services.clusterId, dep.clusterId),
+        eq(services.namespace, dep.namespace),
+        eq(services.name, input.name),
+      ],
+    },
+  );
+  return { service: out.service, operation: out.operation };
 }
 
 export const getService = findService;

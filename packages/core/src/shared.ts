@@ -1,7 +1,8 @@
 import type { Operation, Tx } from '@slipway/db';
-import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { CoreDeps } from './deps.ts';
+import { conflict } from './errors.ts';
 import { dispatch } from './operations/record.ts';
 import { offsetOf, type Page, type PageQuery } from './pagination.ts';
 
@@ -48,6 +49,32 @@ export async function withOperations<T extends { operations: Operation[] }>(
   const out = await deps.db.transaction(fn);
   for (const op of out.operations) await dispatch(deps, op);
   return out;
+}
+
+/** A table whose names are unique among live (not deleted) rows. */
+type LiveTable = PgTable & { id: PgColumn; deletedAt: PgColumn };
+
+/**
+ * Runs a write guarded by a unique index over live rows. A unique violation becomes the 409 naming the
+ * live row that holds the name (looked up by `holder.match` among live rows of `holder.table`, so the
+ * client can go to it); any other error passes through.
+ */
+export async function orDuplicate<T>(
+  deps: CoreDeps,
+  write: () => Promise<T>,
+  holder: { table: LiveTable; match: SQL[] },
+  message?: string,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    const [d] = await deps.db
+      .select({ id: holder.table.id })
+      .from(holder.table)
+      .where(and(...holder.match, isNull(holder.table.deletedAt)));
+    throw conflict(d ? String(d.id) : '', message);
+  }
 }
 
 /** postgres unique_violation */

@@ -1,4 +1,11 @@
-import { loadChartForWorker, loadClusterForWorker, loadDeploymentForWorker } from '@slipway/core';
+import { planDeploy } from '@slipway/ai';
+import {
+  listImagesForWorker,
+  loadChartForWorker,
+  loadClusterForWorker,
+  loadDeploymentForWorker,
+  settleRollout as settle,
+} from '@slipway/core';
 import type { Cluster, Deployment } from '@slipway/db';
 import { type DeploymentObservation, DriverError } from '@slipway/drivers';
 import type { Processor, ProcessorContext } from '../runner.ts';
@@ -21,32 +28,16 @@ export async function liveDeployment(
   return { dep, cluster };
 }
 
-/**
- * Records what the cluster reports. Only the operation carrying the deployment's latest generation
- * may declare it `running`: an older one that finishes later just records available replicas.
- */
-export async function settleRollout(
+/** Hands what the cluster reports to core, which decides the status (latest generation wins). */
+export function settleRollout(
   ctx: ProcessorContext<'deployment.apply' | 'deployment.scale' | 'ai.deploy' | 'ai.scale'>,
   obs: DeploymentObservation,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const current = await loadDeploymentForWorker(ctx.deps, ctx.op.resourceId);
-  const latest = current ? current.generation <= (ctx.op.input.generation ?? current.generation) : false;
-  const set = { availableReplicas: obs.availableReplicas };
-  if (obs.phase === 'running') {
-    await ctx.lease.succeed({
-      resourceStatus: latest ? 'running' : null,
-      resourceSet: { ...set, error: null },
-      result: { ...obs, ...extra },
-      message: `rollout complete: ${obs.availableReplicas}/${obs.desiredReplicas} replicas available`,
-    });
-    return;
-  }
-  const reason =
-    obs.phase === 'failed'
-      ? `rollout failed: ${obs.reason ?? 'unknown reason'}`
-      : `rollout did not finish within ${Math.round(ctx.settings.rolloutTimeoutMs / 1000)}s${obs.reason ? `: ${obs.reason}` : ''}`;
-  await ctx.lease.fail(reason, { resourceStatus: latest ? 'failed' : null, resourceSet: set });
+  return settle(ctx.deps, ctx.lease, ctx.op.input.generation, obs, {
+    timeoutMs: ctx.settings.rolloutTimeoutMs,
+    extra,
+  });
 }
 
 export const applyDeployment: Processor<'deployment.apply'> = async (ctx) => {
@@ -92,39 +83,61 @@ export const deleteDeployment: Processor<'deployment.delete'> = async ({
   await lease.succeed({ message: `deployment ${dep?.name ?? op.resourceId} deleted from the cluster` });
 };
 
-/** AI deploy: install the chart with helm (upgrade --install --wait), then read the rollout back. */
+/**
+ * AI deploy: plan the release with @slipway/ai's planDeploy (the one planner: which of the owner's built
+ * images the chart deploys, the values, what refuses), record the planned image on the deployment, then
+ * install the chart with helm (upgrade --install --wait) and read the rollout back.
+ */
 export const aiDeploy: Processor<'ai.deploy'> = async (ctx) => {
   const live = await liveDeployment(ctx);
   if (!live) return;
-  const chart = await loadChartForWorker(ctx.deps, ctx.op.input.helmChartId ?? live.dep.helmChartId ?? '');
+  const { dep, cluster } = live;
+  const chart = await loadChartForWorker(ctx.deps, ctx.op.input.helmChartId ?? dep.helmChartId ?? '');
   if (!chart || chart.deletedAt)
     throw new DriverError('chart_missing', 'the helm chart was deleted before it could be installed');
-  const target = clusterTarget(live.cluster);
-  const spec = deploymentSpec(live.dep);
+  const plan = planDeploy({
+    chart,
+    cluster,
+    images: await listImagesForWorker(ctx.deps, dep.ownerId),
+    releaseName: dep.name,
+    namespace: dep.namespace,
+    replicas: dep.replicas,
+    containerPort: dep.containerPort,
+  });
+  await ctx.lease.event(plan.warnings.map((w) => `${ctx.op.input.aiAgent} plan: ${w}`));
+  if (!plan.ok)
+    throw new DriverError('deploy_refused', plan.reason ?? 'deployment plan refused', { retryable: false });
+  const { image } = plan.release.values;
+  if (image !== dep.image) {
+    await ctx.lease.updateResource(
+      null,
+      { image },
+      `${ctx.op.input.aiAgent} plan: image ${image} (${plan.imageSource})`,
+    );
+  }
+  const target = clusterTarget(cluster);
+  const spec = { ...deploymentSpec(dep), image };
   await ctx.drivers.charts.install(
     target,
     chartSpec(chart),
     {
-      name: spec.name,
-      namespace: spec.namespace,
-      values: {
-        image: spec.image,
-        replicas: spec.replicas,
-        containerPort: spec.containerPort,
-        deploymentId: spec.id,
-      },
+      name: plan.release.name,
+      namespace: plan.release.namespace,
+      values: { ...plan.release.values, deploymentId: spec.id },
     },
     ctx.driverCtx,
   );
   await ctx.lease.event(
-    `${ctx.op.input.aiAgent}: installed chart ${chart.name}-${chart.version} as release ${spec.name}`,
+    `${ctx.op.input.aiAgent}: installed chart ${chart.name}-${chart.version} as release ${plan.release.name}`,
   );
   await settleRollout(
     ctx,
     await ctx.drivers.workloads.waitDeployment(target, spec, ctx.driverCtx, ctx.settings.rolloutTimeoutMs),
     {
-      release: spec.name,
+      release: plan.release.name,
       chart: `${chart.name}-${chart.version}`,
+      image,
+      imageSource: plan.imageSource,
     },
   );
 };

@@ -1,4 +1,9 @@
-import { loadClusterForWorker, loadDeploymentForWorker, loadServiceForWorker } from '@slipway/core';
+import {
+  loadClusterForWorker,
+  loadDeploymentForWorker,
+  loadServiceForWorker,
+  settleServiceRollout,
+} from '@slipway/core';
 import { DriverError } from '@slipway/drivers';
 import type { Processor } from '../runner.ts';
 import { clusterTarget, serviceSpec } from './specs.ts';
@@ -29,24 +34,7 @@ export const applyService: Processor<'service.apply'> = async ({
     `applied service ${spec.namespace}/${spec.name} (${spec.type} ${spec.port}->${spec.targetPort}/${spec.protocol})`,
   );
   const obs = await drivers.workloads.waitService(target, spec, driverCtx, settings.serviceTimeoutMs);
-  if (obs.phase === 'active') {
-    await lease.succeed({
-      resourceStatus: 'active',
-      resourceSet: { reason: null, error: null },
-      result: obs,
-      message: `service active${obs.ingress?.length ? ` at ${obs.ingress.join(', ')}` : ''}`,
-    });
-    return;
-  }
-  const reason = obs.reason ?? (obs.phase === 'pending' ? 'no ready endpoints' : 'service failed');
-  await lease.fail(
-    obs.phase === 'pending'
-      ? `service still pending after ${Math.round(settings.serviceTimeoutMs / 1000)}s: ${reason}`
-      : reason,
-    {
-      resourceSet: { reason },
-    },
-  );
+  await settleServiceRollout(lease, obs, { timeoutMs: settings.serviceTimeoutMs });
 };
 
 export const deleteService: Processor<'service.delete'> = async ({ op, lease, deps, drivers, driverCtx }) => {

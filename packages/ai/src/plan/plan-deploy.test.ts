@@ -96,6 +96,37 @@ describe('planDeploy', () => {
   });
 });
 
+describe('planDeploy for a deployment core already recorded', () => {
+  it('keeps the recorded release name and skips images whose fields form no valid reference', () => {
+    const plan = planDeploy({
+      chart: { name: 'todo-app', version: '1.0.0' },
+      cluster: running,
+      releaseName: 'todo-app-recorded',
+      images: [
+        { name: 'todo-app', tag: '1.0.0', repository: 'docker.io/Acme', status: 'built' },
+        { name: 'todo-app', tag: '1.0.0', repository: 'docker.io/acme/', status: 'built' },
+        { name: 'todo-app', tag: 'latest', repository: 'ghcr.io/acme', status: 'built' },
+      ],
+    });
+    expect(plan.release.name).toBe('todo-app-recorded');
+    // The valid one is used even though the invalid ones carry the wanted tag.
+    expect(plan.release.values.image).toBe('ghcr.io/acme/todo-app:latest');
+    expect(plan.warnings).toEqual([
+      'Image docker.io/Acme/todo-app:1.0.0 is not a valid image reference; not using it',
+      'Image docker.io/acme//todo-app:1.0.0 is not a valid image reference; not using it',
+    ]);
+  });
+
+  it('composes references the same way the worker does (no repository: the name alone)', () => {
+    const plan = planDeploy({
+      chart: { name: 'api', version: '2' },
+      cluster: running,
+      images: [{ name: 'api', tag: '2', repository: null, status: 'built' }],
+    });
+    expect(plan.release.values.image).toBe('api:2');
+  });
+});
+
 describe('toReleaseName', () => {
   it('makes a DNS-1123 name of at most 53 chars', () => {
     expect(toReleaseName('Todo_App v2!')).toBe('todo-app-v2');

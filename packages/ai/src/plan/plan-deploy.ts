@@ -1,5 +1,6 @@
 // Plan for AI-assisted deployment of a chart: release name, namespace and the values the chart tool gets.
 // Refuses only what cannot work (cluster not running, chart known invalid, values out of range).
+import { InvalidImageReference, imageReferenceOf } from '@slipway/contract/image-reference';
 import type { ChartValues } from '@slipway/drivers';
 
 /** Documented defaults for values the request cannot carry (POST /api/ai/deploy has only ids). */
@@ -24,6 +25,8 @@ export type DeployPlanInput = {
   namespace?: string;
   replicas?: number;
   containerPort?: number;
+  /** The release name when it is already decided (the deployment core recorded); else from the chart name. */
+  releaseName?: string;
 };
 
 export type DeployPlan = {
@@ -47,10 +50,18 @@ export function toReleaseName(name: string): string {
   return cleaned === '' ? 'release' : cleaned;
 }
 
-export function imageRefOf(img: ImageCandidate): string {
-  const repo = img.repository?.replace(/\/+$/, '');
-  return repo ? `${repo}/${img.name}:${img.tag}` : `${img.name}:${img.tag}`;
+/** The image's reference (@slipway/contract's composition); null when its fields cannot form a valid one. */
+export function imageRefOf(img: ImageCandidate): string | null {
+  try {
+    return imageReferenceOf({ repository: img.repository ?? '', name: img.name, tag: img.tag });
+  } catch (e) {
+    if (e instanceof InvalidImageReference) return null;
+    throw e;
+  }
 }
+
+const describeImage = (img: ImageCandidate) =>
+  imageRefOf(img) ?? `${img.repository ? `${img.repository}/` : ''}${img.name}:${img.tag}`;
 
 export type ImagePick = { ref: string | null; warnings: string[] };
 
@@ -63,15 +74,19 @@ export function pickImage(chartName: string, wantedTag: string, images: ImageCan
   const release = toReleaseName(chartName);
   const byName = images.filter((i) => i.name === chartName || toReleaseName(i.name) === release);
   const byRepo = images.filter((i) => {
-    const last = i.repository?.replace(/\/+$/, '').split('/').pop();
+    const last = i.repository ? i.repository.split('/').pop() : undefined;
     return last !== undefined && (last === chartName || toReleaseName(last) === release);
   });
   const warnings: string[] = [];
   for (const tier of [byName, byRepo]) {
     if (tier.length === 0) continue;
-    const usable = tier.filter((i) => !i.status || i.status === 'built');
+    const usable = tier.filter((i) => (!i.status || i.status === 'built') && imageRefOf(i) !== null);
     for (const i of tier.filter((x) => !usable.includes(x))) {
-      warnings.push(`Image ${imageRefOf(i)} is ${i.status}, not built; not using it`);
+      warnings.push(
+        imageRefOf(i) === null
+          ? `Image ${describeImage(i)} is not a valid image reference; not using it`
+          : `Image ${describeImage(i)} is ${i.status}, not built; not using it`,
+      );
     }
     if (usable.length === 0) continue;
     const names = new Set(usable.map((i) => i.name));
@@ -94,7 +109,7 @@ export function planDeploy(input: DeployPlanInput): DeployPlan {
   const picked = pickImage(chart.name, tag, input.images ?? []);
   const image = picked.ref ?? `${chart.name}:${tag}`;
   const release = {
-    name: toReleaseName(chart.name),
+    name: input.releaseName ?? toReleaseName(chart.name),
     namespace: input.namespace ?? DEPLOY_DEFAULTS.namespace,
     values: {
       image,

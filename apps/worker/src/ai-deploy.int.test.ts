@@ -1,0 +1,87 @@
+import {
+  aiDeploy,
+  clusterAction,
+  createChart,
+  createCluster,
+  createImage,
+  getDeployment,
+  getOperation,
+} from '@slipway/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type WorkerHarness } from './test-harness.ts';
+
+// AI deploy is planned once, by @slipway/ai's planDeploy in the worker's ai.deploy processor: core records
+// the deployment with the chart's default image, the worker picks the owner's built image for the chart
+// and records it before helm installs the release.
+describe('worker: AI deploy through the ai package planner', () => {
+  let h: WorkerHarness;
+  let clusterId: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    const c = await createCluster(h.deps, h.owner, {
+      name: 'ai-plan',
+      cpus: 2,
+      memory: 4096,
+      diskSize: 20_000,
+      kubernetesVersion: 'v1.30.0',
+    });
+    const { operation } = await clusterAction(h.deps, h.owner, c.id, 'start');
+    expect((await h.settle(operation)).status).toBe('succeeded');
+    clusterId = c.id;
+  });
+  afterAll(() => h.close());
+
+  async function validChart(name: string) {
+    const { chart, operation } = await createChart(h.deps, h.owner, { name, version: '1.0.0' });
+    expect((await h.settle(operation)).status).toBe('succeeded');
+    return chart;
+  }
+
+  async function builtImage(name: string, repository: string, tag = 'latest') {
+    const { operation } = await createImage(h.deps, h.owner, { name, tag, repository });
+    expect((await h.settle(operation)).status).toBe('succeeded');
+  }
+
+  it("deploys the owner's built image matched by repository segment, not the chart default", async () => {
+    await builtImage('todo-backend', 'docker.io/todo-app');
+    const chart = await validChart('todo-app');
+    const { deployment, operation } = await aiDeploy(h.deps, h.owner, {
+      helmChartId: chart.id,
+      minikubeClusterId: clusterId,
+      aiAgent: 'kubectl-ai',
+    });
+    expect(deployment.image).toBe('todo-app:1.0.0');
+    const op = await h.settle(operation);
+    expect(op.status).toBe('succeeded');
+    expect(op.result).toMatchObject({
+      release: 'todo-app',
+      image: 'docker.io/todo-app/todo-backend:latest',
+      imageSource: 'built-image',
+    });
+    expect(await getDeployment(h.deps, h.owner, deployment.id)).toMatchObject({
+      status: 'running',
+      image: 'docker.io/todo-app/todo-backend:latest',
+    });
+    const events = (await getOperation(h.deps, h.owner, operation.id)).events.map((e) => e.message);
+    expect(events).toContain('kubectl-ai plan: image docker.io/todo-app/todo-backend:latest (built-image)');
+  });
+
+  it('keeps the chart default and says why when several built images could be meant', async () => {
+    await builtImage('shop-api', 'docker.io/shop');
+    await builtImage('shop-web', 'docker.io/shop');
+    const chart = await validChart('shop');
+    const { deployment, operation } = await aiDeploy(h.deps, h.owner, {
+      helmChartId: chart.id,
+      minikubeClusterId: clusterId,
+      aiAgent: 'kagent',
+    });
+    const op = await h.settle(operation);
+    expect(op.status).toBe('succeeded');
+    expect(op.result).toMatchObject({ image: 'shop:1.0.0', imageSource: 'chart-default' });
+    expect((await getDeployment(h.deps, h.owner, deployment.id)).image).toBe('shop:1.0.0');
+    const events = (await getOperation(h.deps, h.owner, operation.id)).events.map((e) => e.message);
+    expect(events.some((m) => /^kagent plan: Several built images could belong to chart shop/.test(m))).toBe(
+      true,
+    );
+  });
+});

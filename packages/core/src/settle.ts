@@ -1,0 +1,94 @@
+// How an operation's observed outcome becomes the resource's state: the domain rules the worker's
+// processors used to carry. A processor claims, calls the driver and hands what the driver observed
+// here; these rules decide the status. Observations are structural (core does not import drivers).
+import { deployments } from '@slipway/db';
+import { eq } from 'drizzle-orm';
+import type { CoreDeps } from './deps.ts';
+import type { Lease } from './operations/lease.ts';
+
+/** What a workload driver reports at the end of a rollout wait. */
+export type RolloutObservation = {
+  phase: 'running' | 'progressing' | 'failed' | 'absent';
+  desiredReplicas: number;
+  availableReplicas: number;
+  reason?: string | undefined;
+};
+
+/** What a workload driver reports at the end of a service wait. */
+export type ServiceObservation = {
+  phase: 'active' | 'pending' | 'failed' | 'absent';
+  reason?: string | undefined;
+  ingress?: string[] | undefined;
+};
+
+/**
+ * "Latest generation wins": every desired-state change bumps the deployment's generation and records
+ * it on its operation. Only the operation carrying the current generation may decide the status; an
+ * older one that finishes later (its spec was superseded while it rolled out) records what it saw
+ * without moving the status. An operation written before generations were recorded counts as latest.
+ */
+export function carriesLatestGeneration(current: number, operationGeneration: number | undefined): boolean {
+  return current <= (operationGeneration ?? current);
+}
+
+/**
+ * Settles a deployment operation from the rollout the driver observed: `running` succeeds, anything
+ * else (failed, or still progressing at the deadline) fails the operation; the status moves only for
+ * the latest generation. A deleted deployment is not latest: nothing moves.
+ */
+export async function settleRollout(
+  deps: CoreDeps,
+  lease: Lease<'deployment'>,
+  generation: number | undefined,
+  obs: RolloutObservation,
+  opts: { timeoutMs: number; extra?: Record<string, unknown> },
+): Promise<void> {
+  const [current] = await deps.db
+    .select({ generation: deployments.generation })
+    .from(deployments)
+    .where(eq(deployments.id, lease.op.resourceId));
+  const latest = current ? carriesLatestGeneration(current.generation, generation) : false;
+  const set = { availableReplicas: obs.availableReplicas };
+  if (obs.phase === 'running') {
+    await lease.succeed({
+      resourceStatus: latest ? 'running' : null,
+      resourceSet: { ...set, error: null },
+      result: { ...obs, ...opts.extra },
+      message: `rollout complete: ${obs.availableReplicas}/${obs.desiredReplicas} replicas available`,
+    });
+    return;
+  }
+  const reason =
+    obs.phase === 'failed'
+      ? `rollout failed: ${obs.reason ?? 'unknown reason'}`
+      : `rollout did not finish within ${Math.round(opts.timeoutMs / 1000)}s${obs.reason ? `: ${obs.reason}` : ''}`;
+  await lease.fail(reason, { resourceStatus: latest ? 'failed' : null, resourceSet: set });
+}
+
+/**
+ * Settles a service operation: `active` succeeds; a service still `pending` when the wait ends (no
+ * ready endpoints, no load-balancer ingress) fails, like one the driver reports failed. Either way the
+ * service moves to `failed` with the reason recorded, so a client polling it sees why.
+ */
+export async function settleServiceRollout(
+  lease: Lease<'service'>,
+  obs: ServiceObservation,
+  opts: { timeoutMs: number },
+): Promise<void> {
+  if (obs.phase === 'active') {
+    await lease.succeed({
+      resourceStatus: 'active',
+      resourceSet: { reason: null, error: null },
+      result: { ...obs },
+      message: `service active${obs.ingress?.length ? ` at ${obs.ingress.join(', ')}` : ''}`,
+    });
+    return;
+  }
+  const reason = obs.reason ?? (obs.phase === 'pending' ? 'no ready endpoints' : 'service failed');
+  await lease.fail(
+    obs.phase === 'pending'
+      ? `service still pending after ${Math.round(opts.timeoutMs / 1000)}s: ${reason}`
+      : reason,
+    { resourceStatus: 'failed', resourceSet: { reason } },
+  );
+}
