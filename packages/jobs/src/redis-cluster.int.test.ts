@@ -257,7 +257,7 @@ describe.skipIf(!haveRedis && !process.env.CI)('Slipway on a three-master Redis 
       const a = await post('/api/container-images', body, { ...auth, 'Idempotency-Key': key });
       const b = await post('/api/container-images', body, { ...auth, 'Idempotency-Key': key });
       expect(a.status).toBe(201);
-      const first = (await a.json()) as { id: string };
+      const first = (await a.json()) as { id: string; operation_id?: string };
       expect(((await b.json()) as { id: string }).id).toBe(first.id);
 
       // BullMQ through the cluster: the worker process builds it.
@@ -269,6 +269,28 @@ describe.skipIf(!haveRedis && !process.env.CI)('Slipway on a three-master Redis 
         },
         60_000,
       );
+
+      // SSE: the operation's event stream (its per-user stream lease lives in Redis) replays to done.
+      const opId = (first as { operation_id?: string }).operation_id;
+      expect(opId).toBeTruthy();
+      const ac = new AbortController();
+      const stream = await fetch(`${base}/api/operations/${opId}/events`, {
+        headers: { ...auth, accept: 'text/event-stream' },
+        signal: ac.signal,
+      });
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toContain('text/event-stream');
+      let sse = '';
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
+          sse += decoder.decode(chunk, { stream: true });
+          if (/event: done/.test(sse)) break;
+        }
+      } finally {
+        ac.abort();
+      }
+      expect(sse).toMatch(/event: done/);
 
       // The worker's announcement is found by a cluster-wide SCAN.
       const drivers = (await (await fetch(`${base}/api/system/drivers`, { headers: auth })).json()) as {
