@@ -12,9 +12,9 @@ import {
   startTelemetry,
 } from '@slipway/telemetry';
 import { createApp, type DriverReport } from './app.ts';
-import { closeEventStreams } from './routes/events/streams.ts';
 import { type Config, ConfigError, loadConfig, recordedDrivers } from './config.ts';
 import { connectProducer } from './producer.ts';
+import { closeEventStreams } from './routes/events/streams.ts';
 
 export type RunningApi = {
   port: number;
