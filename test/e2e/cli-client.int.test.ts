@@ -1,13 +1,10 @@
+// @slipway/client against the real API (here, not in packages/client: it drives the API's own test
+// harness, which no package may import).
 import { claimOperation, type Lease } from '@slipway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen } from '../../../apps/api/src/routes/events/sse-test-client.ts';
-import { closeEventStreams, eventStreams } from '../../../apps/api/src/routes/events/streams.ts';
-import {
-  createTestApi,
-  TEST_PASSWORD,
-  type TestApi,
-  uniqueName,
-} from '../../../apps/api/src/test-helpers.ts';
+import { listen } from '../../apps/api/src/routes/events/sse-test-client.ts';
+import { closeEventStreams, eventStreams } from '../../apps/api/src/routes/events/streams.ts';
+import { createTestApi, TEST_PASSWORD, type TestApi, uniqueName } from '../../apps/api/src/test-helpers.ts';
 import {
   createSlipwayClient,
   type OperationStreamEvent,
@@ -15,7 +12,7 @@ import {
   SlipwayError,
   type Tokens,
   WaitTimeoutError,
-} from './index.ts';
+} from '../../packages/client/src/index.ts';
 
 // The client against the real API (served over HTTP, real Postgres and Redis). The "worker" is
 // core's lease API, so each test decides when an operation moves. `recording` wraps the real fetch
