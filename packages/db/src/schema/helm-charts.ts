@@ -1,7 +1,6 @@
-import { sql } from 'drizzle-orm';
-import { customType, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { customType, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { resourceIdentity, resourceIndexes, resourceTrail } from './columns.ts';
 import { chartStatus } from './enums.ts';
-import { users } from './users.ts';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
@@ -10,10 +9,7 @@ export type ChartFinding = { severity: 'error' | 'warning' | 'info'; message: st
 export const helmCharts = pgTable(
   'helm_charts',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    ownerId: uuid('owner_id')
-      .notNull()
-      .references(() => users.id),
+    ...resourceIdentity(),
     name: text('name').notNull(),
     version: text('version').notNull(),
     description: text('description'),
@@ -25,16 +21,9 @@ export const helmCharts = pgTable(
     findings: jsonb('findings').$type<ChartFinding[]>().notNull().default([]),
     // An uploaded .tgz (PUT /content); null means "scaffold from this record".
     content: bytea('content'),
-    error: text('error'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    lastUpdated: timestamp('last_updated', { withTimezone: true }).notNull().defaultNow(),
-    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    ...resourceTrail(),
   },
-  (t) => [
-    uniqueIndex('helm_charts_owner_name_version')
-      .on(t.ownerId, t.name, t.version)
-      .where(sql`deleted_at is null`),
-    index('helm_charts_owner_created').on(t.ownerId, t.createdAt),
-  ],
+  (t) =>
+    resourceIndexes('helm_charts', { name: 'owner_name_version', on: [t.ownerId, t.name, t.version] }, t),
 );
 export type HelmChart = typeof helmCharts.$inferSelect;
