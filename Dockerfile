@@ -10,9 +10,13 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY . .
 RUN npm ci --no-audit --no-fund
+# /runtime-src: what the runtime needs besides node_modules: every app's bundle (apps/*/dist, the
+# console's static files included), and the workspace packages' sources (scripts/migrate.ts runs from
+# source, the workspace links in node_modules point at them), without the test-only packages/testing.
 RUN node scripts/build.ts \
- && for p in packages/*; do [ "$p" = packages/testing ] && continue; mkdir -p "/runtime-src/$p" \
-      && cp -r "$p/package.json" "$p/src" "/runtime-src/$p/" && { [ ! -d "$p/migrations" ] || cp -r "$p/migrations" "/runtime-src/$p/"; }; done \
+ && for a in apps/*; do [ ! -d "$a/dist" ] || { mkdir -p "/runtime-src/$a" && cp -r "$a/dist" "/runtime-src/$a/"; }; done \
+ && for p in packages/*; do [ "$p" = packages/testing ] && continue; mkdir -p "/runtime-src/$p"; \
+      for d in package.json src migrations; do [ ! -e "$p/$d" ] || cp -r "$p/$d" "/runtime-src/$p/"; done; done \
  && mkdir /manifests && cp package.json package-lock.json /manifests/ \
  && for f in apps/*/package.json packages/*/package.json; do mkdir -p "/manifests/${f%/*}" && cp "$f" "/manifests/$f"; done
 
@@ -33,12 +37,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
-COPY --from=prod-deps --chown=root:root /app /app
-COPY --from=build /app/apps/api/dist apps/api/dist
-COPY --from=build /app/apps/worker/dist apps/worker/dist
+COPY --from=prod-deps /app /app
+COPY --from=build /runtime-src/ ./
 # scripts/migrate.ts runs from source (Node strips the types) and reads the committed migrations.
 COPY --from=build /app/scripts/migrate.ts scripts/migrate.ts
-COPY --from=build /runtime-src/packages packages
 USER node
 EXPOSE 3000
 ENTRYPOINT ["/usr/bin/tini", "--"]

@@ -15,8 +15,9 @@ import { type K8sObject, render, valueSets } from './helm/render.ts';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const composeFile = join(root, 'docker-compose.yml');
 
-// Read by the runtime or the tools the worker shells out to, not by Slipway's config.
-const RUNTIME_VARS = new Set(['HOME', 'NODE_ENV']);
+// Read by the runtime or the clients the worker's drivers use (dockerode, helm, kubectl), not by
+// Slipway's config.
+const RUNTIME_VARS = new Set(['HOME', 'NODE_ENV', 'DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']);
 const MigrateConfig = {
   shape: { DATABASE_URL: { safeParse: (v: unknown) => ({ success: v !== undefined }) } },
 };
