@@ -1,4 +1,6 @@
+import { accessSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { clusterLocator, hasHashTag, isClusterLocator, queueNames } from '@slipway/jobs';
 import { z } from 'zod';
 
@@ -51,6 +53,18 @@ export const WorkerConfig = z.object({
   AI_LLM_URL: z.url().optional(),
   AI_LLM_MODEL: z.string().optional(),
   AI_LLM_API_KEY: z.string().optional(),
+  /** kubectl-ai executable for ai_agent "kubectl-ai" (default: kubectl-ai when found on PATH). */
+  KUBECTL_AI_BIN: z.string().min(1).optional(),
+  /** kubectl-ai --llm-provider and --model (its own defaults: gemini, gemini-2.5-pro); the key is the provider's env var. */
+  KUBECTL_AI_PROVIDER: z.string().min(1).optional(),
+  KUBECTL_AI_MODEL: z.string().min(1).optional(),
+  KUBECTL_AI_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  /** kagent controller for ai_agent "kagent" (A2A at <url>/api/a2a/<namespace>/<agent>/). */
+  KAGENT_URL: z.url().optional(),
+  KAGENT_NAMESPACE: z.string().min(1).default('kagent'),
+  KAGENT_AGENT: z.string().min(1).default('k8s-agent'),
+  KAGENT_API_KEY: z.string().optional(),
+  KAGENT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
   /** OTLP/HTTP base URL (e.g. http://collector:4318): traces go to `<base>/v1/traces`. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   /** OTLP/HTTP trace endpoint, the full URL; wins over the base URL. */
@@ -83,6 +97,53 @@ export const WorkerConfig = z.object({
   SLIPWAY_FAULT_CRASH_ON: z.string().min(8).optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
+
+/** `name` if it is a path, else the first executable of that name on PATH; null when there is none. */
+export function findExecutable(name: string, path = process.env.PATH ?? ''): string | null {
+  const candidates = name.includes('/')
+    ? [name]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, name));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+/** The AI agents' settings from the configuration (kubectl-ai only when its executable exists). */
+export function aiSettings(config: WorkerConfig, path = process.env.PATH ?? '') {
+  const bin = findExecutable(config.KUBECTL_AI_BIN ?? 'kubectl-ai', path);
+  return {
+    llmUrl: config.AI_LLM_URL,
+    model: config.AI_LLM_MODEL,
+    apiKey: config.AI_LLM_API_KEY,
+    kubeconfigPath: config.KUBECONFIG,
+    kubectlAi: bin
+      ? {
+          bin,
+          ...(config.KUBECTL_AI_PROVIDER ? { provider: config.KUBECTL_AI_PROVIDER } : {}),
+          ...(config.KUBECTL_AI_MODEL ? { model: config.KUBECTL_AI_MODEL } : {}),
+          timeoutMs: config.KUBECTL_AI_TIMEOUT_MS,
+        }
+      : null,
+    kagent: config.KAGENT_URL
+      ? {
+          url: config.KAGENT_URL,
+          namespace: config.KAGENT_NAMESPACE,
+          agent: config.KAGENT_AGENT,
+          ...(config.KAGENT_API_KEY ? { apiKey: config.KAGENT_API_KEY } : {}),
+          timeoutMs: config.KAGENT_TIMEOUT_MS,
+        }
+      : null,
+  };
+}
 
 /** Parses the environment; on error, names every bad variable and why. */
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {

@@ -23,6 +23,16 @@ import {
 import { withSpan } from '@slipway/telemetry';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 
+/** The AI agents' settings (config.ts aiSettings): LLM, kubectl-ai when installed, kagent when configured. */
+export type AiSettings = {
+  llmUrl?: string | undefined;
+  model?: string | undefined;
+  apiKey?: string | undefined;
+  kubeconfigPath?: string | undefined;
+  kubectlAi?: { bin: string; provider?: string; model?: string; timeoutMs?: number } | null;
+  kagent?: { url: string; namespace?: string; agent?: string; apiKey?: string; timeoutMs?: number } | null;
+};
+
 /** A claimed operation of kind N, its input parsed by the catalog's schema for N. */
 export type TypedOperation<N extends JobName> = Omit<Operation, 'kind' | 'input'> & {
   kind: N;
@@ -42,7 +52,7 @@ export type ProcessorContext<N extends JobName = JobName> = {
     rolloutTimeoutMs: number;
     serviceTimeoutMs: number;
     /** Optional LLM for the AI agents (OpenAI-compatible); the built-in analyzer otherwise. */
-    ai: { llmUrl?: string | undefined; model?: string | undefined; apiKey?: string | undefined };
+    ai: AiSettings;
   };
 };
 export type Processor<N extends JobName = JobName> = (ctx: ProcessorContext<N>) => Promise<void>;

@@ -3,7 +3,7 @@ import type { Drivers } from '@slipway/drivers';
 import { type QueueName, subscribeCancels, workerConnection } from '@slipway/jobs';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { WorkerConfig } from './config.ts';
+import { aiSettings, type WorkerConfig } from './config.ts';
 import { processors } from './processors/index.ts';
 import { OperationRunner } from './runner.ts';
 
@@ -42,7 +42,7 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
     settings: {
       rolloutTimeoutMs: config.ROLLOUT_TIMEOUT_MS,
       serviceTimeoutMs: config.SERVICE_TIMEOUT_MS,
-      ai: { llmUrl: config.AI_LLM_URL, model: config.AI_LLM_MODEL, apiKey: config.AI_LLM_API_KEY },
+      ai: aiSettings(config),
     },
   });
   const connections: Redis[] = [];

@@ -103,6 +103,8 @@ export type DebugInput = {
   issue?: string;
   /** Deployment name, used in messages. */
   name?: string;
+  /** Deployment namespace (for agents that look the deployment up themselves). */
+  namespace?: string;
   context?: SlipwayContext;
 };
 
@@ -130,6 +132,8 @@ export type DebugResult = DebugReport & {
   llmError?: string;
   /** Why the requested agent's answer is not the one shown (not installed, failed, ungrounded, ...). */
   note?: string;
+  /** Evidence items an external agent's answer cited (it passed the grounding check). */
+  cited_evidence?: Evidence[];
 };
 
 export type AnalysisType = 'resource-optimization' | 'health' | 'security' | 'general';

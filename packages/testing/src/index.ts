@@ -1,3 +1,4 @@
+export * from './ai-agents/index.ts';
 export * from './database.ts';
 export * from './factories.ts';
 export * from './faults/index.ts';

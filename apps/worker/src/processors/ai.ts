@@ -1,4 +1,7 @@
-import { createAgent, planScale, type SlipwayContext } from '@slipway/ai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AgentOptions, type AiAgent, createAgent, planScale, type SlipwayContext } from '@slipway/ai';
 import {
   type AiDebugContext,
   aiDebugContext,
@@ -7,13 +10,65 @@ import {
   loadDeploymentForWorker,
 } from '@slipway/core';
 import type { Cluster, Deployment } from '@slipway/db';
-import { DriverError, type WorkloadSnapshot } from '@slipway/drivers';
+import { DriverError, kubeconfigForContext, type WorkloadSnapshot } from '@slipway/drivers';
 import type { Processor, ProcessorContext } from '../runner.ts';
 import { liveDeployment, settleRollout } from './deployments.ts';
 import { clusterTarget, deploymentSpec, serviceSpec } from './specs.ts';
 
-const agentFor = (ctx: ProcessorContext<'ai.debug' | 'ai.analyze'>) =>
-  createAgent(ctx.op.input.aiAgent, ctx.settings.ai);
+/**
+ * The agent the operation asked for. kubectl-ai gets a kubeconfig of its own whose current context is the
+ * cluster's (it has no --context flag), removed after the run; both agents get the operation's signal, so
+ * a cancel stops them. Neither can look at a simulated cluster: with the sandbox driver the rules answer.
+ */
+async function agentFor(
+  ctx: ProcessorContext<'ai.debug' | 'ai.analyze'>,
+  cluster: Cluster,
+): Promise<{ agent: AiAgent; done: () => Promise<void> }> {
+  const ai = ctx.settings.ai;
+  const name = ctx.op.input.aiAgent;
+  const simulated = ctx.drivers.workloads.kind !== 'kubernetes';
+  const base: AgentOptions = {
+    llmUrl: ai.llmUrl ?? null,
+    ...(ai.model ? { model: ai.model } : {}),
+    ...(ai.apiKey ? { apiKey: ai.apiKey } : {}),
+    ...(ai.kagent ? { kagent: { ...ai.kagent, signal: ctx.driverCtx.signal } } : {}),
+    ...(simulated
+      ? {
+          kubectlAiUnavailable: `kubectl-ai cannot inspect a simulated cluster (workloads driver ${ctx.drivers.workloads.kind})`,
+          kagentUnavailable: `kagent cannot inspect a simulated cluster (workloads driver ${ctx.drivers.workloads.kind})`,
+        }
+      : {}),
+  };
+  if (name !== 'kubectl-ai' || !ai.kubectlAi || simulated)
+    return { agent: createAgent(name, base), done: async () => {} };
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-kubectl-ai-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  try {
+    await writeFile(kubeconfig, kubeconfigForContext(clusterTarget(cluster).context, ai.kubeconfigPath), {
+      mode: 0o600,
+    });
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    const why = e instanceof Error ? e.message : String(e);
+    return {
+      agent: createAgent(name, {
+        ...base,
+        kubectlAiUnavailable: `kubectl-ai has no kubeconfig for the cluster (${why})`,
+      }),
+      done: async () => {},
+    };
+  }
+  const agent = createAgent(name, {
+    ...base,
+    kubectlAi: {
+      ...ai.kubectlAi,
+      kubeconfig,
+      context: clusterTarget(cluster).context,
+      signal: ctx.driverCtx.signal,
+    },
+  });
+  return { agent, done: () => rm(dir, { recursive: true, force: true }) };
+}
 
 /** The analyzer's view of what Slipway recorded (the rows stay here; the analyzer gets plain data). */
 function slipwayContext(c: AiDebugContext): SlipwayContext {
@@ -63,12 +118,16 @@ export const aiDebug: Processor<'ai.debug'> = async (ctx) => {
     throw new DriverError('gone', 'the deployment no longer exists');
   const known = await aiDebugContext(ctx.deps, dep, cluster);
   const snapshot = await snapshotOf(ctx, cluster, dep, known);
-  const result = await agentFor(ctx).debug({
-    snapshot,
-    issue: ctx.op.input.issue,
-    name: dep.name,
-    context: slipwayContext(known),
-  });
+  const { agent, done } = await agentFor(ctx, cluster);
+  const result = await agent
+    .debug({
+      snapshot,
+      issue: ctx.op.input.issue,
+      name: dep.name,
+      namespace: dep.namespace,
+      context: slipwayContext(known),
+    })
+    .finally(done);
   await ctx.lease.succeed({
     result: result as unknown as Record<string, unknown>,
     message: `${result.agent} (${result.engine}): ${result.analysis.slice(0, 200)}`,
@@ -85,19 +144,27 @@ export const aiAnalyze: Processor<'ai.analyze'> = async (ctx) => {
     clusterTarget(cluster),
     deployments.map(deploymentSpec),
   );
-  const result = await agentFor(ctx).analyze({
-    snapshot,
-    analysisType: ctx.op.input.analysisType,
-    context: {
-      cluster: known[0]?.cluster,
-      workloads: Object.fromEntries(
-        deployments.map((d, i) => [d.name, slipwayContext(known[i] as AiDebugContext)]),
-      ),
-    },
-  });
+  const { agent, done } = await agentFor(ctx, cluster);
+  const result = await agent
+    .analyze({
+      snapshot,
+      analysisType: ctx.op.input.analysisType,
+      context: {
+        cluster: known[0]?.cluster,
+        workloads: Object.fromEntries(
+          deployments.map((d, i) => [d.name, slipwayContext(known[i] as AiDebugContext)]),
+        ),
+      },
+    })
+    .finally(done);
   // Contract shape: { analysis: { resource_utilization, recommendations, ... } }.
   await ctx.lease.succeed({
-    result: { analysis: result, engine: result.engine, agent: result.agent },
+    result: {
+      analysis: result,
+      engine: result.engine,
+      agent: result.agent,
+      ...(result.note ? { note: result.note } : {}),
+    },
     message: `${result.agent} (${result.engine}): cpu ${result.resource_utilization.cpu}, memory ${result.resource_utilization.memory}`,
   });
 };

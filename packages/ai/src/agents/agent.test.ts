@@ -1,16 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { cluster, workload } from '../test-snapshots.ts';
 import { BuiltInAgent, createAgent, isKnownAgent } from './agent.ts';
+import { KagentAgent } from './kagent.ts';
+import { KubectlAiAgent } from './kubectl-ai.ts';
 import { LlmAgent } from './llm-agent.ts';
 
 describe('createAgent', () => {
-  it('returns the built-in analyzer labeled with the requested agent', async () => {
+  it('without kubectl-ai or kagent configured, the rules answer and a note says the agent did not run', async () => {
     for (const name of ['kubectl-ai', 'kagent', 'my-own-agent']) {
       const agent = createAgent(name);
-      expect(agent).toBeInstanceOf(BuiltInAgent);
+      if (name === 'my-own-agent') expect(agent).toBeInstanceOf(BuiltInAgent);
       expect(agent.name).toBe(name);
       const debug = await agent.debug({ snapshot: workload(), name: 'api' });
       expect(debug).toMatchObject({ engine: 'rules', agent: name });
+      if (name === 'kubectl-ai')
+        expect(debug.note).toMatch(/^kubectl-ai is not installed \(set KUBECTL_AI_BIN\)/);
+      if (name === 'kagent') expect(debug.note).toMatch(/^kagent is not configured \(set KAGENT_URL\)/);
+      if (name === 'my-own-agent') expect(debug.note).toBeUndefined();
       expect(debug.analysis).toContain('No problems found in api: 2/2 replicas available');
       const analysis = await agent.analyze({
         snapshot: cluster([{ name: 'api', snapshot: workload() }]),
@@ -32,11 +38,18 @@ describe('createAgent', () => {
   });
 
   it('wraps the rules in an LlmAgent only when an LLM url is configured', () => {
-    expect(createAgent('kagent', { llmUrl: null })).toBeInstanceOf(BuiltInAgent);
-    expect(createAgent('kagent', { llmUrl: '' })).toBeInstanceOf(BuiltInAgent);
-    const agent = createAgent('kagent', { llmUrl: 'http://127.0.0.1:9/v1' });
+    expect(createAgent('my-agent', { llmUrl: null })).toBeInstanceOf(BuiltInAgent);
+    expect(createAgent('my-agent', { llmUrl: '' })).toBeInstanceOf(BuiltInAgent);
+    const agent = createAgent('my-agent', { llmUrl: 'http://127.0.0.1:9/v1' });
     expect(agent).toBeInstanceOf(LlmAgent);
-    expect(agent.name).toBe('kagent');
+    expect(agent.name).toBe('my-agent');
+  });
+
+  it('runs kubectl-ai / kagent adapters when they are configured', () => {
+    expect(createAgent('kubectl-ai', { kubectlAi: { bin: '/usr/local/bin/kubectl-ai' } })).toBeInstanceOf(
+      KubectlAiAgent,
+    );
+    expect(createAgent('kagent', { kagent: { url: 'http://127.0.0.1:8083' } })).toBeInstanceOf(KagentAgent);
   });
 
   it('passes rule thresholds through', async () => {

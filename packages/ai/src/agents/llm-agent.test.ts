@@ -115,6 +115,40 @@ describe('LlmAgent.debug', () => {
     expect(sent.evidence[0]).toMatchObject({ index: 0, kind: 'container_state', source: 'api-1/app' });
   });
 
+  it('rejects an answer that contradicts the rules (DiskPressure for a missing variable) even when it cites evidence', async () => {
+    const llm = await llmServer((_req, res) =>
+      completion(
+        res,
+        '{"analysis":"Pod api-1 keeps restarting because the node is under DiskPressure.","recommendations":["Free disk"],"evidence":[0]}',
+      ),
+    );
+    const result = await createAgent('my-agent', { llmUrl: llm.url }).debug({
+      snapshot: crashing(),
+      name: 'api',
+    });
+    expect(result.engine).toBe('rules');
+    expect(result.llmError).toMatch(
+      /not grounded: it names DiskPressure, which nothing in the cluster snapshot shows/,
+    );
+    expect(result.note).toMatch(/^the LLM's answer was not used/);
+    expect(result.analysis).toMatch(/DATABASE_URL/);
+  });
+
+  it('rejects an answer that leaves out the root cause the rules found', async () => {
+    const llm = await llmServer((_req, res) =>
+      completion(
+        res,
+        '{"analysis":"Pod api-1 is in CrashLoopBackOff; the database server is probably down.","recommendations":[],"evidence":[0]}',
+      ),
+    );
+    const result = await createAgent('my-agent', { llmUrl: llm.url }).debug({
+      snapshot: crashing(),
+      name: 'api',
+    });
+    expect(result.engine).toBe('rules');
+    expect(result.llmError).toMatch(/does not mention the root cause/);
+  });
+
   it('falls back to the rules on HTTP 500 and says why', async () => {
     const llm = await llmServer((_req, res) => {
       res.writeHead(500, { 'content-type': 'application/json' });

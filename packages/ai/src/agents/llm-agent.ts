@@ -5,6 +5,7 @@
 import type { WorkloadSnapshot } from '@slipway/drivers';
 import type { AnalyzeInput, AnalyzeResult, DebugInput, DebugResult, Evidence } from '../types.ts';
 import type { AiAgent } from './agent.ts';
+import { checkGrounding } from './grounding.ts';
 
 export type LlmConfig = {
   /** Base URL (".../v1") or the full ".../chat/completions" endpoint. */
@@ -120,6 +121,15 @@ export class LlmAgent implements AiAgent {
     };
     try {
       const answer = await this.#ask(payload, base.evidence.length);
+      // Citing indices is not enough: the wording must not name a failure the snapshot does not show,
+      // nor leave out the root cause the rules found.
+      const verdict = checkGrounding(answer.analysis, {
+        snapshot: input.snapshot,
+        evidence: base.evidence,
+        findings: base.findings,
+        ...(base.root_cause ? { root: base.root_cause } : {}),
+      });
+      if (!verdict.ok) throw new Error(`LLM answer not grounded: ${verdict.reason}`);
       return {
         ...base,
         engine: 'llm',
@@ -127,7 +137,12 @@ export class LlmAgent implements AiAgent {
         recommendations: answer.recommendations.length > 0 ? answer.recommendations : base.recommendations,
       };
     } catch (err) {
-      return { ...base, llmError: describeError(err, this.#timeoutMs()) };
+      const why = describeError(err, this.#timeoutMs());
+      return {
+        ...base,
+        llmError: why,
+        note: `the LLM's answer was not used (${why}); the built-in rules answered`,
+      };
     }
   }
 

@@ -1,4 +1,5 @@
 export { isNotFound, type K8sStatus, statusOf, toDriverError } from './errors.ts';
+export { kubeconfigForContext } from './kubeconfig.ts';
 export {
   KubernetesWorkloads,
   type KubernetesWorkloadsOptions,

@@ -1,0 +1,139 @@
+// The worker's AI operations with the agents configured as an operator would (KUBECTL_AI_BIN, KAGENT_URL),
+// against the Kubernetes API fixture: kubectl-ai (the executable double) gets a kubeconfig of its own
+// switched to the cluster's context, kagent (the A2A double) is asked over JSON-RPC, the result names the
+// engine, and a stopped cluster is said to be stopped.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { aiDebug, clusterAction, createCluster, createDeployment, waitForOperation } from '@slipway/core';
+import { createSandboxDrivers, KubernetesWorkloads, SandboxChartTool } from '@slipway/drivers';
+import {
+  type A2AFixture,
+  type K8sFixture,
+  KUBECTL_AI_DOUBLE,
+  startA2AFixture,
+  startK8sFixture,
+} from '@slipway/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type WorkerHarness } from './test-harness.ts';
+
+describe('worker AI operations with kubectl-ai and kagent configured', () => {
+  let h: WorkerHarness;
+  let k8s: K8sFixture;
+  let a2a: A2AFixture;
+  let dir: string;
+  const saved = { ...process.env };
+  const clusterName = 'slipway-ai';
+
+  beforeAll(async () => {
+    k8s = await startK8sFixture({ context: clusterName, tickMs: 10 });
+    a2a = await startA2AFixture({ cluster: { server: k8s.url } });
+    dir = await mkdtemp(join(tmpdir(), 'slipway-ai-agents-'));
+    // What the kubectl-ai process inherits: the provider's key and a Node that strips types.
+    process.env.GEMINI_API_KEY = 'test-key';
+    process.env.SLIPWAY_FIXTURE_NODE = process.execPath;
+    process.env.FAKE_KUBECTL_AI_RECORD = join(dir, 'record.json');
+    const sandbox = createSandboxDrivers({ timeScale: 0.001 });
+    h = await startHarness(
+      {
+        KUBECTL_AI_BIN: KUBECTL_AI_DOUBLE,
+        KUBECONFIG: k8s.kubeconfigPath,
+        KAGENT_URL: a2a.url,
+        ROLLOUT_TIMEOUT_MS: '20000',
+      },
+      {
+        drivers: {
+          ...sandbox,
+          charts: new SandboxChartTool({ timeScale: 0.001 }),
+          workloads: new KubernetesWorkloads({ kubeconfigYaml: k8s.kubeconfigYaml, pollIntervalMs: 10 }),
+        },
+      },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    process.env = saved;
+    await h?.close();
+    await a2a?.close();
+    await k8s?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('kubectl-ai runs on a kubeconfig of its own; kagent answers over A2A; a stopped cluster is stopped', async () => {
+    const c = await createCluster(h.deps, h.owner, {
+      name: clusterName,
+      cpus: 2,
+      memory: 4096,
+      diskSize: 20_000,
+      kubernetesVersion: 'v1.30.0',
+    });
+    expect(
+      (await h.settle((await clusterAction(h.deps, h.owner, c.id, 'start')).operation, 30_000)).status,
+    ).toBe('succeeded');
+    const { deployment, operation } = await createDeployment(h.deps, h.owner, {
+      name: 'api',
+      replicas: 1,
+      image: 'todo/api:1.0.0',
+      containerPort: 8080,
+      minikubeClusterId: c.id,
+    });
+    expect((await h.settle(operation, 30_000)).status).toBe('succeeded');
+    k8s.crashPodsOf('api', 'CrashLoopBackOff', ['Error: missing required environment variable DATABASE_URL']);
+    // Let the fixture's kubelet crash the pod before asking (bounded poll of the API).
+    for (let i = 0; i < 200; i++) {
+      const list = (await (await fetch(`${k8s.url}/api/v1/namespaces/default/pods`)).json()) as {
+        items: { status?: { containerStatuses?: { state?: { waiting?: { reason?: string } } }[] } }[];
+      };
+      const crashed = list.items.some((p) =>
+        p.status?.containerStatuses?.some((cs) => cs.state?.waiting?.reason === 'CrashLoopBackOff'),
+      );
+      if (crashed) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+
+    const ask = async (agent: string) => {
+      const op = await aiDebug(h.deps, h.owner, {
+        deploymentId: deployment.id,
+        aiAgent: agent,
+        issue: 'pod not ready',
+      });
+      const done = await waitForOperation(h.deps, op.id, 60_000);
+      expect(done.status).toBe('succeeded');
+      return done.result as {
+        engine: string;
+        agent: string;
+        analysis: string;
+        note?: string;
+        root_cause?: { rule: string };
+      };
+    };
+
+    const k = await ask('kubectl-ai');
+    expect(k).toMatchObject({
+      engine: 'kubectl-ai',
+      agent: 'kubectl-ai',
+      root_cause: { rule: 'crash-loop-backoff' },
+    });
+    expect(k.note).toBeUndefined();
+    expect(k.analysis).toMatch(/CrashLoopBackOff/);
+    const record = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as { argv: string[] };
+    const kubeconfig = record.argv[record.argv.indexOf('--kubeconfig') + 1] ?? '';
+    expect(kubeconfig).not.toBe(k8s.kubeconfigPath);
+    expect(existsSync(kubeconfig)).toBe(false); // removed after the run
+
+    const g = await ask('kagent');
+    expect(g).toMatchObject({ engine: 'kagent', agent: 'kagent' });
+    expect(a2a.requests.at(-1)?.path).toBe('/api/a2a/kagent/k8s-agent/');
+
+    const other = await ask('my-agent');
+    expect(other.engine).toBe('rules');
+
+    const stop = await clusterAction(h.deps, h.owner, c.id, 'stop');
+    expect((await h.settle(stop.operation, 30_000)).status).toBe('succeeded');
+    const stopped = await ask('kubectl-ai');
+    expect(stopped).toMatchObject({ engine: 'rules', root_cause: { rule: 'cluster-not-running' } });
+    expect(stopped.analysis).toMatch(/^Cluster slipway-ai is stopped/);
+    expect(stopped.analysis).not.toMatch(/Running and Ready/);
+  });
+});
