@@ -652,10 +652,10 @@ export async function fixtureSnapshot(
   }
 }
 
-/** Re-reads until `done` holds; after 200 reads (about 2 s of fixture ticks) returns the last one as is. */
+/** Re-reads until `done` holds; after 1000 reads (about 10 s) returns the last one as is. */
 async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
   let last = await read();
-  for (let i = 0; i < 200 && !done(last); i++) {
+  for (let i = 0; i < 1000 && !done(last); i++) {
     await new Promise((r) => setTimeout(r, 10));
     last = await read();
   }
