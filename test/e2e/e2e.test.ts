@@ -4,7 +4,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase, testPrefix, testRedisUrl } from '@slipway/testing';
+import {
+  assertMatchesContract,
+  createTestDatabase,
+  type TestDatabase,
+  testPrefix,
+  testRedisUrl,
+} from '@slipway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -47,6 +53,16 @@ describe('e2e: API + two workers over HTTP', () => {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await r.text();
+    // Every answer of the real stack is held against docs/openapi.json too.
+    assertMatchesContract({
+      method,
+      url: path,
+      requestBody: typeof body === 'string' ? undefined : body,
+      requestContentType: headers['content-type'],
+      status: r.status,
+      headers: r.headers,
+      body: text,
+    });
     let parsed: Json = {};
     try {
       parsed = text ? (JSON.parse(text) as Json) : {};

@@ -3,7 +3,13 @@ import { type Actor, type CoreDeps, createUser, ensureAdmin } from '@slipway/cor
 import type { UserRole, UserTier } from '@slipway/db';
 import type { Producer } from '@slipway/jobs';
 import { HttpMetrics } from '@slipway/telemetry';
-import { createTestDatabase, type TestDatabase, testPrefix, testRedisUrl } from '@slipway/testing';
+import {
+  assertMatchesContract,
+  createTestDatabase,
+  type TestDatabase,
+  testPrefix,
+  testRedisUrl,
+} from '@slipway/testing';
 import { type App, createApp } from './app.ts';
 import type { AppDeps, DriverReport, RateLimits } from './context.ts';
 import { connectProducer } from './producer.ts';
@@ -73,6 +79,40 @@ export type TestApiOptions = {
 
 export const TEST_PASSWORD = 'correct-horse-battery';
 
+/**
+ * Every request a test sends through these helpers, and its answer, is held against
+ * docs/openapi.json (see @slipway/testing's openapi-truth): an undocumented status, field or
+ * missing header fails the test that made the request.
+ */
+export async function checkAgainstDocument(
+  method: string,
+  url: string,
+  sent: unknown,
+  contentType: string | undefined,
+  res: Response,
+): Promise<void> {
+  const type = res.headers.get('Content-Type') ?? '';
+  // A live stream never ends by itself: its status and headers are checked, not its body.
+  const text = type.startsWith('text/event-stream') ? '' : await res.clone().text();
+  let requestBody: unknown = sent;
+  if (typeof sent === 'string') {
+    try {
+      requestBody = JSON.parse(sent);
+    } catch {
+      requestBody = undefined;
+    }
+  } else if (sent instanceof Uint8Array) requestBody = undefined;
+  assertMatchesContract({
+    method,
+    url,
+    requestBody: contentType?.includes('json') ? requestBody : undefined,
+    requestContentType: contentType,
+    status: res.status,
+    headers: res.headers,
+    body: text,
+  });
+}
+
 /** A unique, valid name for resources created by a test. */
 export function uniqueName(base = 'r'): string {
   return `${base}-${randomBytes(4).toString('hex')}`;
@@ -130,7 +170,7 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
     addUser('viewer'),
   ]);
 
-  const request = (method: string, path: string, o: RequestOptions = {}) => {
+  const request = async (method: string, path: string, o: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token) headers.Authorization = `Bearer ${o.token}`;
     let body: RequestInit['body'];
@@ -142,7 +182,9 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
         headers['Content-Type'] ??= 'application/json';
       }
     }
-    return Promise.resolve(app.request(path, { method, headers, body }));
+    const res = await app.request(path, { method, headers, body });
+    await checkAgainstDocument(method, path, o.body, headers['Content-Type'], res);
+    return res;
   };
   const call = async <T>(method: string, path: string, o?: RequestOptions) => {
     const res = await request(method, path, o);

@@ -6,7 +6,8 @@ import { z } from '@hono/zod-openapi';
 
 export { z };
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// No regex flags: the pattern is copied into the OpenAPI document, where flags do not exist.
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function isUuid(s: string): boolean {
   return UUID_RE.test(s);

@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { RouteConfig } from '@hono/zod-openapi';
+import { ErrorBody } from './common.ts';
 import { ERROR_NAMES, errorResponse, HEADERS } from './route.ts';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -51,8 +52,11 @@ export function buildOpenApiDocument(
     description: 'The access_token from POST /api/auth/login.',
   });
   for (const [name, header] of Object.entries(HEADERS)) registry.registerComponent('headers', name, header);
+  registry.register('Error', ErrorBody);
   for (const [status, name] of Object.entries(ERROR_NAMES)) {
-    registry.registerComponent('responses', name, errorResponse(Number(status)) as never);
+    // Components are written as given (not converted from zod), so they point at the schema.
+    const response = errorResponse(Number(status), { $ref: '#/components/schemas/Error' });
+    registry.registerComponent('responses', name, response as never);
   }
   for (const route of Object.values(routes)) registry.registerPath(route);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

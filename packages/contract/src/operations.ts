@@ -1,4 +1,4 @@
-import { IdParams, nullableTimestamp, pageOf, pageQuery, timestamp, uuid, z } from './common.ts';
+import { IdParams, isUuid, nullableTimestamp, pageOf, pageQuery, timestamp, uuid, z } from './common.ts';
 import { defineRoute } from './route.ts';
 import { operationStatuses, resourceTypes } from './vocabulary.ts';
 
@@ -55,7 +55,11 @@ export const OperationListQuery = pageQuery(operationStatuses).extend({
     .openapi({ type: 'string', description: 'Only operations of this kind, e.g. `deployment.scale`.' }),
 });
 
-export const CancelledOperation = Operation.extend({ message: z.string() }).openapi('CancelledOperation');
+// Shapes are spread rather than .extend()ed: an extended registered schema becomes an allOf in the
+// document, which closed-object validation (and many generators) handle badly.
+export const CancelledOperation = z
+  .object({ message: z.string(), ...Operation.shape })
+  .openapi('CancelledOperation');
 
 export const operationRoutes = {
   listOperations: defineRoute({

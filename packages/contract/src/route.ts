@@ -119,7 +119,7 @@ export const ERROR_NAMES: Record<number, string> = {
 };
 
 /** The response object of an error status: the Error schema (or `schema`) and its headers. */
-export function errorResponse(status: number, schema: z.ZodType = ErrorBody) {
+export function errorResponse(status: number, schema: z.ZodType | { $ref: string } = ErrorBody) {
   const extra: HeaderName[] = status === 429 || status === 503 ? ['Retry-After'] : [];
   return {
     description: ERROR_TEXT[status] ?? 'Error',

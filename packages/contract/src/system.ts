@@ -11,7 +11,9 @@ const checks = z.object({
   migrations: z.enum(['ok', 'pending', 'unknown']),
 });
 export const Ready = z.object({ status: z.literal('ready'), checks }).openapi('Ready');
-export const NotReady = ErrorBody.extend({ status: z.literal('not_ready'), checks }).openapi('NotReady');
+export const NotReady = z
+  .object({ ...ErrorBody.shape, status: z.literal('not_ready'), checks })
+  .openapi('NotReady');
 
 export const SystemMetrics = z
   .looseObject({
@@ -36,7 +38,9 @@ export const DriverReport = z
 export const SystemDrivers = z
   .object({
     driver: z.string().openapi({ description: 'DRIVER as configured.' }),
-    recorded: z.string().openapi({ description: 'What new rows record as their driver.' }),
+    recorded: z
+      .object({ images: z.string(), clusters: z.string(), workloads: z.string(), charts: z.string() })
+      .openapi({ description: 'The driver new resources of each family are recorded against.' }),
     drivers: z.array(DriverReport),
   })
   .openapi('SystemDrivers');
