@@ -28,11 +28,24 @@ const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 /** Seconds; operations run from a second (sandbox) to many minutes (a minikube start, a rollout). */
 const OPERATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-/** A registry with the default process metrics (`process_*`, `nodejs_*`). */
+let shared: client.Registry | null = null;
+
+/**
+ * The default process metrics (`process_*`, `nodejs_*`), collected once per process however many
+ * registries show them (each collection starts event-loop and GC observers of its own).
+ */
+export function processRegistry(): client.Registry {
+  if (!shared) {
+    shared = new client.Registry();
+    client.collectDefaultMetrics({ register: shared });
+  }
+  return shared;
+}
+
+/** A registry for a process's own metrics, showing the process metrics too unless told not to. */
 export function createRegistry(opts: { processMetrics?: boolean } = {}): client.Registry {
-  const registry = new client.Registry();
-  if (opts.processMetrics !== false) client.collectDefaultMetrics({ register: registry });
-  return registry;
+  const own = new client.Registry();
+  return opts.processMetrics === false ? own : client.Registry.merge([own, processRegistry()]);
 }
 
 type Labels = Record<string, string | number>;

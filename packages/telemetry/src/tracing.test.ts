@@ -154,6 +154,27 @@ describe('tracing', () => {
     expect(all.some((s) => s.name === 'driver images.version')).toBe(true);
   });
 
+  it('traceDrivers keeps class drivers with private fields and getters working', async () => {
+    class Charts {
+      #bin = 'helm';
+      get kind() {
+        return `${this.#bin}-driver`;
+      }
+      async validate() {
+        return `${this.#bin} lint ok`;
+      }
+    }
+    const d = traceDrivers({ charts: new Charts() });
+    expect(d.charts.kind).toBe('helm-driver');
+    expect(d.charts instanceof Charts).toBe(true);
+    await withSpan('operation chart.validate', {}, async () => {
+      expect(await d.charts.validate()).toBe('helm lint ok');
+    });
+    expect(
+      (await spans()).find((s) => s.name === 'driver charts.validate')?.attributes['slipway.driver.kind'],
+    ).toBe('helm-driver');
+  });
+
   it('log lines written inside a span carry trace_id and span_id', async () => {
     const lines: Record<string, unknown>[] = [];
     const log = pino({ mixin: traceFields }, { write: (l: string) => lines.push(JSON.parse(l)) });

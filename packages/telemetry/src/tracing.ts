@@ -292,7 +292,7 @@ export function traceDrivers<T extends object>(drivers: T): T {
   const wrapFamily = (family: string, target: object) =>
     new Proxy(target, {
       get(obj, prop, receiver) {
-        const v = Reflect.get(obj, prop, receiver);
+        const v = Reflect.get(obj, prop);
         if (typeof v !== 'function' || typeof prop !== 'string' || prop === 'constructor') return v;
         return function tracedDriverCall(this: unknown, ...args: unknown[]) {
           const kind = (obj as { kind?: unknown }).kind;
@@ -332,8 +332,8 @@ export function traceDrivers<T extends object>(drivers: T): T {
       },
     });
   return new Proxy(drivers, {
-    get(obj, prop, receiver) {
-      const v = Reflect.get(obj, prop, receiver);
+    get(obj, prop) {
+      const v = Reflect.get(obj, prop);
       return v && typeof v === 'object' && typeof prop === 'string' ? wrapFamily(prop, v) : v;
     },
   });
