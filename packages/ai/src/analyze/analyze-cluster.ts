@@ -1,5 +1,7 @@
 // Cluster analysis for POST /api/ai/analyze. Resource numbers come only from the snapshot; health findings
 // are the debug rules run per workload. Pure: no I/O.
+
+import { splitImageReference, tagOrLatest } from '@slipway/contract/image-reference';
 import { runRules } from '../debug/debug-workload.ts';
 import { rankFindings } from '../debug/relevance.ts';
 import type { Thresholds } from '../debug/rule-context.ts';
@@ -200,8 +202,8 @@ export function securityFindings(input: AnalyzeInput): Finding[] {
   for (const w of input.snapshot.workloads) {
     const image = w.image ?? w.pods.flatMap((p) => p.containers.map((c) => c.image)).find((i) => !!i);
     if (image) {
-      const last = image.split('/').pop() ?? image;
-      const tag = image.includes('@') ? null : last.includes(':') ? last.split(':').pop() : 'latest';
+      const ref = splitImageReference(image);
+      const tag = ref.digest === null ? tagOrLatest(ref) : null;
       if (tag === 'latest') {
         out.push({
           rule: 'image-unpinned',

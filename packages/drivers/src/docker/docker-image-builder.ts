@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repositoryOf, splitImageReference } from '@slipway/contract/image-reference';
 import Dockerode from 'dockerode';
 import type { ImageBuilder, ImageResult, ImageSpec, OpContext } from '../types.ts';
 import { DriverError } from '../types.ts';
@@ -53,9 +54,9 @@ export function digestFromInspect(
   repoDigests: readonly string[] | null | undefined,
 ): string | null {
   const digests = repoDigests ?? [];
-  const strip = (r: string) => r.replace(/^docker\.io\/(library\/)?/, '');
-  const repo = strip(ref.includes('@') ? ref.slice(0, ref.indexOf('@')) : splitImageRef(ref).repository);
-  return digests.find((d) => strip(d.slice(0, d.indexOf('@'))) === repo) ?? digests[0] ?? null;
+  const repoOf = (r: string) => repositoryOf(splitImageReference(r)).replace(/^docker\.io\/(library\/)?/, '');
+  const repo = repoOf(ref);
+  return digests.find((d) => repoOf(d) === repo) ?? digests[0] ?? null;
 }
 
 /**

@@ -1,5 +1,6 @@
 // What `kubectl get pods,events` and metrics-server would show for a deployment once its rollout settled,
 // derived only from the spec (replicas, image, names) so any process reproduces the same snapshot.
+import { repositoryOf, splitImageReference } from '@slipway/contract/image-reference';
 import type {
   ClusterTarget,
   Condition,
@@ -247,7 +248,7 @@ function simulatePod(
         ],
       };
     case 'image-pull': {
-      const denied = `Failed to pull image "${spec.image}": Error response from daemon: pull access denied for ${spec.image.split(':')[0] ?? spec.image}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`;
+      const denied = `Failed to pull image "${spec.image}": Error response from daemon: pull access denied for ${repositoryOf(splitImageReference(spec.image))}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`;
       return {
         pod: {
           name: podName,
