@@ -11,6 +11,7 @@ import { observe } from './middleware/observe.ts';
 import { DEFAULT_RATE_LIMITS, rateLimit } from './middleware/rate-limit.ts';
 import { rejectViewerWrites } from './middleware/reject-viewer-writes.ts';
 import { requestId } from './middleware/request-id.ts';
+import { securityEvents } from './middleware/security-events.ts';
 import { standardHeaders } from './middleware/standard-headers.ts';
 import { createOpenApiApp } from './openapi.ts';
 import { registerRoutes } from './routes/index.ts';
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): App {
   app.use(requestId());
   app.use(standardHeaders());
   app.use(observe({ metrics: deps.metrics, log }));
+  app.use(securityEvents({ core: deps.core, log, track, trustProxy: deps.config.TRUST_PROXY }));
   app.use(apiVersion());
   app.use(bodyLimits({ defaultBytes: deps.bodyLimitBytes, chartBytes: deps.chartBodyLimitBytes }));
 

@@ -68,6 +68,40 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/auth/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Sign out: revoke the refresh token family (this login and every token rotated from it) */
+    post: operations['logout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The audit trail, newest first (admins only) */
+    get: operations['listAudit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/container-images': {
     parameters: {
       query?: never;
@@ -625,6 +659,26 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
   schemas: {
+    /**
+     * @example {
+     *       "error": "Not Found",
+     *       "message": "Resource not found",
+     *       "id": "0b7c2a9e-2f4b-4a0e-9d7f-4d3c2b1a0f9e"
+     *     }
+     */
+    Error: {
+      /** @description The status title, e.g. `Not Found`, `Invalid request`. */
+      error: string;
+      message: string;
+      /** @description The resource the error is about. */
+      id?: string;
+      details?: components['schemas']['ErrorDetails'];
+    };
+    ErrorDetails: {
+      /** @description The first bad field (`(body)` for the body as a whole). */
+      field: string;
+      issue: string;
+    };
     Tokens: {
       /** @description A JWT for `Authorization: Bearer`, valid 1 hour. */
       access_token: string;
@@ -684,6 +738,40 @@ export type components = {
        * @enum {string}
        */
       tier: 'standard' | 'premium';
+    };
+    Logout: {
+      /** @description The refresh token of the login to end; omit it to use the `slipway_refresh` cookie. */
+      refresh_token?: string;
+    };
+    AuditList: {
+      items: components['schemas']['AuditEntry'][];
+      page: number;
+      per_page: number;
+      total: number;
+    };
+    AuditEntry: {
+      id: number;
+      /**
+       * Format: uuid
+       * @description Who made the request (null: anonymous).
+       */
+      user_id: string | null;
+      /**
+       * @description Method and route pattern (or the path, for the queue board).
+       * @example POST /api/deployments/:id/scale
+       */
+      action: string;
+      method: string;
+      path: string;
+      resource_id: string | null;
+      /** @description The response status; null while (or if) a committed change was not answered. */
+      status_code: number | null;
+      request_id: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-02-07T10:00:00.000Z
+       */
+      at: string;
     };
     /**
      * @example {
@@ -1319,8 +1407,50 @@ export type components = {
        */
       at: string | null;
     };
-    CancelledOperation: components['schemas']['Operation'] & {
+    CancelledOperation: {
       message: string;
+      /** Format: uuid */
+      id: string;
+      /**
+       * @description What it does: `entity.verb`, e.g. `deployment.scale`.
+       * @example image.build
+       */
+      kind: string;
+      /** @enum {string} */
+      resource_type: 'container_image' | 'helm_chart' | 'minikube_cluster' | 'deployment' | 'service' | 'ai';
+      /** Format: uuid */
+      resource_id: string;
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+      attempts: number;
+      /** @description 0-100 */
+      progress: number;
+      error: string | null;
+      result: {
+        [key: string]: unknown;
+      } | null;
+      /**
+       * Format: date-time
+       * @example 2026-02-07T10:00:00.000Z
+       */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @example 2026-02-07T10:00:00.000Z
+       */
+      started_at: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-02-07T10:00:00.000Z
+       */
+      finished_at: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-02-07T10:00:00.000Z
+       */
+      updated_at: string;
+      /** @description Every event, oldest first. */
+      events?: components['schemas']['OperationEvent'][];
     };
     /**
      * @example {
@@ -1528,14 +1658,13 @@ export type components = {
         migrations: 'ok' | 'pending' | 'unknown';
       };
     };
-    /**
-     * @example {
-     *       "error": "Not Found",
-     *       "message": "Resource not found",
-     *       "id": "0b7c2a9e-2f4b-4a0e-9d7f-4d3c2b1a0f9e"
-     *     }
-     */
-    NotReady: components['schemas']['Error'] & {
+    NotReady: {
+      /** @description The status title, e.g. `Not Found`, `Invalid request`. */
+      error: string;
+      message: string;
+      /** @description The resource the error is about. */
+      id?: string;
+      details?: components['schemas']['ErrorDetails'];
       /** @enum {string} */
       status: 'not_ready';
       checks: {
@@ -1546,26 +1675,6 @@ export type components = {
         /** @enum {string} */
         migrations: 'ok' | 'pending' | 'unknown';
       };
-    };
-    ErrorDetails: {
-      /** @description The first bad field (`(body)` for the body as a whole). */
-      field: string;
-      issue: string;
-    };
-    /**
-     * @example {
-     *       "error": "Not Found",
-     *       "message": "Resource not found",
-     *       "id": "0b7c2a9e-2f4b-4a0e-9d7f-4d3c2b1a0f9e"
-     *     }
-     */
-    Error: {
-      /** @description The status title, e.g. `Not Found`, `Invalid request`. */
-      error: string;
-      message: string;
-      /** @description The resource the error is about. */
-      id?: string;
-      details?: components['schemas']['ErrorDetails'];
     };
     SystemMetrics: {
       request_count: number;
@@ -1578,8 +1687,13 @@ export type components = {
     SystemDrivers: {
       /** @description DRIVER as configured. */
       driver: string;
-      /** @description What new rows record as their driver. */
-      recorded: string;
+      /** @description The driver new resources of each family are recorded against. */
+      recorded: {
+        images: string;
+        clusters: string;
+        workloads: string;
+        charts: string;
+      };
       drivers: components['schemas']['DriverReport'][];
     };
     DriverReport: {
@@ -1616,7 +1730,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
     /** @description Authentication required: no, an invalid or an expired Bearer token. */
@@ -1633,7 +1747,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
     /** @description Insufficient permissions (role). */
@@ -1650,7 +1764,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
     /** @description Resource not found (or not yours). */
@@ -1667,7 +1781,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
     /** @description Conflict: the resource exists, its state forbids this, or an Idempotency-Key is in flight. */
@@ -1684,7 +1798,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
     /** @description Payload too large. */
@@ -1701,7 +1815,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
     /** @description Unsupported media type. */
@@ -1718,7 +1832,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
     /** @description Validation failed: `details` names the first bad field. */
@@ -1735,7 +1849,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
     /** @description Rate limit exceeded; see Retry-After. */
@@ -1753,7 +1867,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
     /** @description An unexpected error occurred. */
@@ -1770,7 +1884,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
     /** @description A backing service (database or queue) is unavailable; see Retry-After. */
@@ -1788,7 +1902,7 @@ export type components = {
         [name: string]: unknown;
       };
       content: {
-        'application/json': Record<string, never>;
+        'application/json': components['schemas']['Error'];
       };
     };
   };
@@ -2003,6 +2117,104 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['Logout'];
+      };
+    };
+    responses: {
+      /** @description Signed out; the refresh cookie (if any) is cleared. */
+      204: {
+        headers: {
+          'API-Version': components['headers']['API-Version'];
+          'Cache-Control': components['headers']['Cache-Control'];
+          Pragma: components['headers']['Pragma'];
+          Expires: components['headers']['Expires'];
+          'X-Content-Type-Options': components['headers']['X-Content-Type-Options'];
+          'X-Frame-Options': components['headers']['X-Frame-Options'];
+          'X-XSS-Protection': components['headers']['X-XSS-Protection'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['ValidationFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listAudit: {
+    parameters: {
+      query?: {
+        /** @description Page number, from 1. */
+        page?: number;
+        /** @description Items per page (at most 100). */
+        per_page?: number;
+        /** @description Only requests by this user id. */
+        actor?: string;
+        /** @description Only this action (`POST /api/deployments/:id/scale`), or a prefix ending in `*` (`DELETE *`). */
+        action?: string;
+        /** @description Only requests on this resource. */
+        resource_id?: string;
+        /** @description Only entries at or after this time. */
+        from?: string;
+        /** @description Only entries at or before this time. */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          'API-Version': components['headers']['API-Version'];
+          'Cache-Control': components['headers']['Cache-Control'];
+          Pragma: components['headers']['Pragma'];
+          Expires: components['headers']['Expires'];
+          'X-Content-Type-Options': components['headers']['X-Content-Type-Options'];
+          'X-Frame-Options': components['headers']['X-Frame-Options'];
+          'X-XSS-Protection': components['headers']['X-XSS-Protection'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'X-Total-Count': components['headers']['X-Total-Count'];
+          Link: components['headers']['Link'];
+          Page: components['headers']['Page'];
+          PerPage: components['headers']['PerPage'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      422: components['responses']['ValidationFailed'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalServerError'];
       503: components['responses']['ServiceUnavailable'];

@@ -1,4 +1,5 @@
 import { aiRoutes } from './ai.ts';
+import { auditRoutes } from './audit.ts';
 import { chartRoutes } from './charts.ts';
 import { clusterRoutes } from './clusters.ts';
 import { deploymentRoutes } from './deployments.ts';
@@ -10,6 +11,7 @@ import { systemRoutes } from './system.ts';
 import { userRoutes } from './users.ts';
 
 export * from './ai.ts';
+export * from './audit.ts';
 export * from './charts.ts';
 export * from './clusters.ts';
 export * from './common.ts';
@@ -27,6 +29,7 @@ export * from './vocabulary.ts';
 /** Every route of the API, by operationId: the one list the document and the server are built from. */
 export const routes = {
   ...userRoutes,
+  ...auditRoutes,
   ...imageRoutes,
   ...chartRoutes,
   ...clusterRoutes,

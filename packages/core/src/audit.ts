@@ -1,6 +1,9 @@
-import { auditLog, securityEvents, type Tx } from '@slipway/db';
-import { sql } from 'drizzle-orm';
-import type { CoreDeps } from './deps.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type AuditRow, auditLog, securityEvents, type Tx } from '@slipway/db';
+import { and, count, desc, eq, gte, like, lte, type SQL, sql } from 'drizzle-orm';
+import { assertAdmin } from './access.ts';
+import type { Actor, CoreDeps } from './deps.ts';
+import { offsetOf, type Page } from './pagination.ts';
 
 // The audit trail (contract: "Audit Logging"): who changed what, through which request, and how it ended.
 
@@ -11,20 +14,110 @@ export type AuditEntry = {
   method: string;
   path: string;
   resourceId?: string | null | undefined;
-  statusCode: number;
+  /** null: the change committed, its response is not sent yet. */
+  statusCode: number | null;
   requestId?: string | null | undefined;
 };
 
-export async function recordAudit(deps: CoreDeps, e: AuditEntry): Promise<void> {
-  await deps.db.insert(auditLog).values({
-    userId: e.userId,
-    action: e.action.slice(0, 200),
-    method: e.method,
-    path: e.path.slice(0, 2000),
-    resourceId: e.resourceId?.slice(0, 200) ?? null,
-    statusCode: e.statusCode,
-    requestId: e.requestId?.slice(0, 200) ?? null,
-  });
+const row = (e: AuditEntry) => ({
+  userId: e.userId,
+  action: e.action.slice(0, 200),
+  method: e.method.slice(0, 16),
+  path: e.path.slice(0, 2000),
+  resourceId: e.resourceId?.slice(0, 200) ?? null,
+  statusCode: e.statusCode,
+  requestId: e.requestId?.slice(0, 200) ?? null,
+});
+
+export async function recordAudit(deps: CoreDeps | { db: Tx }, e: AuditEntry): Promise<void> {
+  await deps.db.insert(auditLog).values(row(e));
+}
+
+/**
+ * The request being audited, carried through the verb's call (AsyncLocalStorage), so that the verb's
+ * transaction can write the audit row with the change itself: a change that commits always has its
+ * row, one that rolls back never does. The API sets it per request (middleware/audit.ts).
+ */
+export type AuditScope = Omit<AuditEntry, 'statusCode'> & {
+  /** The row written inside a transaction, once one was (its commit is not known here). */
+  rowId?: number;
+};
+
+const auditScope = new AsyncLocalStorage<AuditScope>();
+
+export function withAuditScope<T>(scope: AuditScope, fn: () => Promise<T>): Promise<T> {
+  return auditScope.run(scope, fn);
+}
+
+/**
+ * Called inside a verb's transaction (withOperations does it for every operation-creating verb):
+ * writes the audited request's row there, with the resource the change touched. Once per request.
+ */
+export async function auditInTransaction(tx: Tx, resourceId?: string | null): Promise<void> {
+  const scope = auditScope.getStore();
+  if (!scope || scope.rowId !== undefined) return;
+  const [written] = await tx
+    .insert(auditLog)
+    .values(row({ ...scope, resourceId: scope.resourceId ?? resourceId ?? null, statusCode: null }))
+    .returning({ id: auditLog.id });
+  if (written) scope.rowId = written.id;
+}
+
+/**
+ * The response is ready: stores its status on the row the transaction wrote, or — when no
+ * transaction wrote one (a refused request, a verb without operations), or it rolled back — writes
+ * the row now. Awaited before the response goes out.
+ */
+export async function finishAudit(deps: CoreDeps, scope: AuditScope, statusCode: number): Promise<void> {
+  if (scope.rowId !== undefined) {
+    const done = await deps.db
+      .update(auditLog)
+      .set({ statusCode, ...(scope.resourceId ? { resourceId: scope.resourceId.slice(0, 200) } : {}) })
+      .where(eq(auditLog.id, scope.rowId))
+      .returning({ id: auditLog.id });
+    if (done.length > 0) return;
+  }
+  await recordAudit(deps, { ...scope, statusCode });
+}
+
+export type AuditQuery = {
+  page: number;
+  perPage: number;
+  /** user id of whoever made the request */
+  actorId?: string | undefined;
+  /** exact action ("POST /api/deployments/:id/scale") or a prefix ending in "*" ("POST /api/*") */
+  action?: string | undefined;
+  resourceId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+};
+
+/** GET /api/audit: admins only, newest first, filtered by actor, action, resource and time. */
+export async function listAudit(deps: CoreDeps, actor: Actor, q: AuditQuery): Promise<Page<AuditRow>> {
+  assertAdmin(actor);
+  const filters: (SQL | undefined)[] = [
+    q.actorId ? eq(auditLog.userId, q.actorId) : undefined,
+    q.action
+      ? q.action.endsWith('*')
+        ? like(auditLog.action, `${q.action.slice(0, -1).replace(/[\\%_]/g, (m) => `\\${m}`)}%`)
+        : eq(auditLog.action, q.action)
+      : undefined,
+    q.resourceId ? eq(auditLog.resourceId, q.resourceId) : undefined,
+    q.from ? gte(auditLog.at, q.from) : undefined,
+    q.to ? lte(auditLog.at, q.to) : undefined,
+  ];
+  const where = and(...filters);
+  const [items, [total]] = await Promise.all([
+    deps.db
+      .select()
+      .from(auditLog)
+      .where(where)
+      .orderBy(desc(auditLog.at), desc(auditLog.id))
+      .limit(q.perPage)
+      .offset(offsetOf({ page: q.page, perPage: q.perPage })),
+    deps.db.select({ n: count() }).from(auditLog).where(where),
+  ]);
+  return { items, total: total?.n ?? 0, page: q.page, perPage: q.perPage };
 }
 
 export type SecurityEventInput = {
@@ -34,6 +127,8 @@ export type SecurityEventInput = {
   address?: string | null | undefined;
   path?: string | null | undefined;
   detail?: Record<string, unknown> | undefined;
+  /** How many occurrences this record stands for (default 1). */
+  count?: number | undefined;
 };
 
 /**
@@ -55,9 +150,17 @@ export async function recordSecurityEvent(db: Tx, e: SecurityEventInput): Promis
       detail: e.detail ?? null,
       fingerprint,
       bucket: sql`date_trunc('minute', now())` as unknown as Date,
+      count: e.count ?? 1,
     })
     .onConflictDoUpdate({
       target: [securityEvents.fingerprint, securityEvents.bucket],
-      set: { count: sql`${securityEvents.count} + 1`, lastAt: sql`now()` },
+      set: { count: sql`${securityEvents.count} + ${e.count ?? 1}`, lastAt: sql`now()` },
     });
+}
+
+/** Drops security events last seen more than `days` ago (the API calls it now and then). */
+export async function pruneSecurityEvents(db: Tx, days: number): Promise<void> {
+  await db
+    .delete(securityEvents)
+    .where(lte(securityEvents.lastAt, sql`now() - make_interval(days => ${days})`));
 }

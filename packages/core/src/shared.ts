@@ -1,6 +1,7 @@
 import type { Operation, Tx } from '@slipway/db';
 import { and, count, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { auditInTransaction } from './audit.ts';
 import type { CoreDeps } from './deps.ts';
 import { conflict } from './errors.ts';
 import { dispatch } from './operations/record.ts';
@@ -46,7 +47,12 @@ export async function withOperations<T extends { operations: Operation[] }>(
   deps: CoreDeps,
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  const out = await deps.db.transaction(fn);
+  const out = await deps.db.transaction(async (tx) => {
+    const r = await fn(tx);
+    // The audited request's row commits with the change (a no-op outside an API request).
+    await auditInTransaction(tx, r.operations[0]?.resourceId);
+    return r;
+  });
   for (const op of out.operations) await dispatch(deps, op);
   return out;
 }

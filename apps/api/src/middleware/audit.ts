@@ -1,4 +1,4 @@
-import { type CoreDeps, type Logger, recordAudit } from '@slipway/core';
+import { type AuditScope, type CoreDeps, finishAudit, type Logger, withAuditScope } from '@slipway/core';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
 
@@ -8,40 +8,42 @@ const UUID_IN_PATH = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export type AuditOptions = {
   core: CoreDeps;
   log: Logger;
-  /** Registers the background write so shutdown (and tests) can wait for it. */
-  track: (p: Promise<unknown>) => void;
+  /** Unused since audit rows are no longer written in the background; kept for callers. */
+  track?: (p: Promise<unknown>) => void;
 };
 
 /**
- * Writes an audit_log row for every state-changing request and every admin request, after the
- * response is built and without holding it up; a failed audit write is logged, never surfaced.
+ * The audit trail for every state-changing request and every admin request. The request is put in
+ * scope (core's withAuditScope) so the verb's own transaction writes the row with the change it
+ * makes; before the response goes out the row gets its status (or, where no transaction wrote one —
+ * a refusal, a verb without operations — the row is written then). Nothing is written after the
+ * response. A failed audit write is logged, never surfaced.
  */
 export function auditTrail(opts: AuditOptions): MiddlewareHandler<AppEnv> {
   return async function audit(c, next) {
-    await next();
     const user = c.get('user');
     const method = c.req.method;
-    if (READS.has(method) && user?.role !== 'admin') return;
+    if (READS.has(method) && user?.role !== 'admin') return next();
+    const scope: AuditScope = {
+      userId: user?.id ?? null,
+      action: `${method} ${c.get('route') ?? c.req.path}`,
+      method,
+      path: c.req.path,
+      resourceId: UUID_IN_PATH.exec(c.req.path)?.[0] ?? null,
+      requestId: c.get('requestId'),
+    };
+    await withAuditScope(scope, () => next());
     const res = c.res;
-    let resourceId = UUID_IN_PATH.exec(c.req.path)?.[0] ?? null;
-    const started = (async () => {
-      if (!resourceId && res.status === 201) {
-        const body = (await res
-          .clone()
-          .json()
-          .catch(() => null)) as { id?: unknown } | null;
-        if (typeof body?.id === 'string') resourceId = body.id;
-      }
-      await recordAudit(opts.core, {
-        userId: user?.id ?? c.get('auditUserId') ?? null,
-        action: `${method} ${c.get('route') ?? c.req.path}`,
-        method,
-        path: c.req.path,
-        resourceId,
-        statusCode: res.status,
-        requestId: c.get('requestId'),
-      });
-    })().catch((err: unknown) => opts.log.warn({ err, requestId: c.get('requestId') }, 'audit write failed'));
-    opts.track(started);
+    scope.userId ??= c.get('auditUserId') ?? null;
+    if (!scope.resourceId && res.status === 201) {
+      const body = (await res
+        .clone()
+        .json()
+        .catch(() => null)) as { id?: unknown } | null;
+      if (typeof body?.id === 'string') scope.resourceId = body.id;
+    }
+    await finishAudit(opts.core, scope, res.status).catch((err: unknown) =>
+      opts.log.warn({ err, requestId: c.get('requestId') }, 'audit write failed'),
+    );
   };
 }

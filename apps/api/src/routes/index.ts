@@ -4,7 +4,9 @@ import { registerAiAnalyze } from './ai/analyze.ts';
 import { registerAiDebug } from './ai/debug.ts';
 import { registerAiDeploy } from './ai/deploy.ts';
 import { registerAiScale } from './ai/scale.ts';
+import { registerListAudit } from './audit/list.ts';
 import { registerLogin } from './auth/login.ts';
+import { registerLogout } from './auth/logout.ts';
 import { registerRefresh } from './auth/refresh.ts';
 import { registerChartContent } from './charts/content.ts';
 import { registerCreateChart } from './charts/create.ts';
@@ -61,6 +63,8 @@ export function registerRoutes(app: ApiApp, deps: AppDeps): void {
 
   registerLogin(app, deps);
   registerRefresh(app, deps);
+  registerLogout(app, deps);
+  registerListAudit(app, deps);
   registerCreateUser(app, deps);
   registerMe(app, deps);
 

@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { authenticate, DomainError } from '@slipway/core';
+import { authenticate, DomainError, recordAudit } from '@slipway/core';
 import { queueNames } from '@slipway/jobs';
 import type { MiddlewareHandler } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
@@ -22,6 +22,8 @@ class LoginLimited extends Error {
 }
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const UUID_IN_PATH = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 /**
  * bull-board at /admin/queues for operators watching the queues in a browser. A browser cannot
@@ -57,14 +59,31 @@ export function registerQueueBoard(app: ApiApp, deps: AppDeps): void {
         return false;
       }
       await limiter.succeeded(address, email);
-      return user.role === 'admin';
+      if (user.role !== 'admin') return false;
+      c.set('auditUserId', user.id);
+      return true;
     },
   });
   // The 401 must carry WWW-Authenticate so the browser asks for credentials; the body keeps the
   // contract's error shape.
   const adminOnly: MiddlewareHandler<AppEnv> = async function queueBoardAuth(c, next) {
     try {
-      return await basic(c, next);
+      await basic(c, next);
+      // What an admin does on the board (retry, clean, promote, remove, pause) is audited, before
+      // the response goes out; the board's reads are not.
+      const userId = c.get('auditUserId');
+      if (userId && !READS.has(c.req.method)) {
+        await recordAudit(deps.core, {
+          userId,
+          action: `${c.req.method} ${c.req.path}`,
+          method: c.req.method,
+          path: c.req.path,
+          resourceId: UUID_IN_PATH.exec(c.req.path)?.[0] ?? null,
+          statusCode: c.res.status,
+          requestId: c.get('requestId'),
+        }).catch((err: unknown) => deps.log?.warn({ err }, 'queue board audit write failed'));
+      }
+      return;
     } catch (e) {
       if (e instanceof LoginLimited) return tooManyRequests(c, e.retryAfterS);
       if (!(e instanceof HTTPException) || e.status !== 401) throw e;
