@@ -5,6 +5,7 @@ export default defineConfig({
     globalSetup: ['./test/global-setup.ts'],
     include: [
       'apps/*/src/**/*.test.ts',
+      'apps/console/src/**/*.test.tsx',
       'packages/*/src/**/*.test.ts',
       'test/**/*.test.ts',
       'deploy/**/*.test.ts',

@@ -1,8 +1,10 @@
 // `npm run build`: bundles each app (with the workspace packages) into apps/<app>/dist/main.js;
 // npm dependencies stay external and load from node_modules. Migrations are copied beside the bundle.
+// The web console (apps/console) is built by Vite into apps/console/dist, which the API serves at `/`.
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { build as viteBuild } from 'vite';
 import { repoRoot } from './infra.ts';
 
 const externalNpm: Plugin = {
@@ -32,3 +34,6 @@ for (const app of ['api', 'worker']) {
   cpSync(join(repoRoot, 'packages', 'db', 'migrations'), join(dist, 'migrations'), { recursive: true });
   console.log(`built apps/${app}/dist/main.js`);
 }
+
+await viteBuild({ configFile: join(repoRoot, 'apps', 'console', 'vite.config.ts') });
+console.log('built apps/console/dist (served by the API at /)');

@@ -1,11 +1,14 @@
 // `npm run dev`: the whole system on a fresh clone. Uses DATABASE_URL / REDIS_URL when set, else an
 // embedded Postgres and a redis-server from PATH (data under .data/, git-ignored); migrates; starts
 // the API and two workers; prints the URL and the admin credentials. Ctrl-C stops everything.
+// The web console is built into apps/console/dist first and rebuilt on change (Vite's build
+// watcher, no dev server): the API serves it at `/`.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { build as viteBuild } from 'vite';
 import { migrate } from '../packages/db/src/index.ts';
 import {
   dataRoot,
@@ -60,6 +63,8 @@ async function main() {
   await migrate(databaseUrl);
   console.log('migrations applied');
 
+  await watchConsole();
+
   const secrets = devSecrets();
   const port = Number(process.env.PORT ?? 3000);
   const env = {
@@ -108,6 +113,30 @@ async function main() {
       '',
     ].join('\n'),
   );
+}
+
+/** Builds the console once, then rebuilds it when its sources change; resolves after the first build. */
+async function watchConsole(): Promise<void> {
+  const watcher = await viteBuild({
+    configFile: join(repoRoot, 'apps', 'console', 'vite.config.ts'),
+    build: { watch: {} },
+  });
+  if (!('on' in watcher)) return;
+  stops.push({ url: 'apps/console/dist', stop: () => watcher.close() });
+  await new Promise<void>((ok, fail) => {
+    let first = true;
+    watcher.on('event', (e) => {
+      if (e.code === 'END') {
+        if (first) console.log('console: built apps/console/dist (rebuilt on change)');
+        else console.log('console: rebuilt');
+        first = false;
+        ok();
+      } else if (e.code === 'ERROR') {
+        console.log(`console: build failed: ${e.error.message}`);
+        if (first) fail(e.error);
+      }
+    });
+  });
 }
 
 let shuttingDown = false;

@@ -21,6 +21,7 @@ import { registerDeleteCluster } from './clusters/remove.ts';
 import { registerRestartCluster } from './clusters/restart.ts';
 import { registerStartCluster } from './clusters/start.ts';
 import { registerStopCluster } from './clusters/stop.ts';
+import { registerConsole } from './console/static.ts';
 import { registerCreateDeployment } from './deployments/create.ts';
 import { registerGetDeployment } from './deployments/get.ts';
 import { registerListDeployments } from './deployments/list.ts';
@@ -117,4 +118,7 @@ export function registerRoutes(app: ApiApp, deps: AppDeps): void {
   registerSystemMetrics(app, deps);
   registerSystemDrivers(app, deps);
   registerSystemQueues(app, deps);
+
+  // The web console's pages and assets (static files, not part of the JSON API document).
+  registerConsole(app);
 }
