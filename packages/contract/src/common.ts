@@ -34,6 +34,13 @@ export const dnsLabel = z
 
 export const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/** `base`, further checked by `check` (null when valid, else the issue): rules shared with the worker. */
+export const checkedBy = <T extends z.ZodType<string>>(base: T, check: (v: string) => string | null) =>
+  base.superRefine((v, ctx) => {
+    const issue = check(v);
+    if (issue) ctx.addIssue({ code: 'custom', message: issue });
+  });
+
 // ---- responses ---------------------------------------------------------------------------------
 
 /** An ISO-8601 instant as the API writes it (`Date.toISOString()`), or null where not yet known. */

@@ -1,4 +1,5 @@
 import {
+  checkedBy,
   DeletedBody,
   dnsLabel,
   IdParams,
@@ -11,6 +12,7 @@ import {
   uuid,
   z,
 } from './common.ts';
+import { validateImageReference } from './image-reference.ts';
 import { defineRoute } from './route.ts';
 import { deploymentStatuses } from './vocabulary.ts';
 
@@ -18,7 +20,10 @@ const TAG = 'Deployments';
 
 export const replicas = int(0, 1000);
 export const port = int(1, 65_535);
-export const imageRef = text(512).regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, 'must be an image reference');
+/** A full image reference `repository[:tag][@digest]`, by the same rules as the worker. */
+export const imageRef = checkedBy(text(512), validateImageReference).openapi({
+  example: 'docker.io/todo-app/todo-backend:latest',
+});
 
 export const CreateDeploymentBody = z
   .object({

@@ -1,4 +1,5 @@
 import {
+  checkedBy,
   DeletedBody,
   freeText,
   IdParams,
@@ -11,21 +12,33 @@ import {
   uuid,
   z,
 } from './common.ts';
+import {
+  REPOSITORY_MAX,
+  TAG_MAX,
+  validateImageName,
+  validateImageParts,
+  validateImageRepository,
+  validateTag,
+} from './image-reference.ts';
 import { defineRoute } from './route.ts';
 import { imageStatuses } from './vocabulary.ts';
 
 const TAG = 'Container images';
 
-// Docker reference grammar, simplified: lowercase path components for the name, the usual tag charset.
-export const imageName = text(128).regex(
-  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
-  'must be a lowercase image name (letters, digits, ".", "_", "-", "/")',
-);
-export const imageTag = text(128).regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a valid image tag');
-export const imageRepository = text(255).regex(
-  /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/,
-  'must be a registry/namespace such as docker.io/todo-app',
-);
+// The Docker reference grammar, checked by the same module the worker and the drivers use, so the
+// edge answers 422 exactly where a build would be refused (uppercase, trailing "/", empty parts).
+export const imageName = checkedBy(text(128), validateImageName).openapi({
+  description: 'Lowercase path components separated by "/" (e.g. `todo-backend`, `team/api`).',
+  example: 'todo-backend',
+});
+export const imageTag = checkedBy(text(TAG_MAX), validateTag).openapi({
+  description: 'Letters, digits, "_", "." or "-", not starting with "." or "-".',
+  example: 'latest',
+});
+export const imageRepository = checkedBy(text(REPOSITORY_MAX), validateImageRepository).openapi({
+  description: 'A registry, a registry and a path, or a path (e.g. `docker.io/todo-app`, `localhost:5000`).',
+  example: 'docker.io/todo-app',
+});
 
 // Sources are untrusted: only https:// and git@ URLs, and relative paths that cannot climb out of
 // BUILD_CONTEXT_ROOT (the worker checks again after resolving symlinks). Rejected here with a 422.
@@ -65,6 +78,11 @@ export const CreateImageBody = z
       .optional(),
     push: z.boolean().optional(),
     load_into_cluster_id: uuid.nullable().optional(),
+  })
+  .superRefine((b, ctx) => {
+    // The fields together must make a reference the builder accepts (length, registry-like names).
+    const bad = validateImageParts({ repository: b.repository, name: b.name, tag: b.tag });
+    if (bad) ctx.addIssue({ code: 'custom', path: [bad.field], message: bad.issue });
   })
   .openapi('CreateImage', {
     example: {

@@ -43,10 +43,7 @@ export const OperationListQuery = pageQuery(operationStatuses).extend({
     .string()
     .optional()
     .transform((s) => (s === '' ? undefined : s))
-    .refine(
-      (s) => s === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s),
-      'must be a UUID',
-    )
+    .refine((s) => s === undefined || isUuid(s), 'must be a UUID')
     .openapi({ type: 'string', format: 'uuid', description: 'Only operations on this resource.' }),
   kind: z
     .string()
