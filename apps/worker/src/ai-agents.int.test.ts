@@ -6,7 +6,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { aiDebug, clusterAction, createCluster, createDeployment, waitForOperation } from '@slipway/core';
+import {
+  aiDebug,
+  aiScale,
+  clusterAction,
+  createCluster,
+  createDeployment,
+  getOperation,
+  waitForOperation,
+} from '@slipway/core';
 import { createSandboxDrivers, KubernetesWorkloads, SandboxChartTool } from '@slipway/drivers';
 import {
   type A2AFixture,
@@ -128,6 +136,52 @@ describe('worker AI operations with kubectl-ai and kagent configured', () => {
 
     const other = await ask('my-agent');
     expect(other.engine).toBe('rules');
+
+    // AI scale: the plan, with the API server's dry-run answer, is in the operation before the scale.
+    k8s.healPodsOf('api');
+    const before = k8s.requests.length;
+    const scaled = await aiScale(h.deps, h.owner, {
+      deploymentId: deployment.id,
+      aiAgent: 'kubectl-ai',
+      targetReplicas: 2,
+    });
+    const settled = await h.settle(scaled.operation, 30_000);
+    expect(settled.status).toBe('succeeded');
+    const scaleCalls = k8s.requests
+      .slice(before)
+      .filter((r) => r.method === 'PATCH' && r.path.endsWith('/deployments/api/scale'));
+    expect(scaleCalls.map((r) => r.query.dryRun ?? 'persist')).toEqual(['All', 'persist']);
+    const op = await getOperation(h.deps, h.owner, scaled.operation.id);
+    const events = op.events.map((e) => e.message);
+    const planAt = events.findIndex((m) => m.startsWith('plan: '));
+    expect(planAt).toBeGreaterThanOrEqual(0);
+    const plan = JSON.parse(events[planAt]?.slice('plan: '.length) ?? '{}');
+    expect(plan).toMatchObject({
+      action: 'scale',
+      from: 1,
+      to: 2,
+      ok: true,
+      dryRun: { accepted: true, replicas: 2, serverSide: true },
+    });
+    expect((settled.result as { plan?: unknown }).plan).toEqual(plan);
+
+    // A dry run the API server refuses fails the operation and the scale is never sent.
+    const mark = k8s.requests.length;
+    k8s.failMatching((r) => r.path.endsWith('/deployments/api/scale') && r.query.dryRun === 'All');
+    const refused = await aiScale(h.deps, h.owner, {
+      deploymentId: deployment.id,
+      aiAgent: 'kubectl-ai',
+      targetReplicas: 3,
+    });
+    const failed = await h.settle(refused.operation, 30_000);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/the API server refused the scale \(dry run\): .*admission webhook/);
+    k8s.failMatching(null);
+    expect(
+      k8s.requests
+        .slice(mark)
+        .filter((r) => r.method === 'PATCH' && r.path.endsWith('/scale') && !r.query.dryRun),
+    ).toEqual([]);
 
     const stop = await clusterAction(h.deps, h.owner, c.id, 'stop');
     expect((await h.settle(stop.operation, 30_000)).status).toBe('succeeded');

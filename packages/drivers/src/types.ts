@@ -245,8 +245,22 @@ export type ClusterSnapshot = {
   workloads: (WorkloadSnapshot & { name: string; namespace: string })[];
 };
 
+/** What a server-side dry run of a change answered (nothing was persisted). */
+export type DryRunResult = {
+  /** The API server admitted the change. */
+  accepted: boolean;
+  /** What the object would be: replicas after a scale. */
+  replicas?: number;
+  /** The server's refusal, or how the dry run was done. */
+  detail?: string;
+  /** True when the API server itself ran it (dryRun=All); false for a simulation (the sandbox). */
+  serverSide: boolean;
+};
+
 export interface Workloads {
   readonly kind: string;
+  /** The scale as the API server would admit it, persisting nothing (dryRun=All); optional per driver. */
+  dryRunScale?(target: ClusterTarget, spec: DeploymentSpec, ctx: OpContext): Promise<DryRunResult>;
   /** Server-side apply of the Deployment (field manager `slipway`, labels tying it to `spec.id`). */
   applyDeployment(target: ClusterTarget, spec: DeploymentSpec, ctx: OpContext): Promise<void>;
   scaleDeployment(target: ClusterTarget, spec: DeploymentSpec, ctx: OpContext): Promise<void>;

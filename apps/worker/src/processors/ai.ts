@@ -170,25 +170,46 @@ export const aiAnalyze: Processor<'ai.analyze'> = async (ctx) => {
 };
 
 /** AI scale: check the target against what the cluster reports, then scale like any scale. */
+/**
+ * AI scale never mutates without a plan: the plan (from -> to, the checks' warnings, and the API server's
+ * answer to a dry run of the scale where the driver has one) is written into the operation's events as
+ * `plan: {json}` before the scale is applied, and is part of the result. A refused check or dry run fails
+ * the operation without touching the cluster.
+ */
 export const aiScale: Processor<'ai.scale'> = async (ctx) => {
   const live = await liveDeployment(ctx);
   if (!live) return;
   const target = clusterTarget(live.cluster);
   const spec = deploymentSpec(live.dep);
   const snapshot = await ctx.drivers.workloads.inspect(target, spec).catch(() => undefined);
-  const plan = planScale({
-    current: snapshot?.deployment.desiredReplicas ?? spec.replicas,
-    target: spec.replicas,
-    snapshot,
-  });
-  for (const w of plan.warnings) await ctx.lease.event(`check: ${w}`);
-  if (!plan.ok) throw new DriverError('scale_refused', plan.reason ?? 'scale target refused');
+  const current = snapshot?.deployment.desiredReplicas ?? spec.replicas;
+  const checks = planScale({ current, target: spec.replicas, snapshot });
+  const dryRun =
+    checks.ok && ctx.drivers.workloads.dryRunScale
+      ? await ctx.drivers.workloads.dryRunScale(target, spec, ctx.driverCtx)
+      : null;
+  const plan = {
+    action: 'scale',
+    agent: ctx.op.input.aiAgent,
+    deployment: `${spec.namespace}/${spec.name}`,
+    from: current,
+    to: spec.replicas,
+    ok: checks.ok && dryRun?.accepted !== false,
+    ...(checks.reason ? { reason: checks.reason } : {}),
+    warnings: checks.warnings,
+    dryRun: dryRun ?? { accepted: null, detail: 'this driver has no dry run', serverSide: false },
+  };
+  await ctx.lease.event([`plan: ${JSON.stringify(plan)}`, ...checks.warnings.map((w) => `check: ${w}`)]);
+  if (!checks.ok) throw new DriverError('scale_refused', checks.reason ?? 'scale target refused');
+  if (dryRun && !dryRun.accepted)
+    throw new DriverError(
+      'scale_refused',
+      `the API server refused the scale (dry run): ${dryRun.detail ?? ''}`,
+    );
   await ctx.drivers.workloads.scaleDeployment(target, spec, ctx.driverCtx);
   await settleRollout(
     ctx,
     await ctx.drivers.workloads.waitDeployment(target, spec, ctx.driverCtx, ctx.settings.rolloutTimeoutMs),
-    {
-      warnings: plan.warnings,
-    },
+    { warnings: checks.warnings, plan },
   );
 };

@@ -24,6 +24,7 @@ import {
   type DeploymentObservation,
   type DeploymentSpec,
   DriverError,
+  type DryRunResult,
   type K8sEvent,
   type NodeSnapshot,
   type OpContext,
@@ -276,6 +277,39 @@ export class KubernetesWorkloads implements Workloads {
     ctx.log(
       `scaled deployment ${spec.namespace}/${spec.name} to ${scale.spec?.replicas ?? spec.replicas} replica(s)`,
     );
+  }
+
+  /** The scale subresource patched with dryRun=All: admission runs, nothing is persisted. */
+  async dryRunScale(target: ClusterTarget, spec: DeploymentSpec, ctx: OpContext): Promise<DryRunResult> {
+    const c = this.api(target);
+    try {
+      const scale = await this.call(
+        `dry-run scale deployment ${spec.namespace}/${spec.name}`,
+        ctx.signal,
+        (o) =>
+          c.apps.patchNamespacedDeploymentScale(
+            {
+              name: spec.name,
+              namespace: spec.namespace,
+              body: { spec: { replicas: spec.replicas } },
+              fieldManager: FIELD_MANAGER,
+              dryRun: 'All',
+            },
+            o,
+          ),
+        PatchStrategy.MergePatch,
+      );
+      return {
+        accepted: true,
+        replicas: scale.spec?.replicas ?? spec.replicas,
+        detail: 'server-side dry run (dryRun=All) accepted',
+        serverSide: true,
+      };
+    } catch (e) {
+      if (e instanceof DriverError && !e.retryable && e.code !== 'cancelled' && e.code !== 'aborted')
+        return { accepted: false, detail: e.message, serverSide: true };
+      throw e;
+    }
   }
 
   private async observeDeployment(

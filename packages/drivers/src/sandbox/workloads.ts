@@ -5,6 +5,7 @@ import type {
   ClusterTarget,
   DeploymentObservation,
   DeploymentSpec,
+  DryRunResult,
   OpContext,
   ServiceObservation,
   ServiceSpec,
@@ -79,6 +80,17 @@ export class SandboxWorkloads implements Workloads {
       `deployment.apps/${spec.name} scaled to ${spec.replicas}`,
       target,
     );
+  }
+
+  /** A simulated dry run: the sandbox has no admission to refuse a scale; it says so. */
+  async dryRunScale(_target: ClusterTarget, spec: DeploymentSpec, ctx: OpContext): Promise<DryRunResult> {
+    throwIfAborted(ctx.signal);
+    return {
+      accepted: true,
+      replicas: Math.max(0, spec.replicas),
+      detail: 'simulated dry run (sandbox driver)',
+      serverSide: false,
+    };
   }
 
   async deleteDeployment(

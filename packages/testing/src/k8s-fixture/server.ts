@@ -77,6 +77,8 @@ export type K8sFixture = {
   setMetrics(usage: PodUsage | null): void;
   /** The next `times` requests answer `code` with a Status body (e.g. 500, 503). */
   failNext(code: number, times?: number): void;
+  /** Every request matching `match` answers `code` (an admission webhook refusing it); null stops. */
+  failMatching(match: ((r: RecordedRequest) => boolean) | null, code?: number, message?: string): void;
   /** Every request seen, for assertions on the wire (content types, fieldManager, ...). */
   requests: RecordedRequest[];
   /** Reads an object straight from the store (tests only). */
@@ -187,6 +189,7 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
   const owners = new Map<string, Map<string, string>>();
   let metrics: PodUsage | null = opts.metrics ?? null;
   let failures: { code: number; times: number } | null = null;
+  let refusal: { match: (r: RecordedRequest) => boolean; code: number; message: string } | null = null;
   let nextClusterIp = 10;
   let nextNodePort = 30080;
 
@@ -513,8 +516,17 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
       String(req.headers['content-type'] ?? '')
         .split(';')[0]
         ?.trim() ?? '';
-    requests.push({ method, path: url.pathname, query: Object.fromEntries(q), contentType });
+    const recorded: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(q),
+      contentType,
+    };
+    requests.push(recorded);
     const text = await readBody(req);
+    if (refusal?.match(recorded)) {
+      throw new HttpError(refusal.code, refusal.code === 403 ? 'Forbidden' : 'Invalid', refusal.message);
+    }
     if (failures && failures.times > 0) {
       failures.times--;
       const code = failures.code;
@@ -650,6 +662,10 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
     }
     const body = text ? parseJson(text) : {};
     const manager = q.get('fieldManager') ?? 'unknown';
+    if (q.get('dryRun') !== null && method !== 'GET' && sub !== 'scale') {
+      // Only the scale subresource implements dry run; anything else would persist, so it is refused.
+      throw new HttpError(400, 'BadRequest', 'the fixture implements dryRun only for deployments/scale');
+    }
 
     if (name === undefined) {
       if (method === 'GET') {
@@ -723,6 +739,17 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
           'Invalid',
           `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value`,
         );
+      }
+      const dryRun = q.get('dryRun');
+      if (dryRun !== null) {
+        if (dryRun !== 'All')
+          throw new HttpError(
+            400,
+            'BadRequest',
+            `Invalid dry run directive "${dryRun}": only "All" is valid`,
+          );
+        // Admission ran; nothing is persisted (no generation bump, no resourceVersion change).
+        return send(res, 200, scaleOf({ ...d, spec: { ...rec(d.spec), replicas } }));
       }
       const next = store.update('deployments', { ...d, spec: { ...rec(d.spec), replicas } });
       recordUpdate(next, manager, { spec: { replicas } });
@@ -873,6 +900,13 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
     },
     failNext: (code, times = 1) => {
       failures = { code, times };
+    },
+    failMatching: (
+      match,
+      code = 422,
+      message = 'admission webhook "policy.example.com" denied the request',
+    ) => {
+      refusal = match ? { match, code, message } : null;
     },
     getObject: (resource, namespace, name) => store.get(resource, namespace, name),
     close: async () => {
