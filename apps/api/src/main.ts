@@ -13,6 +13,7 @@ import {
 } from '@slipway/telemetry';
 import { createApp, type DriverReport } from './app.ts';
 import { type Config, ConfigError, loadConfig, recordedDrivers } from './config.ts';
+import { answerProtocolErrors } from './middleware/protocol-errors.ts';
 import { connectProducer } from './producer.ts';
 import { closeEventStreams } from './routes/events/streams.ts';
 
@@ -62,6 +63,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const server = await new Promise<Server>((ok) => {
     const s = serve({ fetch: app.fetch, port: config.PORT }, () => ok(s as Server));
   });
+  answerProtocolErrors(server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   log.info({ port }, 'api listening');

@@ -10,8 +10,10 @@ export const CHART_BODY_LIMIT = 5 * 1024 * 1024;
 export function bodyLimits(
   opts: { defaultBytes?: number; chartBytes?: number } = {},
 ): MiddlewareHandler<AppEnv> {
+  // The rest of the body is not read, so the connection cannot carry another request: say so
+  // (Connection: close) rather than let the client's next request on it fail.
   const tooLarge: Parameters<typeof bodyLimit>[0]['onError'] = (c) =>
-    c.json(errorBody(413, 'Request body too large'), 413);
+    c.json(errorBody(413, 'Request body too large'), 413, { Connection: 'close' });
   const small = bodyLimit({ maxSize: opts.defaultBytes ?? DEFAULT_BODY_LIMIT, onError: tooLarge });
   const large = bodyLimit({ maxSize: opts.chartBytes ?? CHART_BODY_LIMIT, onError: tooLarge });
   return async function limitBodySize(c, next) {
