@@ -1,13 +1,14 @@
 import { type HelmChart, helmCharts, type Operation } from '@slipway/db';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, notFound } from './errors.ts';
 import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
+import { movableTo } from './resources.ts';
 import { listRows, orDuplicate, withOperations } from './shared.ts';
 import { chartMachine } from './status/chart.ts';
-import { allowedFrom, assertTransition } from './status/machine.ts';
+import { assertTransition } from './status/machine.ts';
 
 export type CreateChartInput = {
   name: string;
@@ -108,13 +109,7 @@ export async function updateChart(
             error: null,
             lastUpdated: new Date(),
           })
-          .where(
-            and(
-              eq(helmCharts.id, id),
-              isNull(helmCharts.deletedAt),
-              inArray(helmCharts.status, allowedFrom(chartMachine, 'validating')),
-            ),
-          )
+          .where(movableTo('helm_chart', id, 'validating'))
           .returning();
         if (!chart) throw conflict(id, "Helm chart changed concurrently; cannot move it to 'validating'");
         const op = await insertOperation(tx, {

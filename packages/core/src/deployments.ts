@@ -8,15 +8,16 @@ import {
   services,
   type Tx,
 } from '@slipway/db';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, DomainError, invalidField, notFound } from './errors.ts';
 import { insertOperation, type OperationOf } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
+import { movableTo } from './resources.ts';
 import { listRows, orDuplicate, withOperations } from './shared.ts';
 import { deploymentMachine } from './status/deployment.ts';
-import { allowedFrom, assertTransition } from './status/machine.ts';
+import { assertTransition } from './status/machine.ts';
 
 export type CreateDeploymentInput = {
   name: string;
@@ -207,13 +208,7 @@ async function changeDesiredState(
         generation: sql`${deployments.generation} + 1`,
         lastUpdated: new Date(),
       })
-      .where(
-        and(
-          eq(deployments.id, id),
-          isNull(deployments.deletedAt),
-          inArray(deployments.status, allowedFrom(deploymentMachine, status)),
-        ),
-      )
+      .where(movableTo('deployment', id, status))
       .returning();
     if (!deployment) throw conflict(id, `Deployment changed concurrently; cannot move it to '${status}'`);
     const operation = await insertOperation(tx, {

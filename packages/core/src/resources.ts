@@ -8,7 +8,7 @@ import {
   type Tx,
 } from '@slipway/db';
 import type { JobResource } from '@slipway/jobs';
-import { and, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { DomainError } from './errors.ts';
 import {
@@ -95,6 +95,17 @@ type AnyResourceTable = PgTable & {
   deletedAt: PgColumn;
   lastUpdated: PgColumn;
 };
+
+/**
+ * The WHERE of a verb's desired-state compare-and-set: this live row, in a status from which its
+ * machine lets it move to `to`. Zero rows updated means it moved meanwhile (or was deleted): a 409.
+ */
+export function movableTo<T extends ManagedType>(type: T, id: string, to: StatusOf<T>): SQL {
+  const t: AnyResourceTable = resourceDefs[type].table;
+  const where = and(eq(t.id, id), isNull(t.deletedAt), inArray(t.status, allowedFrom(machineOf(type), to)));
+  if (!where) throw new Error('unreachable: and() of three conditions');
+  return where;
+}
 
 /**
  * The one untyped step, behind the typed `transitionResource`: `set` keys are checked against the

@@ -1,12 +1,13 @@
 import { deployments, type Operation, type Service, type ServiceType, services } from '@slipway/db';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, invalidField, notFound } from './errors.ts';
 import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
+import { movableTo } from './resources.ts';
 import { listRows, orDuplicate, withOperations } from './shared.ts';
-import { allowedFrom, assertTransition } from './status/machine.ts';
+import { assertTransition } from './status/machine.ts';
 import { serviceMachine } from './status/service.ts';
 
 export type CreateServiceInput = {
@@ -121,13 +122,7 @@ export async function updateService(
         generation: sql`${services.generation} + 1`,
         lastUpdated: new Date(),
       })
-      .where(
-        and(
-          eq(services.id, id),
-          isNull(services.deletedAt),
-          inArray(services.status, allowedFrom(serviceMachine, 'pending')),
-        ),
-      )
+      .where(movableTo('service', id, 'pending'))
       .returning();
     if (!service) throw conflict(id, "Service changed concurrently; cannot move it to 'pending'");
     const op = await insertOperation(tx, {
