@@ -8,7 +8,8 @@ export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']
 const DESCRIPTION = `Slipway is a deployment control plane: it builds container images, validates Helm charts,
 starts minikube clusters and runs Kubernetes deployments and services. Every long action is an
 **operation** (\`operation_id\` in the body, \`Location: /api/operations/{id}\` in the headers) that
-workers carry out; poll it or the resource until it is terminal.
+workers carry out; watch it (`GET /api/operations/{id}/events`, Server-Sent Events) or poll it until it
+is terminal.
 
 - **Authentication**: \`POST /api/auth/login\` returns a Bearer JWT (1 hour) and a single-use refresh token.
 - **Versioning**: every route also answers under \`/v1\` (\`/v1/api/...\`); \`Accept: application/vnd.todo.v1+json\`
@@ -65,7 +66,6 @@ export function buildOpenApiDocument(
       title: 'Slipway API',
       version,
       description: DESCRIPTION,
-      license: { name: 'Proprietary' },
     },
     servers: [{ url: '/', description: 'This Slipway' }],
     security: [{ bearerAuth: [] }],
