@@ -8,7 +8,7 @@ export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']
 const DESCRIPTION = `Slipway is a deployment control plane: it builds container images, validates Helm charts,
 starts minikube clusters and runs Kubernetes deployments and services. Every long action is an
 **operation** (\`operation_id\` in the body, \`Location: /api/operations/{id}\` in the headers) that
-workers carry out; watch it (`GET /api/operations/{id}/events`, Server-Sent Events) or poll it until it
+workers carry out; watch it (\`GET /api/operations/{id}/events\`, Server-Sent Events) or poll it until it
 is terminal.
 
 - **Authentication**: \`POST /api/auth/login\` returns a Bearer JWT (1 hour) and a single-use refresh token.
