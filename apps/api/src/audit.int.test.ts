@@ -1,3 +1,6 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { type CoreDeps, silentLogger } from '@slipway/core';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -176,6 +179,36 @@ describe('security events', () => {
       },
       { timeout: 15_000, interval: 100 },
     );
+  });
+});
+
+describe('refresh token reuse', () => {
+  it('is a security event naming the client address', async () => {
+    const server = await new Promise<Server>((ok) => {
+      const s = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' }, () => ok(s as Server));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const post = (path: string, body: unknown) =>
+        fetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const login = (await (
+        await post('/api/auth/login', { email: api.bob.email, password: TEST_PASSWORD })
+      ).json()) as {
+        refresh_token: string;
+      };
+      expect((await post('/api/auth/refresh', { refresh_token: login.refresh_token })).status).toBe(200);
+      expect((await post('/api/auth/refresh', { refresh_token: login.refresh_token })).status).toBe(401);
+      const rows = await api.db
+        .sql`select user_id, address from security_events where kind = 'refresh_token_reuse'`;
+      expect(rows).toEqual([{ user_id: api.bob.id, address: '127.0.0.1' }]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((ok) => server.close(ok));
+    }
   });
 });
 

@@ -120,6 +120,18 @@ export async function listAudit(deps: CoreDeps, actor: Actor, q: AuditQuery): Pr
   return { items, total: total?.n ?? 0, page: q.page, perPage: q.perPage };
 }
 
+const clientScope = new AsyncLocalStorage<{ address: string }>();
+
+/** The API runs each request's handlers with its client address in scope (rate-limit middleware). */
+export function withClientAddress<T>(address: string, fn: () => Promise<T>): Promise<T> {
+  return clientScope.run({ address }, fn);
+}
+
+/** The address of the client whose request is being handled, if any (for security events). */
+export function currentClientAddress(): string | undefined {
+  return clientScope.getStore()?.address;
+}
+
 export type SecurityEventInput = {
   /** e.g. "unauthorized", "forbidden", "rate_limited", "refresh_token_reuse", "login_locked". */
   kind: string;
@@ -137,7 +149,7 @@ export type SecurityEventInput = {
  * Takes a transaction so an event can commit with the change it explains (a revoked token family).
  */
 export async function recordSecurityEvent(db: Tx, e: SecurityEventInput): Promise<void> {
-  const address = e.address?.slice(0, 64) ?? null;
+  const address = (e.address ?? currentClientAddress())?.slice(0, 64) ?? null;
   const path = e.path?.slice(0, 200) ?? null;
   const fingerprint = [e.kind, e.userId ?? '', address ?? '', path ?? ''].join('|');
   await db

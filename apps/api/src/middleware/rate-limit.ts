@@ -1,3 +1,4 @@
+import { withClientAddress } from '@slipway/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import type { AppEnv, RateLimits } from '../context.ts';
@@ -79,16 +80,18 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
 
     const account =
       !user && c.req.method === 'POST' && c.req.path === LOGIN_PATH ? await loginAccount(c) : null;
+    // The handlers run with the client address in scope: core's security events name it.
+    const run = () => withClientAddress(address, () => next());
     if (account !== null) {
       const verdict = await login.begin(address, account);
       if (!verdict.allowed) return tooManyRequests(c, verdict.retryAfterS, headers);
-      await next();
+      await run();
       const status = c.res.status;
       if (status === 200) await login.succeeded(address, account);
       else if (status === 401) await login.failed(address, account);
       else await login.release(address, account);
     } else {
-      await next();
+      await run();
     }
     for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
   };
