@@ -1,12 +1,4 @@
-import {
-  aiDeploy,
-  clusterAction,
-  createChart,
-  createCluster,
-  createImage,
-  getDeployment,
-  getOperation,
-} from '@slipway/core';
+import { aiDeploy, createChart, createImage, getDeployment, getOperation } from '@slipway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type WorkerHarness } from './test-harness.ts';
 
@@ -18,16 +10,7 @@ describe('worker: AI deploy through the ai package planner', () => {
   let clusterId: string;
   beforeAll(async () => {
     h = await startHarness();
-    const c = await createCluster(h.deps, h.owner, {
-      name: 'ai-plan',
-      cpus: 2,
-      memory: 4096,
-      diskSize: 20_000,
-      kubernetesVersion: 'v1.30.0',
-    });
-    const { operation } = await clusterAction(h.deps, h.owner, c.id, 'start');
-    expect((await h.settle(operation)).status).toBe('succeeded');
-    clusterId = c.id;
+    clusterId = (await h.runningCluster('ai-plan')).id;
   });
   afterAll(() => h.close());
 

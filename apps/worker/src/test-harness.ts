@@ -1,5 +1,13 @@
-import { type Actor, type CoreDeps, silentLogger, waitForOperation } from '@slipway/core';
-import type { Operation } from '@slipway/db';
+import {
+  type Actor,
+  type CoreDeps,
+  clusterAction,
+  createCluster,
+  getCluster,
+  silentLogger,
+  waitForOperation,
+} from '@slipway/core';
+import type { Cluster, Operation } from '@slipway/db';
 import { createDrivers, type Drivers, driverNames } from '@slipway/drivers';
 import { createProducer, type Producer } from '@slipway/jobs';
 import {
@@ -21,6 +29,8 @@ export type WorkerHarness = {
   owner: Actor;
   /** Waits until the operation is terminal (throws if it is not within `ms`). */
   settle(op: Pick<Operation, 'id'>, ms?: number): Promise<Operation>;
+  /** A minikube cluster created and started through the worker (the sandbox's), once it is running. */
+  runningCluster(name: string): Promise<Cluster>;
   close(): Promise<void>;
 };
 
@@ -60,17 +70,32 @@ export async function startHarness(
       ? (null as unknown as SlipwayWorker)
       : startWorker({ config, deps, drivers, log: silentLogger, telemetry: opts.telemetry });
   const u = await insertUser(t.db, 'operator');
+  const owner: Actor = { id: u.id, role: 'operator' };
+  async function settle(op: Pick<Operation, 'id'>, ms = 20_000): Promise<Operation> {
+    const done = await waitForOperation(deps, op.id, ms, 25);
+    if (!['succeeded', 'failed', 'cancelled'].includes(done.status))
+      throw new Error(`operation ${op.id} still ${done.status} after ${ms} ms`);
+    return done;
+  }
   return {
     t,
     deps,
     producer,
     worker,
-    owner: { id: u.id, role: 'operator' },
-    async settle(op, ms = 20_000) {
-      const done = await waitForOperation(deps, op.id, ms, 25);
-      if (!['succeeded', 'failed', 'cancelled'].includes(done.status))
-        throw new Error(`operation ${op.id} still ${done.status} after ${ms} ms`);
-      return done;
+    owner,
+    settle,
+    async runningCluster(name) {
+      const c = await createCluster(deps, owner, {
+        name,
+        cpus: 2,
+        memory: 4096,
+        diskSize: 20_000,
+        kubernetesVersion: 'v1.30.0',
+      });
+      const { operation } = await clusterAction(deps, owner, c.id, 'start');
+      const done = await settle(operation);
+      if (done.status !== 'succeeded') throw new Error(`cluster ${name} did not start: ${done.error}`);
+      return getCluster(deps, owner, c.id);
     },
     async close() {
       await worker?.shutdown(500);

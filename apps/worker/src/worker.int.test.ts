@@ -24,18 +24,7 @@ describe('worker: every lifecycle through BullMQ and Postgres on the sandbox dri
   });
   afterAll(() => h.close());
 
-  async function runningCluster(name: string) {
-    const c = await createCluster(h.deps, h.owner, {
-      name,
-      cpus: 2,
-      memory: 4096,
-      diskSize: 20_000,
-      kubernetesVersion: 'v1.30.0',
-    });
-    const { operation } = await clusterAction(h.deps, h.owner, c.id, 'start');
-    expect((await h.settle(operation)).status).toBe('succeeded');
-    return getCluster(h.deps, h.owner, c.id);
-  }
+  const runningCluster = (name: string) => h.runningCluster(name);
 
   it('builds an image: building -> built, with size, digest and the build log as events', async () => {
     const { image, operation } = await createImage(h.deps, h.owner, {
