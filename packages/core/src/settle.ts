@@ -1,7 +1,7 @@
 // How an operation's observed outcome becomes the resource's state: the domain rules the worker's
 // processors used to carry. A processor claims, calls the driver and hands what the driver observed
 // here; these rules decide the status. Observations are structural (core does not import drivers).
-import { deployments } from '@slipway/db';
+import { type ChartFinding, deployments } from '@slipway/db';
 import { eq } from 'drizzle-orm';
 import type { CoreDeps } from './deps.ts';
 import type { Lease } from './operations/lease.ts';
@@ -20,6 +20,9 @@ export type ServiceObservation = {
   reason?: string | undefined;
   ingress?: string[] | undefined;
 };
+
+/** What a chart tool reports for a chart. */
+export type ChartValidationObservation = { valid: boolean; validator: string; findings: ChartFinding[] };
 
 /**
  * "Latest generation wins": every desired-state change bumps the deployment's generation and records
@@ -91,4 +94,26 @@ export async function settleServiceRollout(
       : reason,
     { resourceStatus: 'failed', resourceSet: { reason } },
   );
+}
+
+/**
+ * Settles a chart validation: the chart is `valid` or `invalid` as the validator judged it, with its
+ * findings; an invalid chart's error is its first error finding. The operation succeeds either way
+ * (validating worked; the chart is what failed).
+ */
+export async function settleChartValidation(
+  lease: Lease<'helm_chart'>,
+  v: ChartValidationObservation,
+): Promise<void> {
+  const errors = v.findings.filter((f) => f.severity === 'error');
+  await lease.succeed({
+    resourceStatus: v.valid ? 'valid' : 'invalid',
+    resourceSet: {
+      validator: v.validator,
+      findings: v.findings,
+      error: v.valid ? null : (errors[0]?.message ?? 'invalid chart'),
+    },
+    result: { valid: v.valid, validator: v.validator, findings: v.findings },
+    message: `${v.validator} validation: ${v.valid ? 'valid' : `invalid (${errors.length} error${errors.length === 1 ? '' : 's'})`}`,
+  });
 }

@@ -1,4 +1,4 @@
-import { loadChartForWorker } from '@slipway/core';
+import { loadChartForWorker, settleChartValidation } from '@slipway/core';
 import type { Processor } from '../runner.ts';
 import { chartSpec } from './specs.ts';
 
@@ -8,16 +8,5 @@ export const validateChart: Processor<'chart.validate'> = async ({ op, lease, de
     await lease.succeed({ message: 'chart deleted; nothing to validate' });
     return;
   }
-  const v = await drivers.charts.validate(chartSpec(chart), driverCtx);
-  const errors = v.findings.filter((f) => f.severity === 'error');
-  await lease.succeed({
-    resourceStatus: v.valid ? 'valid' : 'invalid',
-    resourceSet: {
-      validator: v.validator,
-      findings: v.findings,
-      error: v.valid ? null : (errors[0]?.message ?? 'invalid chart'),
-    },
-    result: { valid: v.valid, validator: v.validator, findings: v.findings },
-    message: `${v.validator} validation: ${v.valid ? 'valid' : `invalid (${errors.length} error${errors.length === 1 ? '' : 's'})`}`,
-  });
+  await settleChartValidation(lease, await drivers.charts.validate(chartSpec(chart), driverCtx));
 };
