@@ -8,6 +8,7 @@ import { type HttpRow, runHttpBench } from './http.ts';
 import { type BenchInfra, createInfra } from './infra.ts';
 import { type PoolRow, runPoolBench } from './pg-pool.ts';
 import { type PipelineRow, runPipelineBench } from './pipeline.ts';
+import { runSseBench, sseTable } from './sse.ts';
 import { ms, rate, table } from './stats.ts';
 
 const env = process.env;
@@ -154,6 +155,7 @@ async function main(): Promise<number> {
     const apiDb = await infra.clone('api');
     const workerDbs = new Map<number, string>();
     for (const c of WORKER_CONCURRENCY) workerDbs.set(c, await infra.clone(`w${c}`));
+    const sseDb = await infra.clone('sse');
 
     log(
       `1/3 HTTP API: ${settings.httpSequential} requests at concurrency 1, ${settings.httpRequests} at 16 and 64`,
@@ -200,6 +202,14 @@ async function main(): Promise<number> {
         `pool ${r.mode}: ${r.before.qps.toFixed(0)} -> ${r.after.qps.toFixed(0)} q/s after the burst; ${r.mixed.unsafe}/${r.mixed.transactions} transactions rejected`,
       );
 
+    log('live streams: 100 SSE streams, delay from commit to the message at the client');
+    const sse = await runSseBench({
+      databaseUrl: sseDb,
+      redisUrl: settings.redisUrl,
+      prefix: `${infra.prefix}_sse`,
+      log,
+    });
+
     const out = [
       '',
       '## Machine',
@@ -217,6 +227,9 @@ async function main(): Promise<number> {
       poolTable(pool),
       '`sql.begin rejected`: UNSAFE_TRANSACTION errors among the transactions of a mixed load (40 callers, half',
       'sql.begin, half plain queries), summed over the rounds: porsager/postgres#1189, see bench/README.md.',
+      '',
+      '## Live streams (SSE): 100 open, one API process, events written through another pool',
+      ...sseTable(sse),
       '',
       `total ${((performance.now() - started) / 1000).toFixed(1)} s`,
       '',
