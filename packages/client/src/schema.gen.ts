@@ -856,9 +856,21 @@ export type components = {
      *     }
      */
     CreateImage: {
+      /**
+       * @description Lowercase path components separated by "/" (e.g. `todo-backend`, `team/api`).
+       * @example todo-backend
+       */
       name: string;
-      /** @default latest */
+      /**
+       * @description Letters, digits, "_", "." or "-", not starting with "." or "-".
+       * @default latest
+       * @example latest
+       */
       tag: string;
+      /**
+       * @description A registry, a registry and a path, or a path (e.g. `docker.io/todo-app`, `localhost:5000`).
+       * @example docker.io/todo-app
+       */
       repository: string;
       description?: string | null;
       source?: components['schemas']['ImageSource'];
@@ -894,6 +906,10 @@ export type components = {
      *     }
      */
     UpdateImage: {
+      /**
+       * @description Letters, digits, "_", "." or "-", not starting with "." or "-".
+       * @example latest
+       */
       tag?: string;
       description?: string | null;
     };
@@ -1183,6 +1199,7 @@ export type components = {
     CreateDeployment: {
       name: string;
       replicas: number;
+      /** @example docker.io/todo-app/todo-backend:latest */
       image: string;
       container_port: number;
       /** Format: uuid */
@@ -1208,6 +1225,7 @@ export type components = {
      */
     UpdateDeployment: {
       replicas?: number;
+      /** @example docker.io/todo-app/todo-backend:latest */
       image?: string;
       container_port?: number;
     };
