@@ -3,7 +3,16 @@
 // own shell steps, run here outside Docker (no base image can be pulled in CI), produce a layout on
 // which migrations, the API and a worker really run with production dependencies only.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -82,7 +91,7 @@ describe("the Dockerfile's steps produce a runnable production layout", () => {
     for (const c of children) c.kill('SIGKILL');
     await t?.drop();
     rmSync(work, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it('build -> prod-deps -> runtime: migrations, the API and a worker run on production dependencies', async () => {
     const sh = (cmd: string, cwd: string) =>
@@ -91,14 +100,30 @@ describe("the Dockerfile's steps produce a runnable production layout", () => {
         stdio: 'pipe',
         env: { ...process.env, PATH: `${join(nodeBin, '..')}:${process.env.PATH}` },
       });
-    // Stage build, second RUN (the first is `npm ci`, already done in this checkout).
+    // Stage build: `COPY . .` (the checkout's files, into work/src, so this checkout's dist folders are
+    // left alone), `npm ci` (this checkout's node_modules, linked), then its second RUN.
+    const src = join(work, 'src');
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+      .split('\0')
+      .filter((f) => f && existsSync(join(root, f)));
+    for (const f of files) cpSync(join(root, f), join(src, f));
+    const dirs = [
+      '.',
+      ...['apps', 'packages'].flatMap((d) => readdirSync(join(root, d)).map((x) => `${d}/${x}`)),
+    ];
+    for (const dir of dirs)
+      if (existsSync(join(root, dir, 'node_modules')) && existsSync(join(src, dir)))
+        symlinkSync(join(root, dir, 'node_modules'), join(src, dir, 'node_modules'));
     const build = runs('build')[1] ?? '';
     expect(build).toContain('node scripts/build.ts');
     sh(
       build
         .replaceAll('/runtime-src', join(work, 'runtime-src'))
         .replaceAll('/manifests', join(work, 'manifests')),
-      root,
+      src,
     );
     // Stage prod-deps, in /app = work/app.
     const app = join(work, 'app');
@@ -110,7 +135,7 @@ describe("the Dockerfile's steps produce a runnable production layout", () => {
     // Stage runtime's COPYs.
     cpSync(join(work, 'runtime-src'), app, { recursive: true });
     mkdirSync(join(app, 'scripts'), { recursive: true });
-    cpSync(join(root, 'scripts/migrate.ts'), join(app, 'scripts/migrate.ts'));
+    cpSync(join(src, 'scripts/migrate.ts'), join(app, 'scripts/migrate.ts'));
     expect(existsSync(join(app, 'packages/testing'))).toBe(false);
 
     t = await createTestDatabase();
@@ -159,5 +184,5 @@ describe("the Dockerfile's steps produce a runnable production layout", () => {
     expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain(
       'slipway_queue_jobs',
     );
-  }, 300_000);
+  }, 600_000);
 });
