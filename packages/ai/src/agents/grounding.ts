@@ -33,8 +33,14 @@ const CAUSE_TERMS: { id: string; answer: RegExp; snapshot: RegExp }[] = [
   { id: 'RunContainerError', answer: /\bRunContainerError\b/i, snapshot: /RunContainerError|StartError/ },
   {
     id: 'NotReady',
-    answer: /\bnode\b[^.]{0,40}\bNotReady\b|\bNotReady\b[^.]{0,20}\bnode\b/i,
-    snapshot: /Ready=(?:False|Unknown)|NotReady/,
+    answer:
+      /\bnode\b[^.]{0,40}\b(?:NotReady|not ready)\b|\b(?:NotReady|not ready)\b[^.]{0,20}\bnode\b|\bNodeNotReady\b/i,
+    snapshot: /^node \S+ Ready=(?:False|Unknown)|"ready":false,"conditions"/m,
+  },
+  {
+    id: 'taint',
+    answer: /\btaints?\b/i,
+    snapshot: /"taints":\[\{|untolerated taint|had taint|^node \S+ taints (?!none)/m,
   },
   { id: 'Evicted', answer: /\bEvicted\b|\beviction\b/i, snapshot: /Evicted/ },
   {
@@ -90,7 +96,8 @@ export type GroundingVerdict =
 /**
  * The root cause's terms an answer has to carry (any one) to agree with the rules: the specific ones
  * (quoted object names, UPPER_SNAKE variables, host:port, a failure term other than the generic
- * CrashLoopBackOff) when the root cause has any, else its reasons (CamelCase words of its evidence).
+ * CrashLoopBackOff) when the root cause has any, else its reasons (CamelCase words of its evidence),
+ * else the names of the objects its evidence is about.
  */
 export function rootCauseTokens(root: Finding): string[] {
   const specific = new Set<string>();
@@ -110,7 +117,12 @@ export function rootCauseTokens(root: Finding): string[] {
   }
   generic.delete('Normal');
   generic.delete('Warning');
-  return specific.size > 0 ? [...specific] : [...generic];
+  if (specific.size > 0) return [...specific];
+  if (generic.size > 0) return [...generic];
+  // Nothing but names: the answer must at least name the object the root cause is about.
+  return [
+    ...new Set(root.evidence.map((e) => e.source.split('/').pop() ?? e.source).filter((x) => x.length >= 3)),
+  ];
 }
 
 function mentions(text: string, token: string): boolean {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cluster, container, pod, workload } from '../test-snapshots.ts';
-import { analyzeCluster, resolveAnalysisType } from './analyze-cluster.ts';
+import { analyzeCluster, mergeRecommendations, resolveAnalysisType } from './analyze-cluster.ts';
 
 // backend runs hot against its CPU limit; frontend requests far more memory than it uses.
 const busy = () =>
@@ -192,5 +192,58 @@ describe('analyzeCluster', () => {
     expect(r.recommendations).toEqual([
       'No changes recommended: workload usage is between 30% of requests and 80% of limits',
     ]);
+  });
+});
+
+describe('mergeRecommendations and security analysis', () => {
+  it('says the same advice once for every workload it applies to', () => {
+    expect(
+      mergeRecommendations([
+        { workload: 'api', text: 'Set a memory limit for api so one leak cannot exhaust the node' },
+        { workload: 'web', text: 'Set a memory limit for web so one leak cannot exhaust the node' },
+        { workload: 'api', text: 'Check application logs' },
+        { workload: 'web', text: 'Check application logs' },
+        { text: 'Enable metrics-server' },
+      ]),
+    ).toEqual([
+      'Set a memory limit for api, web so one leak cannot exhaust the node',
+      'api, web: Check application logs',
+      'Enable metrics-server',
+    ]);
+  });
+
+  it('security: unpinned images, missing limits and exposed services, failing workloads still first', () => {
+    const snapshot = cluster([
+      {
+        name: 'api',
+        snapshot: workload({ image: 'todo/api:latest', pods: [pod('api-1', { memoryLimitMiB: null })] }),
+      },
+      {
+        name: 'web',
+        snapshot: workload({
+          image: 'todo/web:1.2.0',
+          services: [
+            {
+              name: 'web',
+              type: 'LoadBalancer',
+              selector: { a: 'b' },
+              selectsWorkload: true,
+              readyEndpoints: 2,
+              notReadyEndpoints: 0,
+            },
+          ],
+        }),
+      },
+    ]);
+    const r = analyzeCluster({ snapshot, analysisType: 'security' });
+    expect(r.findings.map((f) => [f.workload, f.rule])).toEqual([
+      ['api', 'image-unpinned'],
+      ['api', 'no-resource-limits'],
+      ['web', 'service-exposed'],
+    ]);
+    expect(r.recommendations[0]).toBe(
+      'Pin the image of api to a version tag or a digest (repository@sha256:...)',
+    );
+    expect(r.summary).toMatch(/Security: 2 issues .*1 exposed service/);
   });
 });
