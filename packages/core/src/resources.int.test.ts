@@ -1,8 +1,8 @@
-import { containerImages, helmCharts } from '@slipway/db';
+import { clusters, containerImages, deployments, helmCharts } from '@slipway/db';
 import { createTestDatabase, insertUser, type TestDatabase } from '@slipway/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { movableTo, transitionResource } from './resources.ts';
+import { applyResourceChange, movableTo, transitionResource } from './resources.ts';
 
 // The typed compare-and-sets against real Postgres: the machine decides which rows may move.
 let t: TestDatabase;
@@ -75,6 +75,55 @@ describe('resource compare-and-sets through the status machine', () => {
     await expect(transitionResource(t.db, 'helm_chart', chart.id, 'invalid')).rejects.toMatchObject({
       code: 'conflict',
     });
+  });
+
+  it('latest generation wins inside the settling UPDATE: an older generation writes columns, not the status', async () => {
+    const [cluster] = await t.db
+      .insert(clusters)
+      .values({
+        ownerId,
+        name: 'gen',
+        cpus: 1,
+        memory: 1,
+        diskSize: 1,
+        kubernetesVersion: 'v1.30.0',
+        status: 'running',
+        driver: 'sandbox',
+      })
+      .returning();
+    if (!cluster) throw new Error('insert returned nothing');
+    const [dep] = await t.db
+      .insert(deployments)
+      .values({
+        ownerId,
+        clusterId: cluster.id,
+        name: 'gen',
+        replicas: 5,
+        image: 'a/b:1',
+        containerPort: 80,
+        status: 'scaling',
+        generation: 3,
+        driver: 'sandbox',
+      })
+      .returning();
+    if (!dep) throw new Error('insert returned nothing');
+    const read = async () => (await t.db.select().from(deployments).where(eq(deployments.id, dep.id)))[0];
+    // Generation 2 finished after generation 3 was recorded: its replicas count, its status does not.
+    await applyResourceChange(t.db, 'deployment', dep.id, {
+      status: 'running',
+      set: { availableReplicas: 3 },
+      generation: 2,
+    });
+    expect(await read()).toMatchObject({ status: 'scaling', availableReplicas: 3 });
+    // Even a status its machine would not allow from here does not make the older one fail.
+    await t.db.update(deployments).set({ status: 'updating' }).where(eq(deployments.id, dep.id));
+    await applyResourceChange(t.db, 'deployment', dep.id, { status: 'failed', generation: 1 });
+    expect((await read())?.status).toBe('updating');
+    // The operation carrying generation 3 decides; one without a generation (an old payload) too.
+    await applyResourceChange(t.db, 'deployment', dep.id, { status: 'running', generation: 3 });
+    expect((await read())?.status).toBe('running');
+    await applyResourceChange(t.db, 'deployment', dep.id, { status: 'failed' });
+    expect((await read())?.status).toBe('failed');
   });
 
   it('rejects at run time a column the compiler would have refused', async () => {

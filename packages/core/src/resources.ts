@@ -8,7 +8,7 @@ import {
   type Tx,
 } from '@slipway/db';
 import type { JobResource } from '@slipway/jobs';
-import { and, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { DomainError } from './errors.ts';
 import {
@@ -59,6 +59,8 @@ export type ResourceSet<T extends ResourceType> = T extends ManagedType
 export type ResourceChange<T extends ResourceType> = {
   status?: StatusOf<T> | null;
   set?: ResourceSet<T>;
+  /** Latest generation wins: move the status only while the row's generation is at most this. */
+  generation?: number | undefined;
 };
 
 type ResourceDef<T extends ManagedType> = {
@@ -117,6 +119,7 @@ async function writeResource(
   id: string,
   to: string | null,
   set: Record<string, unknown>,
+  generation?: number,
 ): Promise<void> {
   const def = resourceDefs[type];
   const table: AnyResourceTable = def.table;
@@ -127,10 +130,18 @@ async function writeResource(
       throw new Error(`${type}: ${k} is not a column a settlement may write`);
   }
   const from = to ? allowedFrom(machine, to) : Object.keys(machine);
+  // Latest generation wins, in the same statement (no window between reading the generation and
+  // writing): a row already at a newer generation keeps its status and takes only the columns.
+  const newer =
+    to && generation !== undefined && 'generation' in columns
+      ? gt(columns.generation, generation)
+      : undefined;
+  const status = newer ? sql`case when ${newer} then ${table.status} else ${to} end` : to;
+  const movable = inArray(table.status, from);
   const rows = await tx
     .update(table)
-    .set({ ...set, ...(to ? { status: to } : {}), lastUpdated: sql`now()` })
-    .where(and(eq(table.id, id), isNull(table.deletedAt), inArray(table.status, from)))
+    .set({ ...set, ...(status ? { status } : {}), lastUpdated: sql`now()` })
+    .where(and(eq(table.id, id), isNull(table.deletedAt), newer ? or(newer, movable) : movable))
     .returning({ id: table.id });
   if (rows.length === 0) {
     throw new DomainError('conflict', `${type} ${id} cannot move to '${to}' from its current state`, { id });
@@ -160,5 +171,5 @@ export async function applyResourceChange<T extends ResourceType>(
   change: ResourceChange<T>,
 ): Promise<void> {
   if (type === 'ai') return;
-  await writeResource(tx, type, id, change.status ?? null, change.set ?? {});
+  await writeResource(tx, type, id, change.status ?? null, change.set ?? {}, change.generation);
 }

@@ -1,9 +1,7 @@
 // How an operation's observed outcome becomes the resource's state: the domain rules the worker's
 // processors used to carry. A processor claims, calls the driver and hands what the driver observed
 // here; these rules decide the status. Observations are structural (core does not import drivers).
-import { type ChartFinding, deployments } from '@slipway/db';
-import { eq } from 'drizzle-orm';
-import type { CoreDeps } from './deps.ts';
+import type { ChartFinding } from '@slipway/db';
 import type { Lease } from './operations/lease.ts';
 
 /** What a workload driver reports at the end of a rollout wait. */
@@ -25,36 +23,27 @@ export type ServiceObservation = {
 export type ChartValidationObservation = { valid: boolean; validator: string; findings: ChartFinding[] };
 
 /**
+ * Settles a deployment operation from the rollout the driver observed: `running` succeeds, anything
+ * else (failed, or still progressing at the deadline) fails the operation.
+ *
  * "Latest generation wins": every desired-state change bumps the deployment's generation and records
  * it on its operation. Only the operation carrying the current generation may decide the status; an
- * older one that finishes later (its spec was superseded while it rolled out) records what it saw
- * without moving the status. An operation written before generations were recorded counts as latest.
- */
-export function carriesLatestGeneration(current: number, operationGeneration: number | undefined): boolean {
-  return current <= (operationGeneration ?? current);
-}
-
-/**
- * Settles a deployment operation from the rollout the driver observed: `running` succeeds, anything
- * else (failed, or still progressing at the deadline) fails the operation; the status moves only for
- * the latest generation. A deleted deployment is not latest: nothing moves.
+ * older one that finishes later (its spec was superseded while it rolled out) records the replicas it
+ * saw without moving the status. The check is part of the settling UPDATE (`generation` on the
+ * settlement), so a change committed meanwhile cannot be overwritten. An operation recorded before
+ * generations existed carries none and counts as latest.
  */
 export async function settleRollout(
-  deps: CoreDeps,
   lease: Lease<'deployment'>,
   generation: number | undefined,
   obs: RolloutObservation,
   opts: { timeoutMs: number; extra?: Record<string, unknown> },
 ): Promise<void> {
-  const [current] = await deps.db
-    .select({ generation: deployments.generation })
-    .from(deployments)
-    .where(eq(deployments.id, lease.op.resourceId));
-  const latest = current ? carriesLatestGeneration(current.generation, generation) : false;
   const set = { availableReplicas: obs.availableReplicas };
   if (obs.phase === 'running') {
     await lease.succeed({
-      resourceStatus: latest ? 'running' : null,
+      resourceStatus: 'running',
+      generation,
       resourceSet: { ...set, error: null },
       result: { ...obs, ...opts.extra },
       message: `rollout complete: ${obs.availableReplicas}/${obs.desiredReplicas} replicas available`,
@@ -65,7 +54,7 @@ export async function settleRollout(
     obs.phase === 'failed'
       ? `rollout failed: ${obs.reason ?? 'unknown reason'}`
       : `rollout did not finish within ${Math.round(opts.timeoutMs / 1000)}s${obs.reason ? `: ${obs.reason}` : ''}`;
-  await lease.fail(reason, { resourceStatus: latest ? 'failed' : null, resourceSet: set });
+  await lease.fail(reason, { resourceStatus: 'failed', generation, resourceSet: set });
 }
 
 /**

@@ -34,7 +34,7 @@ export function settleRollout(
   obs: DeploymentObservation,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  return settle(ctx.deps, ctx.lease, ctx.op.input.generation, obs, {
+  return settle(ctx.lease, ctx.op.input.generation, obs, {
     timeoutMs: ctx.settings.rolloutTimeoutMs,
     extra,
   });

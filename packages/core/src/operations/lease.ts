@@ -77,6 +77,11 @@ export type Settlement<T extends ResourceType = ResourceType> = {
   /** Resource status to move to (compare-and-set through its machine); null keeps the status. */
   resourceStatus?: StatusOf<T> | null;
   resourceSet?: ResourceSet<T>;
+  /**
+   * The resource generation this operation applied: the status moves only while the resource is not
+   * at a newer one (latest generation wins, decided in the same UPDATE); the columns are written anyway.
+   */
+  generation?: number | undefined;
   result?: Record<string, unknown>;
   message: string;
 };
@@ -219,6 +224,7 @@ export class Lease<T extends ResourceType = ResourceType> {
         await applyResourceChange(tx, this.op.resourceType, this.op.resourceId, {
           status: s.resourceStatus ?? null,
           set: { ...this.resourceDefaults, ...s.resourceSet },
+          generation: s.generation,
         });
       }
       await this.finishIn(tx, 'succeeded', s.message, null, s.result);
@@ -237,6 +243,7 @@ export class Lease<T extends ResourceType = ResourceType> {
         await applyResourceChange(tx, this.op.resourceType, this.op.resourceId, {
           status,
           set: { ...this.resourceDefaults, error: reason, ...opts.resourceSet },
+          generation: opts.generation,
         }).catch((e: unknown) => {
           // A deleted or moved-on resource keeps its state; the operation still records why it failed.
           if (!(e instanceof DomainError && e.code === 'conflict')) throw e;
