@@ -13,6 +13,7 @@ import {
   createCluster,
   createDeployment,
   getOperation,
+  updateDeployment,
   waitForOperation,
 } from '@slipway/core';
 import { createSandboxDrivers, KubernetesWorkloads, SandboxChartTool } from '@slipway/drivers';
@@ -177,6 +178,21 @@ describe('worker AI operations with kubectl-ai and kagent configured', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/the API server refused the scale \(dry run\): .*admission webhook/);
     k8s.failMatching(null);
+
+    // An image change that breaks the rollout: Slipway knows the previous image and offers the rollback.
+    k8s.crashPodsOf('api', 'CrashLoopBackOff', ['panic: unknown flag --listen-addr']);
+    const changed = await updateDeployment(h.deps, h.owner, deployment.id, { image: 'todo/api:2.0.0' });
+    await h.settle(changed.operation, 30_000);
+    const after = await ask('my-agent');
+    expect(after.analysis).toMatch(
+      /failing since the image changed from todo\/api:1\.0\.0 to todo\/api:2\.0\.0 at /,
+    );
+    expect((after as { actions?: unknown[] }).actions).toContainEqual({
+      description: 'Roll back to todo/api:1.0.0',
+      method: 'PUT',
+      path: `/api/deployments/${deployment.id}`,
+      body: { image: 'todo/api:1.0.0' },
+    });
     expect(
       k8s.requests
         .slice(mark)
