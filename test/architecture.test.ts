@@ -7,7 +7,8 @@
 //   3. the dependency direction below; in particular apps/api imports neither drivers nor ai, and core
 //      imports neither drivers nor hono.
 // Exceptions (also in packages/contract/README.md): drivers and ai may import the zod-free subpath
-// `@slipway/contract/image-reference` (the one image-reference grammar), and db the zod-free
+// `@slipway/contract/image-reference` (the one image-reference grammar; drivers also
+// `@slipway/contract/build-source`, the one build-source validator), and db the zod-free
 // `@slipway/contract/vocabulary` (the status tuples its pgEnums are built from), and nothing else of
 // contract. The console builds its forms from contract's schemas (ARCHITECTURE's layout says so).
 // The direction governs shipped code: test code (tests, harnesses, shared scenarios, e2e support, the
@@ -42,7 +43,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 
 /** Imports allowed beyond ALLOWED, by exact specifier. */
 const EXCEPTIONS: Record<string, readonly string[]> = {
-  drivers: ['@slipway/contract/image-reference'],
+  drivers: ['@slipway/contract/image-reference', '@slipway/contract/build-source'],
   ai: ['@slipway/contract/image-reference'],
   db: ['@slipway/contract/vocabulary'],
 };

@@ -40,6 +40,20 @@ export const Config = z.object({
   /** How long POST /api/ai/debug and /analyze wait for the worker before answering 202. */
   AI_SYNC_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(20_000),
   /**
+   * Git hosts an image build may clone from although they are loopback, private, link-local or
+   * metadata addresses (comma-separated names or addresses; default none). The API refuses other such
+   * literal hosts with a 422, the worker any host that resolves to one.
+   */
+  GIT_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  /**
    * The proxies in front of the API, whose X-Forwarded-For is believed: a comma-separated list of
    * addresses, CIDR subnets or proxy-addr names (loopback, linklocal, uniquelocal); `true` means
    * loopback + private networks, `false` none. The client is the rightmost hop not in the list.

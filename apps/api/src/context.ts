@@ -23,7 +23,8 @@ export type AppDeps = {
   sql: import('@slipway/db').Sql;
   /** Shared rate-limit counters; usually the producer's connection (fail-fast, no offline queue). */
   redis: Redis;
-  config: Pick<Config, 'JWT_SECRET' | 'DRIVER' | 'QUEUE_PREFIX' | 'AI_SYNC_TIMEOUT_MS' | 'TRUST_PROXY'>;
+  config: Pick<Config, 'JWT_SECRET' | 'DRIVER' | 'QUEUE_PREFIX' | 'AI_SYNC_TIMEOUT_MS' | 'TRUST_PROXY'> &
+    Partial<Pick<Config, 'GIT_ALLOWED_HOSTS'>>;
   metrics: HttpMetrics;
   log?: Logger;
   driversReport?: () => Promise<DriverReport[]>;

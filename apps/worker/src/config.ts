@@ -45,6 +45,20 @@ export const WorkerConfig = z.object({
   SANDBOX_TIME_SCALE: z.coerce.number().positive().default(1),
   /** Append-only effects ledger of the sandbox driver (fault suite). */
   SANDBOX_LEDGER: z.string().optional(),
+  /**
+   * Git hosts an image build may clone from although they are loopback, private, link-local or
+   * metadata addresses (comma-separated names or addresses; default none). The API refuses other such
+   * literal hosts with a 422, the worker any host that resolves to one.
+   */
+  GIT_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   BUILD_CONTEXT_ROOT: z.string().default(process.cwd()),
   MINIKUBE_BIN: z.string().default('minikube'),
   MINIKUBE_DRIVER: z.string().default('docker'),

@@ -9,6 +9,7 @@ export async function buildDrivers(
     mode: config.DRIVER,
     sandbox: { timeScale: config.SANDBOX_TIME_SCALE, ledgerPath: config.SANDBOX_LEDGER ?? null },
     buildContextRoot: config.BUILD_CONTEXT_ROOT,
+    gitAllowedHosts: config.GIT_ALLOWED_HOSTS,
     minikubeBin: config.MINIKUBE_BIN,
     minikubeDriver: config.MINIKUBE_DRIVER,
     helmBin: config.HELM_BIN,

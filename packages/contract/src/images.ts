@@ -1,4 +1,11 @@
 import {
+  buildArgNameIssue,
+  dockerfileIssue,
+  gitRefIssue,
+  gitUrlIssue,
+  relativePathIssue,
+} from './build-source.ts';
+import {
   checkedBy,
   DeletedBody,
   freeText,
@@ -40,17 +47,13 @@ export const imageRepository = checkedBy(text(REPOSITORY_MAX), validateImageRepo
   example: 'docker.io/todo-app',
 });
 
-// Sources are untrusted: only https:// and git@ URLs, and relative paths that cannot climb out of
-// BUILD_CONTEXT_ROOT (the worker checks again after resolving symlinks). Rejected here with a 422.
-const gitUrl = text(2048).regex(
-  /^(https:\/\/[^\s/@]+(?::\d+)?\/\S+|git@[A-Za-z0-9.-]+:[\w./~-]+)$/,
-  'must be an https:// or git@host:path git URL',
-);
-const relativePath = text(1024).refine(
-  (p) => !p.startsWith('/') && !p.includes('\\') && !p.split('/').includes('..') && !p.includes('\u0000'),
-  'must be a relative path inside the build context root (no "..", not absolute)',
-);
-const gitRef = text(255).regex(/^(?!-)[\w./-]+$/, 'must be a branch, tag or commit');
+// Sources are untrusted: only https:// and git@ URLs without credentials, refs that cannot read as
+// options, and relative paths that cannot climb out of BUILD_CONTEXT_ROOT (the worker checks again
+// after resolving symlinks, and the git host after DNS). The rules are build-source's, the same the
+// worker runs, so the edge answers 422 wherever a build would be refused.
+const gitUrl = checkedBy(text(2048), gitUrlIssue).openapi({ example: 'https://github.com/acme/api.git' });
+const relativePath = checkedBy(text(1024), relativePathIssue);
+const gitRef = checkedBy(text(255), gitRefIssue);
 
 export const ImageSource = z
   .union([
@@ -69,9 +72,9 @@ export const CreateImageBody = z
     repository: imageRepository,
     description: freeText(2000),
     source: ImageSource.nullable().optional(),
-    dockerfile: text(1024).nullable().optional(),
+    dockerfile: checkedBy(text(1024), dockerfileIssue).nullable().optional(),
     build_args: z
-      .record(text(128).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier'), z.string().max(4096))
+      .record(checkedBy(text(128), buildArgNameIssue), z.string().max(4096))
       .refine((r) => Object.keys(r).length <= 64, 'at most 64 build args')
       .refine((r) => Object.values(r).every((v) => !v.includes('\u0000')), 'must not contain NUL characters')
       .nullable()

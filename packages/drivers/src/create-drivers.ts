@@ -13,6 +13,8 @@ export type CreateDriversOptions = {
   mode: DriverMode;
   sandbox?: { timeScale?: number; ledgerPath?: string | null | undefined };
   buildContextRoot: string;
+  /** Git hosts builds may clone from although they are internal addresses (GIT_ALLOWED_HOSTS). */
+  gitAllowedHosts?: readonly string[];
   minikubeBin?: string;
   minikubeDriver?: string;
   helmBin?: string;
@@ -85,13 +87,16 @@ export async function createDrivers(
   const gate = { healthyTtlMs: o.reprobe?.healthyTtlMs, failedTtlMs: o.reprobe?.failedTtlMs };
   const minikubeBin = o.minikubeBin ?? 'minikube';
   const drivers: Drivers = {
-    images: probeGate(new DockerImageBuilder({ buildContextRoot: o.buildContextRoot }), {
-      ...gate,
-      tool: 'docker engine',
-      initial: docker,
-      probe: () =>
-        timeout<Probe>(DockerImageBuilder.probe(), 3000, { reachable: false, detail: 'no answer in 3s' }),
-    }),
+    images: probeGate(
+      new DockerImageBuilder({ buildContextRoot: o.buildContextRoot, gitAllowedHosts: o.gitAllowedHosts }),
+      {
+        ...gate,
+        tool: 'docker engine',
+        initial: docker,
+        probe: () =>
+          timeout<Probe>(DockerImageBuilder.probe(), 3000, { reachable: false, detail: 'no answer in 3s' }),
+      },
+    ),
     clusters: probeGate(
       new MinikubeProvisioner({ bin: minikubeBin, driver: o.minikubeDriver ?? 'docker', ...kubeOpts }),
       {

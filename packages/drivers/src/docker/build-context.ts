@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { create as createTar } from 'tar';
 import { DriverError } from '../types.ts';
 import { gitCloneArgs, normaliseRelativePath, redactUrl } from './build-options.ts';
+import type { GitPin } from './git-host.ts';
 
 function invalidSource(message: string): DriverError {
   return new DriverError('invalid_source', message, { retryable: false });
@@ -90,8 +91,19 @@ export function shallowClone(input: {
   dest: string;
   signal: AbortSignal;
   protocols?: readonly ('https' | 'ssh' | 'file')[];
+  /** The address the clone is held to (pinGitHost). */
+  pin?: GitPin;
 }): Promise<void> {
-  const args = gitCloneArgs({ url: input.url, ref: input.ref, dest: input.dest, protocols: input.protocols });
+  const args = gitCloneArgs({
+    url: input.url,
+    ref: input.ref,
+    dest: input.dest,
+    protocols: input.protocols,
+    pin: input.pin,
+  });
+  // ssh connects to the checked address; the host key is still looked up under the host's name.
+  const sshPin =
+    input.pin?.kind === 'ssh' ? ` -o HostName=${input.pin.address} -o HostKeyAlias=${input.pin.host}` : '';
   return new Promise<void>((resolve, reject) => {
     execFile(
       input.gitBin,
@@ -102,7 +114,7 @@ export function shallowClone(input: {
         env: {
           ...process.env,
           GIT_TERMINAL_PROMPT: '0',
-          GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
+          GIT_SSH_COMMAND: `ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new${sshPin}`,
           GIT_LFS_SKIP_SMUDGE: '1',
         },
       },

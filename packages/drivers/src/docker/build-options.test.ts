@@ -33,8 +33,9 @@ describe('validateGitUrl', () => {
     }
   });
 
-  it('redacts credentials in what it shows', () => {
-    expect(validateGitUrl('https://user:token@github.com/acme/app.git').display).not.toContain('token');
+  it('refuses credentials in the URL (it is stored and shown back) without repeating them', () => {
+    expect(() => validateGitUrl('https://user:token@github.com/acme/app.git')).toThrow(/credentials/);
+    expect(() => validateGitUrl('https://user:token@github.com/acme/app.git')).not.toThrow(/token@/);
     expect(redactUrl('https://user:token@github.com/a.git')).toBe('https://***@github.com/a.git');
   });
 });

@@ -1,5 +1,14 @@
 // Pure builders and validators for a build: engine build options, git clone arguments, and checks on the
 // untrusted parts of a source (git URL, ref, relative paths). No I/O here; tested in build-options.test.ts.
+
+import {
+  buildArgNameIssue,
+  gitRefIssue,
+  gitUrlIssue,
+  normaliseRelative,
+  parseGitUrl,
+  relativePathIssue,
+} from '@slipway/contract/build-source';
 import type { ImageBuildOptions } from 'dockerode';
 import { DriverError } from '../types.ts';
 
@@ -8,44 +17,22 @@ function invalidSource(message: string): DriverError {
 }
 
 // Control characters and whitespace never belong in a URL, ref or path we hand to git or the engine.
-function hasControlOrSpace(s: string, allowSpace = false): boolean {
-  for (const ch of s) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (c < 0x20 || c === 0x7f || (!allowSpace && /\s/.test(ch))) return true;
-  }
-  return false;
-}
-const SCP_LIKE = /^git@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):([A-Za-z0-9._~][A-Za-z0-9._~/-]*)$/;
-
 /**
  * Accepts only `https://host/...` and scp-like `git@host:path`. Everything else (file://, ext::, ssh:// with
  * options, local paths, `-`-prefixed strings git would read as options) is refused before git ever sees it.
+ * The rules are @slipway/contract/build-source's, the same the API's schemas answer 422 with.
  */
-export function validateGitUrl(url: string): { kind: 'https' | 'ssh'; display: string } {
-  if (url.length === 0 || url.length > 2048 || hasControlOrSpace(url)) {
-    throw invalidSource('git URL is empty, too long or contains whitespace/control characters');
-  }
-  if (url.startsWith('https://')) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw invalidSource(`git URL "${url}" is not a valid https URL`);
-    }
-    if (parsed.protocol !== 'https:' || parsed.hostname.length === 0) {
-      throw invalidSource(`git URL "${url}" is not a valid https URL`);
-    }
-    return { kind: 'https', display: redactUrl(url) };
-  }
-  const m = SCP_LIKE.exec(url);
-  if (m) {
-    const path = m[2] ?? '';
-    if (path.split('/').includes('..')) throw invalidSource(`git URL "${url}" contains ".."`);
-    return { kind: 'ssh', display: url };
-  }
-  throw invalidSource(
-    `git URL "${redactUrl(url)}" refused: only https:// and git@host:path URLs are allowed`,
-  );
+export function validateGitUrl(url: string): {
+  kind: 'https' | 'ssh';
+  display: string;
+  host: string;
+  port: number | null;
+} {
+  const issue = gitUrlIssue(url);
+  if (issue) throw invalidSource(`git URL "${redactUrl(url)}" refused: ${issue}`);
+  const parsed = parseGitUrl(url);
+  if (!parsed) throw invalidSource(`git URL "${redactUrl(url)}" refused`);
+  return { ...parsed, display: parsed.kind === 'https' ? redactUrl(url) : url };
 }
 
 /** Hides credentials embedded in an https URL before it reaches logs or error messages. */
@@ -64,14 +51,8 @@ export function redactUrl(url: string): string {
 
 /** A branch or tag name as `git clone --branch` accepts it (commit SHAs are not clonable shallowly by name). */
 export function validateGitRef(ref: string): void {
-  const ok =
-    /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/.test(ref) &&
-    !ref.includes('..') &&
-    !ref.includes('//') &&
-    !ref.endsWith('/') &&
-    !ref.endsWith('.lock') &&
-    !ref.endsWith('.');
-  if (!ok) throw invalidSource(`git ref "${ref}" is not a valid branch or tag name`);
+  const issue = gitRefIssue(ref);
+  if (issue) throw invalidSource(`git ref "${ref}" is not a valid branch or tag name: ${issue}`);
 }
 
 /**
@@ -80,16 +61,10 @@ export function validateGitRef(ref: string): void {
  * realpath at resolve time, since only the filesystem knows where they point.
  */
 export function normaliseRelativePath(path: string, what: string): string {
-  if (path.includes('\0') || path.includes('\\') || hasControlOrSpace(path, true)) {
-    throw invalidSource(`${what} "${path}" contains forbidden characters`);
-  }
-  if (path.startsWith('/')) throw invalidSource(`${what} "${path}" must be relative`);
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw invalidSource(`${what} "${path}" must not contain ".."`);
-  return parts.join('/');
+  const issue = relativePathIssue(path);
+  if (issue) throw invalidSource(`${what} "${path}" ${issue}`);
+  return normaliseRelative(path);
 }
-
-const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Options for `POST /build` (classic builder, which is what a bare engine API call gets). `rm`/`forcerm`
@@ -105,7 +80,7 @@ export function buildImageOptions(input: {
   if (dockerfile === '') throw invalidSource('dockerfile must name a file inside the context');
   const buildargs: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.buildArgs ?? {})) {
-    if (!BUILD_ARG_KEY.test(k)) throw invalidSource(`build arg name "${k}" is invalid`);
+    if (buildArgNameIssue(k)) throw invalidSource(`build arg name "${k}" is invalid`);
     buildargs[k] = v;
   }
   return {
@@ -128,10 +103,16 @@ export function gitCloneArgs(input: {
   ref?: string;
   dest: string;
   protocols?: readonly ('https' | 'ssh' | 'file')[];
+  /** The checked address an https clone must connect to (curl's resolve list; see git-host.ts). */
+  pin?: { kind: 'https' | 'ssh'; host: string; port: number; address: string };
 }): string[] {
   const protocols = input.protocols ?? ['https', 'ssh'];
   const args = ['-c', 'protocol.allow=never'];
   for (const p of protocols) args.push('-c', `protocol.${p}.allow=always`);
+  if (input.pin?.kind === 'https') {
+    const address = input.pin.address.includes(':') ? `[${input.pin.address}]` : input.pin.address;
+    args.push('-c', `http.curloptResolve=${input.pin.host}:${input.pin.port}:${address}`);
+  }
   args.push('clone', '--depth', '1', '--single-branch', '--no-tags');
   if (input.ref !== undefined) {
     validateGitRef(input.ref);

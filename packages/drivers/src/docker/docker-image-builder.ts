@@ -18,6 +18,7 @@ import {
   registryError,
   stepProgress,
 } from './engine-events.ts';
+import { type Lookup, pinGitHost } from './git-host.ts';
 import { imageRef, splitImageRef } from './image-ref.ts';
 
 export type DockerImageBuilderOptions = {
@@ -33,6 +34,10 @@ export type DockerImageBuilderOptions = {
   gitBin?: string;
   /** Where git sources are cloned (a fresh temp dir per build, always removed). Default os.tmpdir(). */
   workDir?: string;
+  /** Git hosts a clone may reach although they are loopback, private or link-local (GIT_ALLOWED_HOSTS). */
+  gitAllowedHosts?: readonly string[];
+  /** DNS for git hosts (tests pass their own; default the system resolver). */
+  gitLookup?: Lookup;
 };
 
 export type DockerProbe = { reachable: boolean; version?: string; detail?: string };
@@ -99,6 +104,8 @@ export class DockerImageBuilder implements ImageBuilder {
   readonly #maxContextBytes: number;
   readonly #gitBin: string;
   readonly #workDir: string;
+  readonly #gitAllowedHosts: readonly string[];
+  readonly #gitLookup: Lookup | undefined;
 
   constructor(opts: DockerImageBuilderOptions) {
     this.#docker = opts.docker ?? new Dockerode();
@@ -107,6 +114,8 @@ export class DockerImageBuilder implements ImageBuilder {
     this.#maxContextBytes = opts.maxContextBytes ?? DEFAULT_MAX_CONTEXT_BYTES;
     this.#gitBin = opts.gitBin ?? 'git';
     this.#workDir = opts.workDir ?? tmpdir();
+    this.#gitAllowedHosts = opts.gitAllowedHosts ?? [];
+    this.#gitLookup = opts.gitLookup;
   }
 
   /** Pings the engine and reads its version; never throws. */
@@ -138,6 +147,8 @@ export class DockerImageBuilder implements ImageBuilder {
       let contextDir: string;
       if ('git' in source) {
         const url = validateGitUrl(source.git);
+        // Checked after DNS, right before the clone, and the clone is held to that address.
+        const pin = await pinGitHost(url, { allowed: this.#gitAllowedHosts, lookup: this.#gitLookup });
         cloneDir = await mkdtemp(join(this.#workDir, 'slipway-git-'));
         ctx.log(`Cloning ${url.display}${source.ref ? ` at ${source.ref}` : ''} (shallow)`);
         await shallowClone({
@@ -146,6 +157,7 @@ export class DockerImageBuilder implements ImageBuilder {
           ref: source.ref,
           dest: join(cloneDir, 'repo'),
           signal: dl.signal,
+          pin,
         });
         contextDir = await resolveInside(join(cloneDir, 'repo'), source.path ?? '', 'source.path');
       } else {

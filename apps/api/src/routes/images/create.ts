@@ -1,5 +1,6 @@
 import { imageRoutes } from '@slipway/contract';
-import { createImage } from '@slipway/core';
+import { gitHostIssue, parseGitUrl } from '@slipway/contract/build-source';
+import { createImage, DomainError } from '@slipway/core';
 import type { ApiApp, AppDeps } from '../../context.ts';
 import { withJsonBody } from '../../openapi.ts';
 import { startedWork } from '../../respond.ts';
@@ -9,6 +10,13 @@ import { serializeImage } from '../../serializers.ts';
 export function registerCreateImage(app: ApiApp, deps: AppDeps): void {
   app.openapi(withJsonBody(imageRoutes.createContainerImage), async function createImageRoute(c) {
     const b = c.req.valid('json');
+    if (b.source && 'git' in b.source) {
+      // Loopback, private, link-local and metadata hosts are refused unless GIT_ALLOWED_HOSTS names
+      // them; the worker checks the resolved addresses again right before the clone.
+      const issue = gitHostIssue(parseGitUrl(b.source.git)?.host ?? '', deps.config.GIT_ALLOWED_HOSTS ?? []);
+      if (issue)
+        throw new DomainError('validation', 'Validation failed', { details: { field: 'source.git', issue } });
+    }
     const { image, operation } = await createImage(deps.core, c.get('actor'), {
       name: b.name,
       tag: b.tag,
