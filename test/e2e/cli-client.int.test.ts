@@ -224,6 +224,7 @@ describe('streams', () => {
     const lease = await claim(opId);
     const got: OperationStreamEvent[] = [];
     let closedOnce = false;
+    let written = false;
     const watching = (async () => {
       for await (const e of client.watchOperation(opId)) {
         got.push(e);
@@ -231,12 +232,13 @@ describe('streams', () => {
           closedOnce = true;
           await closeEventStreams(api.app); // what a shutting-down API process does
           await lease.event('while disconnected');
+          written = true;
         }
       }
     })();
     await new Promise<void>((ok) => {
       const t = setInterval(() => {
-        if (closedOnce) {
+        if (written) {
           clearInterval(t);
           ok();
         }

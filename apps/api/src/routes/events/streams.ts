@@ -189,6 +189,9 @@ export async function serveStream(c: Context<AppEnv>, reg: StreamRegistry, follo
       }
     };
     try {
+      // LISTEN in place before the first read: nothing committed after that read goes unnoticed
+      // (should LISTEN fail, the re-read timer still delivers).
+      await r.hub.ready().catch(() => {});
       // Reconnecting EventSource clients wait this long; the first bytes also flush the headers.
       await send(() => stream.write('retry: 2000\n\n'));
       let nextBeat = Date.now() + opts.heartbeatMs;
