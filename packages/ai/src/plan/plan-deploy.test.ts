@@ -117,6 +117,14 @@ describe('planDeploy for a deployment core already recorded', () => {
     ]);
   });
 
+  it('refuses when the chart default is no valid reference and no built image matches', () => {
+    const plan = planDeploy({ chart: { name: 'todo-app', version: '1.0.0+build.5' }, cluster: running });
+    expect(plan.ok).toBe(false);
+    expect(plan.reason).toMatch(
+      /^No built image matches chart todo-app, and its default todo-app:1\.0\.0\+build\.5 is not a valid image reference \(tag "1\.0\.0\+build\.5"/,
+    );
+  });
+
   it('composes references the same way the worker does (no repository: the name alone)', () => {
     const plan = planDeploy({
       chart: { name: 'api', version: '2' },

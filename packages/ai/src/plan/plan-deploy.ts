@@ -1,6 +1,10 @@
 // Plan for AI-assisted deployment of a chart: release name, namespace and the values the chart tool gets.
-// Refuses only what cannot work (cluster not running, chart known invalid, values out of range).
-import { InvalidImageReference, imageReferenceOf } from '@slipway/contract/image-reference';
+// Refuses only what cannot work (cluster not running, chart known invalid, values out of range, no valid image).
+import {
+  InvalidImageReference,
+  imageReferenceOf,
+  validateImageParts,
+} from '@slipway/contract/image-reference';
 import type { ChartValues } from '@slipway/drivers';
 
 /** Documented defaults for values the request cannot carry (POST /api/ai/deploy has only ids). */
@@ -107,7 +111,9 @@ export function planDeploy(input: DeployPlanInput): DeployPlan {
   const { chart, cluster } = input;
   const tag = chart.appVersion ?? chart.version;
   const picked = pickImage(chart.name, tag, input.images ?? []);
-  const image = picked.ref ?? `${chart.name}:${tag}`;
+  // The chart default, composed by the same module (a SemVer build suffix such as 1.0.0+1 is no image tag).
+  const chartDefault = imageRefOf({ name: chart.name, tag });
+  const image = picked.ref ?? chartDefault ?? `${chart.name}:${tag}`;
   const release = {
     name: input.releaseName ?? toReleaseName(chart.name),
     namespace: input.namespace ?? DEPLOY_DEFAULTS.namespace,
@@ -138,6 +144,13 @@ export function planDeploy(input: DeployPlanInput): DeployPlan {
   }
   if (chart.status === 'invalid') {
     return { ...plan, ok: false, reason: `Helm chart ${chart.name} ${chart.version} failed validation` };
+  }
+  if (picked.ref === null && chartDefault === null) {
+    return {
+      ...plan,
+      ok: false,
+      reason: `No built image matches chart ${chart.name}, and its default ${image} is not a valid image reference (${validateImageParts({ repository: '', name: chart.name, tag })?.issue})`,
+    };
   }
   const { replicas, containerPort } = release.values;
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 100) {
