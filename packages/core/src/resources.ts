@@ -123,6 +123,8 @@ async function writeResource(
 ): Promise<void> {
   const def = resourceDefs[type];
   const table: AnyResourceTable = def.table;
+  // Widening, not a cast: each machine is checked against its own status enum in resourceDefs; here
+  // the status comes from a lease whose type is known only at run time.
   const machine: Machine<string> = def.machine;
   const columns = getTableColumns(table);
   for (const k of Object.keys(set)) {
