@@ -1,6 +1,6 @@
 // The `slipway` CLI end to end: real API and worker processes (sandbox driver), the CLI spawned as a
 // user runs it, its stdout parsed (JSON when piped), its exit codes checked.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,6 +162,69 @@ describe('slipway CLI against a real stack', () => {
     expect(dbg.stdout).toMatch(/^ {2}1\. /m);
     const asJson = await json(['ai', 'debug', '--deployment-id', created.id]);
     expect(asJson).toMatchObject({ status: 'completed', recommendations: expect.any(Array) });
+  });
+
+  it('images: create waits for the build, logs print it; charts: upload a .tgz and wait for validation', async () => {
+    const img = await json([
+      'images',
+      'create',
+      '--name',
+      'todo-backend',
+      '--tag',
+      'v1',
+      '--repository',
+      'docker.io/todo-app',
+    ]);
+    expect(img).toMatchObject({ name: 'todo-backend', tag: 'v1', status: 'built' });
+    const logs = await slipway(['images', 'logs', String(img.id), '-o', 'table']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('image.build accepted');
+    const follow = await slipway(['images', 'logs', String(img.id), '--follow']);
+    expect(follow.code).toBe(0); // the build has ended: prints the log and returns
+    expect(follow.stdout.split('\n').length).toBeGreaterThan(2);
+
+    const chart = await json([
+      'charts',
+      'create',
+      '--name',
+      'todo-app',
+      '--version',
+      '1.0.0',
+      '--app-version',
+      '1.0.0',
+    ]);
+    const dir = join(home, 'chart-src');
+    mkdirSync(join(dir, 'todo-app', 'templates'), { recursive: true });
+    writeFileSync(
+      join(dir, 'todo-app', 'Chart.yaml'),
+      'apiVersion: v2\nname: todo-app\nversion: 1.0.0\nappVersion: "1.0.0"\n',
+    );
+    writeFileSync(
+      join(dir, 'todo-app', 'values.yaml'),
+      'replicaCount: 1\nimage:\n  repository: docker.io/todo-app/api\n',
+    );
+    writeFileSync(
+      join(dir, 'todo-app', 'templates', 'deployment.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n',
+    );
+    const tgz = join(home, 'todo-app-1.0.0.tgz');
+    expect((await runProcess('tar', ['-czf', tgz, '-C', dir, 'todo-app'])).code).toBe(0);
+    const up = await slipway(['charts', 'upload', String(chart.id), tgz]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(JSON.parse(up.stdout)).toMatchObject({ id: chart.id, status: 'valid', has_content: true });
+    expect((await slipway(['charts', 'upload', String(chart.id), join(home, 'missing.tgz')])).code).toBe(2);
+  });
+
+  it('operations: list, get with events, cancel of a finished one is a conflict (5)', async () => {
+    const list = await json(['operations', 'list', '--resource-id', deployment]);
+    const items = list.items as { id: string; kind: string; status: string }[];
+    expect(items.length).toBeGreaterThanOrEqual(3);
+    expect(items.every((o) => o.status === 'succeeded')).toBe(true);
+    const one = await json(['operations', 'get', String(items[0]?.id)]);
+    expect((one.events as unknown[]).length).toBeGreaterThan(1);
+    const cancel = await slipway(['operations', 'cancel', String(items[0]?.id)]);
+    expect(cancel.code).toBe(5);
+    expect(cancel.stderr).toContain('already succeeded');
   });
 
   it('exit codes: 2 usage, 4 not found, help is 0', async () => {
