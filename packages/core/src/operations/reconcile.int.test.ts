@@ -1,5 +1,11 @@
 import { createProducer, type Producer } from '@slipway/jobs';
-import { createTestDatabase, insertUser, type TestDatabase, testPrefix, testRedisUrl } from '@slipway/testing';
+import {
+  createTestDatabase,
+  insertUser,
+  type TestDatabase,
+  testPrefix,
+  testRedisUrl,
+} from '@slipway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreDeps } from '../deps.ts';
 import { reconcile } from './reconcile.ts';
