@@ -224,6 +224,34 @@ describe('stream limits and shutdown', () => {
     for (const s of open) s.close();
   });
 
+  it('a client that stops reading is dropped after the write timeout; nothing is buffered for it', async () => {
+    const x = await extraApp({ writeTimeoutMs: 500 });
+    try {
+      const { opId } = await newImageOperation();
+      // 16 MB of events: far more than the socket buffers hold, so the server's writes block.
+      await api.db.sql`insert into operation_events (operation_id, status, message)
+        select ${opId}, 'queued', repeat('x', 4000) from generate_series(1, 4000)`;
+      const res = await fetch(`${x.base}/api/operations/${opId}/events`, {
+        headers: { Authorization: `Bearer ${api.alice.token}` },
+      });
+      expect(res.status).toBe(200);
+      const streams = eventStreams(x.app);
+      expect(streams.open.size).toBe(1);
+      const before = process.memoryUsage().rss;
+      // Not reading `res.body`: the stream must be dropped (and its slot freed), not buffered.
+      for (let i = 0; i < 200 && streams.open.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(streams.open.size).toBe(0);
+      expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+      await res.body?.cancel().catch(() => {});
+      // The slot is free again: the user can open 20 streams.
+      const again = await openStream(`${x.base}/api/operations/${opId}/events`, api.alice.token);
+      expect(again.status).toBe(200);
+      again.close();
+    } finally {
+      await x.close();
+    }
+  });
+
   it('closeEventStreams ends every open stream of that instance cleanly', async () => {
     const user = await api.addUser('operator');
     const x = await extraApp({});
