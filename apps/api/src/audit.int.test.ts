@@ -43,6 +43,27 @@ describe('audit rows', () => {
     });
   });
 
+  it('verbs without operations audit in their transaction too: creating a user, logging in', async () => {
+    const email = `${uniqueName('audited')}@test.local`;
+    const created = await api.call<{ id: string }>('POST', '/api/users', {
+      token: api.admin.token,
+      body: { email, password: TEST_PASSWORD, role: 'viewer' },
+    });
+    expect(created.status).toBe(201);
+    const [user] = await api.db.sql`select a.user_id, a.status_code, a.at = u.created_at as same_tx
+      from audit_log a join users u on u.id::text = a.resource_id where u.id = ${created.body.id}`;
+    expect(user).toEqual({ user_id: api.admin.id, status_code: 201, same_tx: true });
+    const login = await api.call('POST', '/api/auth/login', {
+      body: { email, password: TEST_PASSWORD },
+      headers: { 'X-Request-Id': 'audit-login-1' },
+    });
+    expect(login.status).toBe(200);
+    const [signedIn] = await api.db.sql`select a.user_id, a.status_code,
+        a.at = (select max(created_at) from refresh_token_families f where f.user_id = a.user_id) as same_tx
+      from audit_log a where a.request_id = 'audit-login-1'`;
+    expect(signedIn).toEqual({ user_id: created.body.id, status_code: 200, same_tx: true });
+  });
+
   it('a refused change leaves a row with its status (no transaction to join), also before the response', async () => {
     const r = await api.call('POST', '/api/container-images', {
       token: api.bob.token,

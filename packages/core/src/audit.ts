@@ -53,12 +53,24 @@ export function withAuditScope<T>(scope: AuditScope, fn: () => Promise<T>): Prom
  * Called inside a verb's transaction (withOperations does it for every operation-creating verb):
  * writes the audited request's row there, with the resource the change touched. Once per request.
  */
-export async function auditInTransaction(tx: Tx, resourceId?: string | null): Promise<void> {
+export async function auditInTransaction(
+  tx: Tx,
+  resourceId?: string | null,
+  /** Who, when the request itself does not say (a login names its user only once it succeeded). */
+  userId?: string | null,
+): Promise<void> {
   const scope = auditScope.getStore();
   if (!scope || scope.rowId !== undefined) return;
   const [written] = await tx
     .insert(auditLog)
-    .values(row({ ...scope, resourceId: scope.resourceId ?? resourceId ?? null, statusCode: null }))
+    .values(
+      row({
+        ...scope,
+        userId: scope.userId ?? userId ?? null,
+        resourceId: scope.resourceId ?? resourceId ?? null,
+        statusCode: null,
+      }),
+    )
     .returning({ id: auditLog.id });
   if (written) scope.rowId = written.id;
 }

@@ -13,7 +13,7 @@ import {
 } from '@slipway/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { assertAdmin } from './access.ts';
-import { recordSecurityEvent } from './audit.ts';
+import { auditInTransaction, recordSecurityEvent } from './audit.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, DomainError } from './errors.ts';
 import { isUniqueViolation } from './shared.ts';
@@ -109,17 +109,16 @@ export type CreateUserInput = { email: string; password: string; role: UserRole;
 export async function createUser(deps: CoreDeps, actor: Actor, input: CreateUserInput): Promise<User> {
   assertAdmin(actor);
   try {
-    const [u] = await deps.db
-      .insert(users)
-      .values({
-        email: input.email.toLowerCase(),
-        passwordHash: await hashPassword(input.password),
-        role: input.role,
-        tier: input.tier,
-      })
-      .returning();
-    if (!u) throw new Error('insert returned nothing');
-    return u;
+    const passwordHash = await hashPassword(input.password);
+    return await deps.db.transaction(async (tx) => {
+      const [u] = await tx
+        .insert(users)
+        .values({ email: input.email.toLowerCase(), passwordHash, role: input.role, tier: input.tier })
+        .returning();
+      if (!u) throw new Error('insert returned nothing');
+      await auditInTransaction(tx, u.id);
+      return u;
+    });
   } catch (e) {
     if (isUniqueViolation(e)) {
       const [d] = await deps.db
@@ -186,6 +185,7 @@ export async function issueRefreshToken(deps: CoreDeps, userId: string): Promise
       })
       .returning();
     if (!family) throw new Error('insert returned nothing');
+    await auditInTransaction(tx, userId, userId);
     return insertToken(tx, userId, family.id);
   });
 }
@@ -230,6 +230,7 @@ export async function rotateRefreshToken(
       .innerJoin(refreshTokenFamilies, eq(refreshTokenFamilies.id, refreshTokens.familyId))
       .where(eq(refreshTokens.tokenHash, sha256(token)))
       .for('update');
+    await auditInTransaction(tx, row?.userId ?? null, row?.userId ?? null);
     if (!row || row.revokedAt !== null) return { kind: 'invalid' };
     if (row.usedAt !== null) {
       await tx
@@ -265,8 +266,11 @@ export async function revokeRefreshFamily(deps: CoreDeps, actor: Actor, token: s
     .from(refreshTokens)
     .where(eq(refreshTokens.tokenHash, sha256(token)));
   if (!row || row.userId !== actor.id) throw invalidRefresh();
-  await deps.db
-    .update(refreshTokenFamilies)
-    .set({ revokedAt: sql`now()`, revokedReason: 'logout' })
-    .where(and(eq(refreshTokenFamilies.id, row.familyId), isNull(refreshTokenFamilies.revokedAt)));
+  await deps.db.transaction(async (tx) => {
+    await tx
+      .update(refreshTokenFamilies)
+      .set({ revokedAt: sql`now()`, revokedReason: 'logout' })
+      .where(and(eq(refreshTokenFamilies.id, row.familyId), isNull(refreshTokenFamilies.revokedAt)));
+    await auditInTransaction(tx, actor.id);
+  });
 }
