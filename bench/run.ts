@@ -4,6 +4,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { type ConsoleRow, runConsoleBench } from './console.ts';
 import { type HttpRow, runHttpBench } from './http.ts';
 import { type BenchInfra, createInfra } from './infra.ts';
 import { type PoolRow, runPoolBench } from './pg-pool.ts';
@@ -123,6 +124,23 @@ function poolTable(rows: PoolRow[]): string {
   );
 }
 
+function consoleTable(r: ConsoleRow): string {
+  const kb = (n: number) => `${(n / 1000).toFixed(1)} kB`;
+  return table(
+    ['JS gzip', 'JS raw', 'CSS gzip', 'first load -> 100 rows', 'reload p50', 'reload max'],
+    [
+      [
+        kb(r.jsGzip),
+        kb(r.jsBytes),
+        kb(r.cssGzip),
+        r.firstLoadMs === null ? (r.note ?? '-') : ms(r.firstLoadMs),
+        r.reload ? ms(r.reload.p50) : '-',
+        r.reload ? ms(r.reload.max) : '-',
+      ],
+    ],
+  );
+}
+
 async function main(): Promise<number> {
   const started = performance.now();
   let infra: BenchInfra | null = null;
@@ -155,10 +173,11 @@ async function main(): Promise<number> {
     const apiDb = await infra.clone('api');
     const workerDbs = new Map<number, string>();
     for (const c of WORKER_CONCURRENCY) workerDbs.set(c, await infra.clone(`w${c}`));
+    const consoleDb = await infra.clone('console');
     const sseDb = await infra.clone('sse');
 
     log(
-      `1/3 HTTP API: ${settings.httpSequential} requests at concurrency 1, ${settings.httpRequests} at 16 and 64`,
+      `1/5 HTTP API: ${settings.httpSequential} requests at concurrency 1, ${settings.httpRequests} at 16 and 64`,
     );
     const http = await runHttpBench({
       databaseUrl: apiDb,
@@ -172,7 +191,7 @@ async function main(): Promise<number> {
       log,
     });
 
-    log(`2/3 operation pipeline: ${settings.pipelineOps} image builds per worker concurrency`);
+    log(`2/5 operation pipeline: ${settings.pipelineOps} image builds per worker concurrency`);
     const pipeline: PipelineRow[] = [];
     for (const c of WORKER_CONCURRENCY) {
       const row = await runPipelineBench({
@@ -189,7 +208,7 @@ async function main(): Promise<number> {
       log(`pipeline c=${c}: ${row.opsPerSec.toFixed(0)} ops/s, e2e p50 ${row.endToEnd.p50.toFixed(0)} ms`);
     }
 
-    log('3/3 postgres.js pool after a burst');
+    log('3/5 postgres.js pool after a burst');
     const pool = await runPoolBench({
       url: infra.url,
       steadyQueries: 5000,
@@ -202,7 +221,16 @@ async function main(): Promise<number> {
         `pool ${r.mode}: ${r.before.qps.toFixed(0)} -> ${r.after.qps.toFixed(0)} q/s after the burst; ${r.mixed.unsafe}/${r.mixed.transactions} transactions rejected`,
       );
 
-    log('live streams: 100 SSE streams, delay from commit to the message at the client');
+    log('4/5 web console: bundle size and 100 clusters rendered in chromium');
+    const consoleRow = await runConsoleBench({
+      databaseUrl: consoleDb,
+      redisUrl: settings.redisUrl,
+      prefix: `${infra.prefix}_console`,
+      reloads: 5,
+      log,
+    });
+
+    log('5/5 live streams: 100 SSE streams, delay from commit to the message at the client');
     const sse = await runSseBench({
       databaseUrl: sseDb,
       redisUrl: settings.redisUrl,
@@ -228,7 +256,10 @@ async function main(): Promise<number> {
       '`sql.begin rejected`: UNSAFE_TRANSACTION errors among the transactions of a mixed load (40 callers, half',
       'sql.begin, half plain queries), summed over the rounds: porsager/postgres#1189, see bench/README.md.',
       '',
-      '## Live streams (SSE): 100 open, one API process, events written through another pool',
+      '## 4. Web console (targets: < 250 kB gzip JS, < 1 s to the clusters list with 100 clusters)',
+      consoleTable(consoleRow),
+      '',
+      '## 5. Live streams (SSE): 100 open, one API process, events written through another pool',
       ...sseTable(sse),
       '',
       `total ${((performance.now() - started) / 1000).toFixed(1)} s`,

@@ -1,6 +1,10 @@
 // The console in a real browser (Debian's chromium through playwright-core) against a real API and
 // worker (sandbox driver): every scenario of the console issue, a screenshot of each page under
 // .data/screenshots/, and axe-core on every page (no serious or critical violations).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -52,8 +56,7 @@ describe.skipIf(!hasChromium)(
     }
 
     beforeAll(async () => {
-      await buildConsole();
-      stack = await startStack();
+      stack = await startStack({ consoleDir: await buildConsole() });
       // The admin creates the operator and the viewer through the API.
       const login = await fetch(`${stack.base}/api/auth/login`, {
         method: 'POST',
@@ -85,6 +88,13 @@ describe.skipIf(!hasChromium)(
     });
 
     afterAll(async () => {
+      if (b) {
+        const rows = [...b.apiRequests].sort((x, y) => y[1] - x[1]);
+        const total = rows.reduce((a, [, n]) => a + n, 0);
+        console.log(
+          `API requests by the operator's page: ${total}\n${rows.map(([k, n]) => `${n}\t${k}`).join('\n')}`,
+        );
+      }
       await b?.close();
       await stack?.close();
     });
@@ -278,6 +288,41 @@ describe.skipIf(!hasChromium)(
       await page.locator('.page-head .badge', { hasText: /built|failed/ }).waitFor(WAIT);
       await expect.poll(() => page.locator('pre.log').textContent(), WAIT).toMatch(/\S/);
       await look('20-image-detail');
+    });
+
+    it('creates a chart with a .tgz upload and shows it validated', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'chart-'));
+      try {
+        mkdirSync(join(dir, 'todo-app', 'templates'), { recursive: true });
+        writeFileSync(
+          join(dir, 'todo-app', 'Chart.yaml'),
+          'apiVersion: v2\nname: todo-app\nversion: 1.0.0\nappVersion: "1.0.0"\n',
+        );
+        writeFileSync(join(dir, 'todo-app', 'values.yaml'), 'replicaCount: 1\n');
+        writeFileSync(
+          join(dir, 'todo-app', 'templates', 'configmap.yaml'),
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  replicas: "{{ .Values.replicaCount }}"\n',
+        );
+        const tgz = execFileSync('tar', ['czf', '-', '-C', dir, 'todo-app']);
+        await page.getByRole('link', { name: 'Helm charts', exact: true }).click();
+        await page.getByRole('button', { name: 'New chart', exact: true }).click();
+        await page.getByLabel('Name', { exact: true }).fill('todo-app');
+        await page.getByLabel('Version', { exact: true }).fill('1.0.0');
+        await page
+          .getByLabel('Chart archive (.tgz) (optional)', { exact: true })
+          .setInputFiles({ name: 'todo-app-1.0.0.tgz', mimeType: 'application/gzip', buffer: tgz });
+        await look('24-new-chart');
+        await page.getByRole('button', { name: 'Create', exact: true }).click();
+        await page.getByRole('heading', { name: 'todo-app 1.0.0' }).waitFor();
+        await page
+          .locator('dl.fields div', { hasText: 'Archive' })
+          .getByText(`${tgz.length} bytes`)
+          .waitFor(WAIT);
+        await page.locator('.page-head .badge', { hasText: /^(valid|invalid)$/ }).waitFor(WAIT);
+        await look('25-chart-detail');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('the admin sees Users and Queues and creates a user', async () => {

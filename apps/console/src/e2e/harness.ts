@@ -36,9 +36,18 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Builds the console into apps/console/dist (what `npm run build` does). */
-export async function buildConsole(): Promise<void> {
-  await build({ configFile: join(repoRoot, 'apps', 'console', 'vite.config.ts'), logLevel: 'error' });
+/**
+ * Builds the console (what `npm run build` does) into a private folder, returned; startStack's API
+ * serves it from there (CONSOLE_DIR), so a build next door cannot empty it mid-test.
+ */
+export async function buildConsole(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'slipway-console-'));
+  await build({
+    configFile: join(repoRoot, 'apps', 'console', 'vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir, emptyOutDir: true },
+  });
+  return outDir;
 }
 
 export type Stack = {
@@ -51,7 +60,7 @@ export type Stack = {
   close(): Promise<void>;
 };
 
-export async function startStack(): Promise<Stack> {
+export async function startStack(o: { consoleDir?: string } = {}): Promise<Stack> {
   const db = await createTestDatabase();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -71,6 +80,7 @@ export async function startStack(): Promise<Stack> {
     SANDBOX_TIME_SCALE: '0.05',
     AI_SYNC_TIMEOUT_MS: '20000',
     RECONCILE_INTERVAL_MS: '500',
+    ...(o.consoleDir ? { CONSOLE_DIR: o.consoleDir } : {}),
   };
   const procs = new Map<string, ChildProcess>();
   const start = (name: string, entry: string, extra: Record<string, string> = {}) => {
@@ -119,6 +129,7 @@ export async function startStack(): Promise<Stack> {
     async close() {
       await Promise.all([...procs.values()].map(stop));
       await db.drop();
+      if (o.consoleDir) rmSync(o.consoleDir, { recursive: true, force: true });
     },
   };
 }
@@ -129,6 +140,8 @@ export type Browser = {
   close(): Promise<void>;
   cspViolations: string[];
   pageErrors: string[];
+  /** API requests the page made, by method and path (ids folded), for the suite's summary. */
+  apiRequests: Map<string, number>;
 };
 
 /** A fresh chromium profile (its own --user-data-dir), one page, CSP violations collected. */
@@ -148,11 +161,19 @@ export async function openBrowser(): Promise<Browser> {
     else if (m.type() === 'error') pageErrors.push(m.text());
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  const apiRequests = new Map<string, number>();
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (!u.pathname.startsWith('/api/')) return;
+    const key = `${r.method()} ${u.pathname.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id')}`;
+    apiRequests.set(key, (apiRequests.get(key) ?? 0) + 1);
+  });
   return {
     context,
     page,
     cspViolations,
     pageErrors,
+    apiRequests,
     async close() {
       await context.close();
       rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { ZodForm } from '../form.tsx';
-import { useOperationStream } from '../live.tsx';
+import { mergeLines, useOperationStream } from '../live.tsx';
 import { type Chart, type Cluster, type Deployment, type Image, type Service, unwrap } from '../resources.ts';
 import { canWrite, useClient, useUser } from '../session.tsx';
 import { ConfirmButton, ErrorState, Fields, Loading, Notice, StatusBadge, Time } from '../ui.tsx';
@@ -85,6 +85,18 @@ function useAction<A>(key: string, id: string, run: (a: A) => Promise<{ message?
   return { ...m, note };
 }
 
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
 // ---- clusters ------------------------------------------------------------------------------
 
 export function ClusterDetail({ id }: { id: string }) {
@@ -116,13 +128,25 @@ export function ClusterDetail({ id }: { id: string }) {
           />
           {canWrite(user) ? (
             <div className="actions">
-              <button type="button" onClick={() => action.mutate('start')} disabled={action.isPending}>
+              <button
+                type="button"
+                onClick={() => action.mutate('start')}
+                disabled={action.isPending || !['stopped', 'error'].includes(c.status)}
+              >
                 Start
               </button>
-              <button type="button" onClick={() => action.mutate('stop')} disabled={action.isPending}>
+              <button
+                type="button"
+                onClick={() => action.mutate('stop')}
+                disabled={action.isPending || !['running', 'error'].includes(c.status)}
+              >
                 Stop
               </button>
-              <button type="button" onClick={() => action.mutate('restart')} disabled={action.isPending}>
+              <button
+                type="button"
+                onClick={() => action.mutate('restart')}
+                disabled={action.isPending || c.status !== 'running'}
+              >
                 Restart
               </button>
               <ConfirmButton
@@ -426,7 +450,7 @@ export function ImageDetail({ id }: { id: string }) {
               ['Tag', img.tag],
               ['Repository', img.repository],
               ['Description', img.description],
-              ['Size', img.size === null ? null : `${img.size} bytes`],
+              ['Size', img.size === null ? null : bytes(img.size)],
               ['Digest', img.digest],
               ['Driver', img.driver],
               ['Error', img.error],
@@ -487,14 +511,11 @@ function BuildLog({ image }: { image: Image }) {
       unwrap(client.api.GET('/api/container-images/{id}/logs', { params: { path: { id: image.id } } })),
   });
   const building = image.status === 'building';
-  const live = useOperationStream(image.operation_id ?? undefined, building && !!image.operation_id);
-  const seen = new Set((logs.data?.lines ?? []).map((l) => l.id));
-  const lines = [
-    ...(logs.data?.lines ?? []),
-    ...live
-      .filter((e) => e.event !== 'progress' && !seen.has(Number(e.id)))
-      .map((e) => ({ id: Number(e.id), status: e.data.status, message: e.data.message, at: e.data.at })),
-  ];
+  const live = useOperationStream(image.operation_id ?? undefined, building && !!image.operation_id, [
+    ['container_image', 'detail', image.id],
+    ['container_image', 'logs', image.id],
+  ]);
+  const lines = mergeLines(logs.data?.lines ?? [], live);
   return (
     <section aria-labelledby="log-title" className="panel">
       <h2 id="log-title">Build log</h2>

@@ -16,6 +16,7 @@ import { canWrite, useClient, useUser } from '../session.tsx';
 import { Empty, ErrorState, Loading, StatusBadge, Time } from '../ui.tsx';
 
 const PER_PAGE = 20;
+const MAX_PER_PAGE = 100;
 
 type Column = { header: string; cell(row: never): ReactNode };
 const col = <T,>(header: string, cell: (row: T) => ReactNode): Column => ({
@@ -80,9 +81,10 @@ export function ListPage({ kind }: { kind: Kind }) {
   const page = Math.max(1, Number(search.get('page') ?? '1') || 1);
   const name = search.get('name') ?? '';
   const statusFilter = search.get('status') ?? '';
+  const perPage = Math.min(MAX_PER_PAGE, Math.max(1, Number(search.get('per_page')) || PER_PAGE));
   const params = {
     page,
-    per_page: PER_PAGE,
+    per_page: perPage,
     ...(name ? { name } : {}),
     ...(statusFilter ? { status: statusFilter } : {}),
   };
@@ -94,14 +96,20 @@ export function ListPage({ kind }: { kind: Kind }) {
 
   const go = (next: Record<string, string | number | undefined>) => {
     const s = new URLSearchParams();
-    const merged = { name, status: statusFilter, page: String(page), ...next };
+    const merged = { name, status: statusFilter, page: String(page), per_page: String(perPage), ...next };
     for (const [k, v] of Object.entries(merged))
-      if (v !== undefined && v !== '' && !(k === 'page' && v === '1')) s.set(k, String(v));
+      if (
+        v !== undefined &&
+        v !== '' &&
+        !(k === 'page' && v === '1') &&
+        !(k === 'per_page' && v === String(PER_PAGE))
+      )
+        s.set(k, String(v));
     const qs = s.toString();
     navigate(`/${kind}${qs ? `?${qs}` : ''}`);
   };
 
-  const pages = query.data ? Math.max(1, Math.ceil(query.data.total / PER_PAGE)) : 1;
+  const pages = query.data ? Math.max(1, Math.ceil(query.data.total / perPage)) : 1;
   return (
     <section aria-labelledby="page-title">
       <header className="page-head">

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import { useOperationStream } from '../live.tsx';
+import { mergeLines, useOperationStream } from '../live.tsx';
 import { type Operation, unwrap } from '../resources.ts';
 import { canWrite, useClient, useUser } from '../session.tsx';
 import { Empty, ErrorState, Loading, StatusBadge, Time } from '../ui.tsx';
@@ -33,7 +33,7 @@ export function Timeline({ resourceId }: { resourceId: string }) {
       ) : (
         <ol className="ops">
           {ops.data.items.map((op, i) => (
-            <OperationEntry key={op.id} op={op} withEvents={i < 3} />
+            <OperationEntry key={op.id} op={op} withEvents={i === 0} />
           ))}
         </ol>
       )}
@@ -53,7 +53,10 @@ export function OperationEntry({ op, withEvents = true }: { op: Operation; withE
     enabled: withEvents && !op.events,
   });
   const events = op.events ?? full.data?.events ?? [];
-  const live = useOperationStream(op.id, active(op.status));
+  const live = useOperationStream(op.id, active(op.status), [
+    [op.resource_type, 'detail', op.resource_id],
+    ['operation', 'of', op.resource_id],
+  ]);
   const cancel = useMutation({
     mutationFn: () =>
       unwrap(client.api.POST('/api/operations/{id}/cancel', { params: { path: { id: op.id } } })),
@@ -66,13 +69,7 @@ export function OperationEntry({ op, withEvents = true }: { op: Operation; withE
   const last = live[live.length - 1];
   const status = last && last.event !== 'log' ? last.data.status : op.status;
   const progress = last ? last.data.progress : op.progress;
-  const seen = new Set(events.map((e) => e.id));
-  const lines = [
-    ...events,
-    ...live
-      .filter((e) => e.event !== 'progress' && !seen.has(Number(e.id)))
-      .map((e) => ({ id: Number(e.id), status: e.data.status, message: e.data.message, at: e.data.at })),
-  ];
+  const lines = mergeLines(events, live);
   return (
     <li className="op">
       <div className="op-head">

@@ -56,8 +56,12 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Where the built console lives: apps/console/dist beside the @slipway/console package. */
+/**
+ * Where the built console lives: apps/console/dist beside the @slipway/console package, or
+ * CONSOLE_DIR when set (tests build into a private folder, so parallel builds never race).
+ */
 export function defaultConsoleDir(): string | undefined {
+  if (process.env.CONSOLE_DIR) return process.env.CONSOLE_DIR;
   try {
     return join(dirname(createRequire(import.meta.url).resolve('@slipway/console/package.json')), 'dist');
   } catch {
