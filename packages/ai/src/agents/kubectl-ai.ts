@@ -67,7 +67,11 @@ export class KubectlAiAgent extends ExternalAgent {
     if (cfg.kubeconfig) env.KUBECONFIG = cfg.kubeconfig;
     return new Promise((resolve, reject) => {
       if (signal.aborted) {
-        reject(new AgentUnavailable(call.signal.aborted ? 'cancelled' : 'timeout', 'aborted before start'));
+        reject(
+          call.signal.aborted
+            ? new AgentUnavailable('cancelled', 'cancelled before it started')
+            : new AgentUnavailable('timeout', `no answer within ${timeoutMs} ms`),
+        );
         return;
       }
       const child = spawn(cfg.bin, kubectlAiArgs(cfg, call.prompt), {

@@ -254,7 +254,8 @@ describe('kagent adapter (A2A server double)', () => {
   });
 });
 
-describe('every scenario asked of both agents', () => {
+// Concurrent: each case is its own fixture, A2A server and kubectl-ai process, mostly waiting on them.
+describe.concurrent('every scenario asked of both agents', () => {
   const tally = { kubectl: 0, kagent: 0, total: 0 };
   afterAll(() => {
     console.log(
@@ -262,7 +263,7 @@ describe('every scenario asked of both agents', () => {
     );
   });
   for (const s of SCENARIOS) {
-    it(`${s.id}`, async () => {
+    it(`${s.id}`, async ({ expect }) => {
       const { spec, snapshot, fx } = await fixtureSnapshot(s);
       const a2a = await startA2AFixture({ cluster: { server: fx.url } });
       try {
