@@ -72,13 +72,7 @@ export async function createChart(
 export const getChart = findChart;
 
 export function listCharts(deps: CoreDeps, actor: Actor, q: PageQuery): Promise<Page<HelmChart>> {
-  return listRows<HelmChart>(
-    deps,
-    helmCharts,
-    ownerFilter(actor, helmCharts.ownerId),
-    q,
-    isNull(helmCharts.deletedAt),
-  );
+  return listRows<HelmChart>(deps, actor, helmCharts, q);
 }
 
 /** Any change to what the chart renders re-validates it (validating, with an operation). */

@@ -71,13 +71,7 @@ export async function createCluster(
 export const getCluster = findCluster;
 
 export function listClusters(deps: CoreDeps, actor: Actor, q: PageQuery): Promise<Page<Cluster>> {
-  return listRows<Cluster>(
-    deps,
-    clusters,
-    ownerFilter(actor, clusters.ownerId),
-    q,
-    isNull(clusters.deletedAt),
-  );
+  return listRows<Cluster>(deps, actor, clusters, q);
 }
 
 const actions = {

@@ -167,13 +167,7 @@ export async function createDeployment(
 export const getDeployment = findDeployment;
 
 export function listDeployments(deps: CoreDeps, actor: Actor, q: PageQuery): Promise<Page<Deployment>> {
-  return listRows<Deployment>(
-    deps,
-    deployments,
-    ownerFilter(actor, deployments.ownerId),
-    q,
-    isNull(deployments.deletedAt),
-  );
+  return listRows<Deployment>(deps, actor, deployments, q);
 }
 
 /**

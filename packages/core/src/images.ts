@@ -110,13 +110,7 @@ export async function createImage(
 export const getImage = findImage;
 
 export function listImages(deps: CoreDeps, actor: Actor, q: PageQuery): Promise<Page<ContainerImage>> {
-  return listRows<ContainerImage>(
-    deps,
-    containerImages,
-    ownerFilter(actor, containerImages.ownerId),
-    q,
-    isNull(containerImages.deletedAt),
-  );
+  return listRows<ContainerImage>(deps, actor, containerImages, q);
 }
 
 /** A new tag retags the built image (an operation); a description change alone is immediate. */

@@ -92,13 +92,7 @@ export async function createService(
 export const getService = findService;
 
 export function listServices(deps: CoreDeps, actor: Actor, q: PageQuery): Promise<Page<Service>> {
-  return listRows<Service>(
-    deps,
-    services,
-    ownerFilter(actor, services.ownerId),
-    q,
-    isNull(services.deletedAt),
-  );
+  return listRows<Service>(deps, actor, services, q);
 }
 
 export async function updateService(

@@ -1,8 +1,9 @@
 import type { Operation, Tx } from '@slipway/db';
 import { and, count, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { ownerFilter } from './access.ts';
 import { auditInTransaction } from './audit.ts';
-import type { CoreDeps } from './deps.ts';
+import type { Actor, CoreDeps } from './deps.ts';
 import { conflict } from './errors.ts';
 import { dispatch } from './operations/record.ts';
 import { offsetOf, type Page, type PageQuery } from './pagination.ts';
@@ -10,22 +11,25 @@ import { offsetOf, type Page, type PageQuery } from './pagination.ts';
 type Listable = PgTable & {
   createdAt: PgColumn;
   id: PgColumn;
+  ownerId: PgColumn;
   status: PgColumn;
   name: PgColumn;
   deletedAt: PgColumn;
 };
 
-/** Shared list query: live rows visible to the actor, newest first, with optional status/name filters. */
+/**
+ * The one list query of every resource: live rows the actor may see (admins all, others their own),
+ * newest first, with the optional status and name filters.
+ */
 export async function listRows<T>(
   deps: CoreDeps,
+  actor: Actor,
   table: Listable,
-  scope: SQL | undefined,
   q: PageQuery,
-  isNullDeleted: SQL,
 ): Promise<Page<T>> {
   const where = and(
-    isNullDeleted,
-    scope,
+    isNull(table.deletedAt),
+    ownerFilter(actor, table.ownerId),
     q.status ? eq(table.status, q.status) : undefined,
     q.name ? eq(table.name, q.name) : undefined,
   );
