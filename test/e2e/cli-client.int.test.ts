@@ -90,9 +90,17 @@ describe('auth', () => {
     client.setTokens({ access_token: 'not-a-jwt', refresh_token: 'not-a-refresh-token' });
     const denied = await client.api.GET('/api/users/me');
     expect(denied.response.status).toBe(401);
-    client.logout();
+    await client.logout();
     expect(client.tokens).toBeNull();
     expect(seen.at(-1)).toBeNull();
+
+    // logout revokes the refresh token on the server, not only here.
+    const other = createSlipwayClient({ baseUrl: base });
+    const t2 = await other.login(api.alice.email, TEST_PASSWORD);
+    await other.logout();
+    expect(other.tokens).toBeNull();
+    const stale = createSlipwayClient({ baseUrl: base, refreshToken: t2.refresh_token });
+    await expect(stale.refresh()).rejects.toMatchObject({ status: 401 });
   });
 
   it('refresh() without a stored refresh token posts {} with credentials: the cookie carries it', async () => {

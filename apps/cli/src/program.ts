@@ -398,9 +398,19 @@ export function buildProgram(io: Io): Command {
 
   program
     .command('logout')
-    .description('forget the stored tokens')
-    .action(() => {
-      const { access_token: _a, refresh_token: _r, ...rest } = readConfig(io.env);
+    .description('revoke the stored refresh token and forget the tokens')
+    .action(async () => {
+      const cfg = readConfig(io.env);
+      const { access_token: _a, refresh_token: _r, ...rest } = cfg;
+      if (cfg.access_token) {
+        // Revoke the refresh token on the server too (best effort: logout works offline).
+        const c = createSlipwayClient({
+          baseUrl: urlOf(cfg),
+          accessToken: cfg.access_token,
+          refreshToken: cfg.refresh_token,
+        });
+        await c.logout();
+      }
       writeConfig(rest, io.env);
       if (format() !== 'table') print({ logged_out: true });
       else io.stdout.write('logged out\n');

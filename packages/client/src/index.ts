@@ -334,9 +334,27 @@ export function createSlipwayClient(opts: SlipwayClientOptions) {
     login,
     refresh,
     setTokens: (t: Tokens | null) => setTokens(t),
-    /** Forgets the tokens (the access token expires by itself within the hour). */
-    logout() {
-      setTokens(null);
+    /**
+     * POST /api/auth/logout (revokes the refresh token's family: the stored token, or the HttpOnly
+     * cookie when `credentials` is set), then forgets the tokens, whatever the answer.
+     */
+    async logout(): Promise<void> {
+      try {
+        if (tokens?.access_token && canRefresh()) {
+          const res = await send(
+            new Request(`${baseUrl}/api/auth/logout`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
+            }),
+          );
+          await res.body?.cancel().catch(() => {});
+        }
+      } catch {
+        // Offline or already revoked: the local tokens go all the same.
+      } finally {
+        setTokens(null);
+      }
     },
     get tokens(): Tokens | null {
       return tokens;

@@ -885,6 +885,7 @@ export type components = {
     /** @description Where to build from: a git repository (https:// or git@) or a folder under BUILD_CONTEXT_ROOT. */
     ImageSource:
       | {
+          /** @example https://github.com/acme/api.git */
           git: string;
           ref?: string;
           path?: string;
