@@ -59,6 +59,7 @@ describe('worker AI operations with kubectl-ai and kagent configured', () => {
         },
       },
     );
+    process.env.DATABASE_URL = 'postgres://secret@db/slipway'; // a worker secret: must not reach kubectl-ai
   }, 60_000);
 
   afterAll(async () => {
@@ -126,7 +127,13 @@ describe('worker AI operations with kubectl-ai and kagent configured', () => {
     });
     expect(k.note).toBeUndefined();
     expect(k.analysis).toMatch(/CrashLoopBackOff/);
-    const record = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as { argv: string[] };
+    const record = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as {
+      argv: string[];
+      envKeys: string[];
+    };
+    // kubectl-ai inherits the provider's key, not the worker's secrets.
+    expect(record.envKeys).toContain('GEMINI_API_KEY');
+    expect(record.envKeys.filter((k) => /DATABASE_URL|REDIS_URL|JWT/.test(k))).toEqual([]);
     const kubeconfig = record.argv[record.argv.indexOf('--kubeconfig') + 1] ?? '';
     expect(kubeconfig).not.toBe(k8s.kubeconfigPath);
     expect(existsSync(kubeconfig)).toBe(false); // removed after the run

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cluster, workload } from '../test-snapshots.ts';
 import { BuiltInAgent, createAgent, isKnownAgent } from './agent.ts';
 import { KagentAgent } from './kagent.ts';
-import { KubectlAiAgent } from './kubectl-ai.ts';
+import { inheritedEnv, KubectlAiAgent } from './kubectl-ai.ts';
 import { LlmAgent } from './llm-agent.ts';
 
 describe('createAgent', () => {
@@ -58,5 +58,29 @@ describe('createAgent', () => {
     if (first?.containers[0]) first.containers[0].restartCount = 2;
     const agent = createAgent('kubectl-ai', { thresholds: { restartCount: 2 } });
     expect((await agent.debug({ snapshot })).findings[0]?.rule).toBe('high-restarts');
+  });
+});
+
+describe('inheritedEnv', () => {
+  it('passes the basics and LLM provider keys to kubectl-ai, never the worker secrets', () => {
+    expect(
+      inheritedEnv({
+        PATH: '/usr/bin',
+        HOME: '/home/w',
+        GEMINI_API_KEY: 'g',
+        OPENAI_API_KEY: 'o',
+        HTTPS_PROXY: 'http://proxy:3128',
+        DATABASE_URL: 'postgres://u:p@db/x',
+        REDIS_URL: 'redis://:p@r:6379',
+        AI_LLM_API_KEY: 'slipway-llm',
+        KAGENT_API_KEY: 'k',
+      }),
+    ).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/home/w',
+      GEMINI_API_KEY: 'g',
+      OPENAI_API_KEY: 'o',
+      HTTPS_PROXY: 'http://proxy:3128',
+    });
   });
 });

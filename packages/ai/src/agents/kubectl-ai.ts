@@ -23,9 +23,25 @@ export type KubectlAiConfig = {
   maxIterations?: number;
   /** Cancellation (the operation's signal). */
   signal?: AbortSignal;
-  /** Environment for the process (default: this process's, which carries the provider's API key). */
+  /** Environment for the process as is (default: `inheritedEnv()` of this process's). */
   env?: Record<string, string | undefined>;
 };
+
+/**
+ * What kubectl-ai inherits from the worker: the basics, proxies and certificates, and the LLM providers'
+ * variables (their API keys), never the worker's own secrets (DATABASE_URL, REDIS_URL, ...). The
+ * SLIPWAY_FIXTURE_NODE / FAKE_KUBECTL_AI_* variables are read only by the test double.
+ */
+const INHERITED =
+  /^(?:PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_\w+|TZ|TMPDIR|XDG_\w+|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|SSL_CERT_\w+|GEMINI_\w+|GOOGLE_\w+|OPENAI_\w+|AZURE_OPENAI_\w+|GROK_\w+|XAI_\w+|OLLAMA_\w+|LLAMACPP_\w+|VERTEXAI_\w+|ANTHROPIC_\w+|BEDROCK_\w+|AWS_\w+|SLIPWAY_FIXTURE_NODE|FAKE_KUBECTL_AI_\w+)$/;
+
+export function inheritedEnv(
+  source: Record<string, string | undefined> = process.env,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (v !== undefined && INHERITED.test(k)) out[k] = v;
+  return out;
+}
 
 export const DEFAULT_KUBECTL_AI_TIMEOUT_MS = 120_000;
 
@@ -63,7 +79,7 @@ export class KubectlAiAgent extends ExternalAgent {
     const timeoutMs = cfg.timeoutMs ?? DEFAULT_KUBECTL_AI_TIMEOUT_MS;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([call.signal, timeout]);
-    const env = { ...(cfg.env ?? process.env) };
+    const env: Record<string, string | undefined> = { ...(cfg.env ?? inheritedEnv()) };
     if (cfg.kubeconfig) env.KUBECONFIG = cfg.kubeconfig;
     return new Promise((resolve, reject) => {
       if (signal.aborted) {

@@ -5,7 +5,7 @@
 // investigates the cluster the kubeconfig points at (investigate.ts), printing the kubectl commands it runs.
 //
 // Test hooks (environment): FAKE_KUBECTL_AI_MODE = answer (default) | hallucinate | fail | hang | mutate;
-// FAKE_KUBECTL_AI_RECORD = a file that receives {argv, kubeconfigEnv} as JSON.
+// FAKE_KUBECTL_AI_RECORD = a file that receives {argv, kubeconfigEnv, envKeys} as JSON.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -126,7 +126,11 @@ async function main(): Promise<void> {
   if (process.env.FAKE_KUBECTL_AI_RECORD) {
     writeFileSync(
       process.env.FAKE_KUBECTL_AI_RECORD,
-      JSON.stringify({ argv, kubeconfigEnv: process.env.KUBECONFIG ?? null }),
+      JSON.stringify({
+        argv,
+        kubeconfigEnv: process.env.KUBECONFIG ?? null,
+        envKeys: Object.keys(process.env),
+      }),
     );
   }
   const provider = flags.get('llm-provider') ?? 'gemini';
