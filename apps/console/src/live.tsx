@@ -23,7 +23,7 @@ export function useLiveEvents(): void {
         flush = undefined;
         const keys = [...pending.values()];
         pending.clear();
-        for (const queryKey of keys) void qc.invalidateQueries({ queryKey });
+        for (const queryKey of keys) void qc.invalidateQueries({ queryKey }, { cancelRefetch: false });
       }, 150);
     };
     (async () => {
@@ -113,7 +113,7 @@ export function useOperationStream(
           setEvents((xs) => [...xs, e]);
           if (e.event === 'done')
             for (const queryKey of [['operation', 'detail', id], ...JSON.parse(doneKeys)] as string[][])
-              void qc.invalidateQueries({ queryKey });
+              void qc.invalidateQueries({ queryKey }, { cancelRefetch: false });
         }
       } catch {
         // Aborted, or the operation is gone: the timeline keeps what the list query shows.

@@ -10,7 +10,7 @@ import './styles.css';
 // window focus, and after the user's own writes.
 const queryClient = new QueryClient({
   defaultOptions: {
-    queries: { staleTime: 30_000, retry: (n, e) => n < 2 && !(e as { status?: number }).status },
+    queries: { staleTime: 60_000, retry: (n, e) => n < 2 && !(e as { status?: number }).status },
   },
 });
 

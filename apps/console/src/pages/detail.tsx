@@ -97,6 +97,19 @@ function bytes(n: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
+/** A link to a related resource, by its name once known (the id until then). */
+function RefLink({ kind, id }: { kind: 'clusters' | 'deployments'; id: string }) {
+  const client = useClient();
+  const q = useQuery({
+    queryKey: kind === 'clusters' ? ['minikube_cluster', 'detail', id] : ['deployment', 'detail', id],
+    queryFn: (): Promise<{ name: string }> =>
+      kind === 'clusters'
+        ? unwrap(client.api.GET('/api/minikube-clusters/{id}', { params: { path: { id } } }))
+        : unwrap(client.api.GET('/api/deployments/{id}', { params: { path: { id } } })),
+  });
+  return <Link href={`/${kind}/${id}`}>{q.data?.name ?? id}</Link>;
+}
+
 // ---- clusters ------------------------------------------------------------------------------
 
 export function ClusterDetail({ id }: { id: string }) {
@@ -289,12 +302,7 @@ export function DeploymentDetail({ id }: { id: string }) {
               ['Image', d.image],
               ['Container port', d.container_port],
               ['Namespace', d.namespace],
-              [
-                'Cluster',
-                <Link key="c" href={`/clusters/${d.minikube_cluster_id}`}>
-                  {d.minikube_cluster_id}
-                </Link>,
-              ],
+              ['Cluster', <RefLink key="c" kind="clusters" id={d.minikube_cluster_id} />],
               ['Generation', d.generation],
               ['Error', d.error],
               ['Updated', <Time key="t" at={d.last_updated} />],
@@ -676,12 +684,7 @@ export function ServiceDetail({ id }: { id: string }) {
               ['Port', s.port],
               ['Target port', s.target_port],
               ['Protocol', s.protocol],
-              [
-                'Deployment',
-                <Link key="d" href={`/deployments/${s.deployment_id}`}>
-                  {s.deployment_id}
-                </Link>,
-              ],
+              ['Deployment', <RefLink key="d" kind="deployments" id={s.deployment_id} />],
               ['Namespace', s.namespace],
               ['Reason', s.reason],
               ['Error', s.error],
