@@ -36,7 +36,25 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
 }, 90_000);
 afterAll(async () => {
-  const codes = await stack?.stop();
+  if (!stack) return;
+  // Graceful shutdown with an event stream open: the stream ends cleanly and every process exits 0.
+  const login = await fetch(`${stack.base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(stack.admin),
+  });
+  const { access_token } = (await login.json()) as { access_token: string };
+  const res = await fetch(`${stack.base}/api/events`, {
+    headers: { Authorization: `Bearer ${access_token}` },
+  });
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const drained = (async () => {
+    let bytes = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+    return bytes;
+  })();
+  const codes = await stack.stop();
+  expect(await drained).toBeGreaterThan(0); // ended, after at least its first bytes
   rmSync(home, { recursive: true, force: true });
   expect(codes).toEqual([0, 0]);
 }, 30_000);

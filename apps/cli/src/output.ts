@@ -98,10 +98,12 @@ const indent = (s: string) =>
 function flat(v: unknown): string {
   if (!v || typeof v !== 'object') return cell(v);
   const o = v as Row;
-  const head = o.title ?? o.summary ?? o.message ?? o.action ?? o.text;
+  const key = ['title', 'summary', 'message', 'action', 'text'].find(
+    (k) => o[k] !== undefined && o[k] !== null,
+  );
   const rest = Object.entries(o)
-    .filter(([k]) => !['title', 'summary', 'message', 'action', 'text'].includes(k))
+    .filter(([k]) => k !== key)
     .map(([k, val]) => `${k}: ${cell(val)}`)
     .join('; ');
-  return head ? `${cell(head)}${rest ? ` (${rest})` : ''}` : rest;
+  return key ? `${cell(o[key])}${rest ? ` (${rest})` : ''}` : rest;
 }
