@@ -224,6 +224,12 @@ describe('streams', () => {
     const rest: OperationStreamEvent[] = [];
     for await (const e of client.watchOperation(opId, { lastEventId: got[1]?.id })) rest.push(e);
     expect(rest.map((e) => e.id)).toEqual(got.slice(2).map((e) => e.id));
+    // Resuming after the last event ends at once with nothing (no reconnect loop), and waiting for
+    // an operation that is already over answers with it.
+    const none: OperationStreamEvent[] = [];
+    for await (const e of client.watchOperation(opId, { lastEventId: got[3]?.id })) none.push(e);
+    expect(none).toEqual([]);
+    expect(await client.waitForOperation(opId, { timeoutMs: 5000 })).toMatchObject({ status: 'succeeded' });
   });
 
   it('reconnects with Last-Event-ID when the server closes the stream, without repeats', async () => {

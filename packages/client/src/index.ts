@@ -251,6 +251,8 @@ export function createSlipwayClient(opts: SlipwayClientOptions) {
     path: string,
     o: { signal?: AbortSignal | undefined; lastEventId?: string | undefined },
     stopWhen: (m: T) => boolean,
+    /** Asked when the server ended the stream without the stop condition: true ends the iteration. */
+    finished?: () => Promise<boolean>,
   ): AsyncGenerator<T> {
     let last = o.lastEventId;
     let failures = 0;
@@ -267,6 +269,7 @@ export function createSlipwayClient(opts: SlipwayClientOptions) {
           yield msg;
           if (stopWhen(msg)) return;
         }
+        if (finished && !o.signal?.aborted && (await finished())) return;
       } catch (e) {
         if (o.signal?.aborted) return;
         if (e instanceof SlipwayError) throw e;
@@ -278,6 +281,12 @@ export function createSlipwayClient(opts: SlipwayClientOptions) {
     }
   }
 
+  async function getOperation(id: string): Promise<Operation> {
+    const r = await api.GET('/api/operations/{id}', { params: { path: { id } } });
+    if (r.error || !r.data) throw new SlipwayError(r.response.status, r.error ?? null, r.response.headers);
+    return r.data;
+  }
+
   /** The operation's events (replayed, then live) until its terminal `done` event. */
   function watchOperation(
     id: string,
@@ -287,6 +296,8 @@ export function createSlipwayClient(opts: SlipwayClientOptions) {
       `/api/operations/${encodeURIComponent(id)}/events`,
       o,
       (m) => m.event === 'done' || TERMINAL.has(m.data.status),
+      // Resumed after its last event (or the operation is gone): the stream ends with nothing more.
+      async () => TERMINAL.has((await getOperation(id)).status),
     );
   }
 
@@ -303,15 +314,11 @@ export function createSlipwayClient(opts: SlipwayClientOptions) {
     const onAbort = () => ac.abort(o.signal?.reason);
     o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      let done = false;
-      for await (const e of watchOperation(id, { signal: ac.signal })) {
-        o.onEvent?.(e);
-        if (e.event === 'done') done = true;
-      }
-      if (!done) throw ac.signal.reason ?? new WaitTimeoutError(id, o.timeoutMs);
-      const r = await api.GET('/api/operations/{id}', { params: { path: { id } } });
-      if (r.error || !r.data) throw new SlipwayError(r.response.status, r.error ?? null, r.response.headers);
-      return r.data;
+      for await (const e of watchOperation(id, { signal: ac.signal })) o.onEvent?.(e);
+      if (ac.signal.aborted) throw ac.signal.reason ?? new WaitTimeoutError(id, o.timeoutMs);
+      const op = await getOperation(id);
+      if (!TERMINAL.has(op.status)) throw new WaitTimeoutError(id, o.timeoutMs);
+      return op;
     } finally {
       clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
