@@ -295,8 +295,12 @@ export interface Workloads {
    * own services reads those instead (the sandbox, which keeps no state, needs them).
    */
   inspect(target: ClusterTarget, spec: DeploymentSpec, services?: ServiceSpec[]): Promise<WorkloadSnapshot>;
-  /** Node capacity and every listed deployment's snapshot (AI analyze). */
-  clusterSnapshot(target: ClusterTarget, deployments: DeploymentSpec[]): Promise<ClusterSnapshot>;
+  /** Node capacity and every listed deployment's snapshot (AI analyze); `services` as for `inspect`. */
+  clusterSnapshot(
+    target: ClusterTarget,
+    deployments: DeploymentSpec[],
+    services?: ServiceSpec[],
+  ): Promise<ClusterSnapshot>;
 }
 
 export type ChartFinding = { severity: 'error' | 'warning' | 'info'; message: string; path?: string };

@@ -143,6 +143,7 @@ export const aiAnalyze: Processor<'ai.analyze'> = async (ctx) => {
   const snapshot = await ctx.drivers.workloads.clusterSnapshot(
     clusterTarget(cluster),
     deployments.map(deploymentSpec),
+    deployments.flatMap((d, i) => (known[i]?.services ?? []).map((svc) => serviceSpec(svc, d))),
   );
   const { agent, done } = await agentFor(ctx, cluster);
   const result = await agent

@@ -217,7 +217,11 @@ export class SandboxWorkloads implements Workloads {
     return simulateWorkload(target, spec, this.#opts.now(), services);
   }
 
-  async clusterSnapshot(target: ClusterTarget, deployments: DeploymentSpec[]): Promise<ClusterSnapshot> {
+  async clusterSnapshot(
+    target: ClusterTarget,
+    deployments: DeploymentSpec[],
+    services: ServiceSpec[] = [],
+  ): Promise<ClusterSnapshot> {
     const now = this.#opts.now();
     return {
       // minikube names its single node after the profile.
@@ -227,7 +231,12 @@ export class SandboxWorkloads implements Workloads {
       workloads: deployments.map((d) => ({
         name: d.name,
         namespace: d.namespace,
-        ...simulateWorkload(target, d, now),
+        ...simulateWorkload(
+          target,
+          d,
+          now,
+          services.filter((s) => s.deploymentId === d.id),
+        ),
       })),
     };
   }

@@ -10,6 +10,7 @@ import {
   type Expected,
   fixtureSnapshot,
   HEALTHY,
+  running,
   SCENARIOS,
   sandboxSnapshot,
   serviceSpecs,
@@ -111,8 +112,7 @@ describe('AI scenarios: Kubernetes driver against the API fixture', () => {
             },
           });
         },
-        settled: (sn) =>
-          sn.pods.length > 0 && sn.pods.every((p) => p.ready) && (sn.services?.[0]?.readyEndpoints ?? 0) > 0,
+        settled: (sn) => running(sn) && (sn.services?.[0]?.readyEndpoints ?? 0) > 0,
       },
     });
     try {
@@ -140,9 +140,14 @@ describe('AI analyze over failing workloads', () => {
     ];
     const specs = images.map((img, i) => specFor(`w${i}-${img.split('/')[1]?.split(':')[0]}`, img));
     const sandbox = new SandboxWorkloads({ now: () => Date.parse('2026-12-01T10:00:00Z') });
+    const g = specs[6];
+    const exposed = g
+      ? serviceSpecs(g, ['g-public']).map((svc) => ({ ...svc, type: 'LoadBalancer' as const }))
+      : [];
     const snapshot = await sandbox.clusterSnapshot(
       { clusterId: 'c', name: 'local-dev', context: 'local-dev' },
       specs,
+      exposed,
     );
     for (const type of ['resource-optimization', 'health', 'security']) {
       const r = analyzeCluster({ snapshot, analysisType: type });
@@ -163,6 +168,10 @@ describe('AI analyze over failing workloads', () => {
     // One "Set ... " line for all workloads that share it, not one per workload.
     const perWorkload = ro.recommendations.filter((r) => /^Set a memory limit/.test(r));
     expect(perWorkload.length).toBeLessThanOrEqual(1);
-    void serviceSpecs;
+    // The services recorded for a workload reach the cluster snapshot (security sees the exposure).
+    const sec = analyzeCluster({ snapshot, analysisType: 'security' });
+    expect(sec.findings.filter((f) => f.rule === 'service-exposed').map((f) => f.message)).toEqual([
+      expect.stringMatching(/^Service g-public exposes w6-g outside the cluster \(LoadBalancer\)$/),
+    ]);
   });
 });

@@ -402,8 +402,7 @@ export const SCENARIOS: Scenario[] = [
           spec: { type: 'ClusterIP', selector: { app: s.name }, ports: [{ port: 80, targetPort: 8080 }] },
         });
       },
-      settled: (snap) =>
-        snap.pods.length > 0 && snap.pods.every((p) => p.ready) && (snap.services?.length ?? 0) > 0,
+      settled: (snap) => running(snap) && (snap.services?.length ?? 0) > 0,
     },
   },
   {
@@ -542,6 +541,19 @@ export const HEALTHY: HealthyScenario[] = [
   { id: 'healthy-with-service', image: 'todo/web:2.0.1', services: ['web'] },
 ];
 
+/**
+ * Healthy and settled: every pod ready AND the deployment's status caught up (the driver reads the
+ * deployment and its pods in separate requests, so one read can see ready pods and an old status).
+ */
+export function running(s: WorkloadSnapshot): boolean {
+  return (
+    s.pods.length > 0 &&
+    s.pods.every((p) => p.ready) &&
+    s.deployment.phase === 'running' &&
+    s.deployment.availableReplicas === s.deployment.desiredReplicas
+  );
+}
+
 function pendingSettled(s: WorkloadSnapshot): boolean {
   return (
     s.pods.length > 0 &&
@@ -632,18 +644,11 @@ export async function fixtureSnapshot(
     f.before?.(fx, spec);
     await workloads.applyDeployment(target, spec, opCtx);
     if (f.afterHealthy) {
-      await waitFor(
-        () => workloads.inspect(target, spec),
-        (s) => s.pods.length > 0 && s.pods.every((p) => p.ready),
-      );
+      await waitFor(() => workloads.inspect(target, spec), running);
       await f.afterHealthy(fx, spec);
     }
     await f.after?.(fx, spec);
-    const settled =
-      f.settled ??
-      (f.before
-        ? defaultSettled
-        : (s: WorkloadSnapshot) => s.pods.length > 0 && s.pods.every((p) => p.ready));
+    const settled = f.settled ?? (f.before ? defaultSettled : running);
     const snapshot = await waitFor(() => workloads.inspect(target, spec), settled);
     return { spec, snapshot, fx };
   } catch (e) {
