@@ -131,7 +131,13 @@ export function ZodForm<S extends z.ZodType>({
       {fields.map((f) => {
         const id = idOf(f.name);
         const err = errors[f.name];
-        const describedBy = [err ? `${id}-error` : '', f.help ? `${id}-help` : ''].filter(Boolean).join(' ');
+        const describedBy = [
+          err ? `${id}-error` : '',
+          f.optional ? `${id}-optional` : '',
+          f.help ? `${id}-help` : '',
+        ]
+          .filter(Boolean)
+          .join(' ');
         const common = {
           id,
           name: f.name,
@@ -140,10 +146,15 @@ export function ZodForm<S extends z.ZodType>({
         } as const;
         return (
           <div className={`field${err ? ' invalid' : ''}`} key={f.name}>
-            <label htmlFor={id}>
-              {f.label}
-              {f.optional ? <span className="optional"> (optional)</span> : null}
-            </label>
+            {/* The label is the field's name alone ("Port"); "optional" is its description. */}
+            <div className="label-row">
+              <label htmlFor={id}>{f.label}</label>
+              {f.optional ? (
+                <span id={`${id}-optional`} className="optional">
+                  (optional)
+                </span>
+              ) : null}
+            </div>
             {f.kind === 'select' ? (
               <select {...common} defaultValue={f.initial === undefined ? '' : String(f.initial)}>
                 {f.optional || f.initial === undefined ? <option value="">—</option> : null}

@@ -311,7 +311,7 @@ describe.skipIf(!hasChromium)(
         await page.getByLabel('Name', { exact: true }).fill('todo-app');
         await page.getByLabel('Version', { exact: true }).fill('1.0.0');
         await page
-          .getByLabel('Chart archive (.tgz) (optional)', { exact: true })
+          .getByLabel('Chart archive (.tgz)', { exact: true })
           .setInputFiles({ name: 'todo-app-1.0.0.tgz', mimeType: 'application/gzip', buffer: tgz });
         await look('24-new-chart');
         await page.getByRole('button', { name: 'Create', exact: true }).click();
