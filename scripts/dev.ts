@@ -105,7 +105,7 @@ async function main() {
   console.log(
     [
       '',
-      `Slipway is up: http://localhost:${port}  (API + 2 workers, DRIVER=${env.DRIVER})`,
+      `Slipway is up: http://localhost:${port}  (the console at /, the API under /api; 2 workers, DRIVER=${env.DRIVER})`,
       `  admin: ${env.ADMIN_EMAIL} / ${env.ADMIN_PASSWORD}`,
       `  token: curl -s -X POST http://localhost:${port}/api/auth/login -H 'Content-Type: application/json' \\`,
       `           -d '{"email":"${env.ADMIN_EMAIL}","password":"${env.ADMIN_PASSWORD}"}'`,

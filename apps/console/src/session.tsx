@@ -66,11 +66,17 @@ export function SessionProvider({ children, baseUrl = '' }: { children: ReactNod
   const expire = useRef<() => void>(() => {});
 
   const client = useMemo(() => {
-    // Sees every response: a refused refresh while signed in means the session is over.
+    // Sees every response: a refused refresh while signed in means the session is over. Refreshes
+    // take a lock shared by the origin's tabs: a refresh token is single use, so two tabs sending
+    // the same cookie at once would look like a stolen token and end the session; in turn, each
+    // sends the cookie the previous one was given.
     const watch = async (req: Request): Promise<Response> => {
-      const res = await fetch(req);
-      if (res.status === 401 && signedIn.current && new URL(req.url).pathname === '/api/auth/refresh')
-        expire.current();
+      const isRefresh = new URL(req.url).pathname === '/api/auth/refresh';
+      const res =
+        isRefresh && typeof navigator !== 'undefined' && navigator.locks
+          ? await navigator.locks.request('slipway-refresh', () => fetch(req))
+          : await fetch(req);
+      if (res.status === 401 && signedIn.current && isRefresh) expire.current();
       return res;
     };
     return createSlipwayClient({

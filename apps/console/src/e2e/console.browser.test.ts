@@ -384,6 +384,23 @@ describe.skipIf(!hasChromium)(
       }
     });
 
+    it('two tabs reloading at once share the session (one cookie, refreshes in turn)', async () => {
+      const second = await b.context.newPage();
+      try {
+        await Promise.all([page.goto(clusterUrl), second.goto(`${stack.base}/deployments`)]);
+        await Promise.all([
+          page.getByRole('heading', { name: 'web-dev' }).waitFor(WAIT),
+          second.getByRole('heading', { name: 'Deployments', exact: true }).waitFor(WAIT),
+        ]);
+        // The refresh family survived: one more reload still signs in from the cookie.
+        await second.reload();
+        await second.getByRole('heading', { name: 'Deployments', exact: true }).waitFor(WAIT);
+        expect(new URL(second.url()).pathname).toBe('/deployments');
+      } finally {
+        await second.close();
+      }
+    });
+
     it('an expired session returns to sign in, then to where the user was', async () => {
       await page.goto(clusterUrl);
       await page.getByRole('heading', { name: 'web-dev' }).waitFor();
