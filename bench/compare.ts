@@ -1,0 +1,841 @@
+// `npm run bench`: Slipway next to the bare stack it stands on, in one run, on this machine (issue 10).
+// Slipway = the production bundles (bench/stack/build.ts) as child processes, every feature on
+// (JWT verification, user row cached, shared Redis rate limit, Idempotency-Key, audit, metrics,
+// tracing exported over OTLP/HTTP to a local sink, request logs at LOG_LEVEL=info into a file).
+// Bare = bench/stack/bare-server.ts (Hono + postgres.js) and bench/stack/bare-worker.ts (BullMQ).
+// Load: wrk (bench/stack/load.ts). Rounds interleave Slipway and bare; medians are printed.
+// Progress goes to stderr, the Markdown report to stdout. Cleans up its databases, Redis keys and
+// files at the end, on failure, on SIGINT/SIGTERM and at the hard limit.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { type CoreDeps, createImage, ensureAdmin, silentLogger } from '@slipway/core';
+import { createDb } from '@slipway/db';
+import { createProducer } from '@slipway/jobs';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { signAccessToken } from '../apps/api/src/tokens.ts';
+import { type BenchInfra, createInfra, freePort } from './infra.ts';
+import { type Bundles, buildBundles } from './stack/build.ts';
+import { type LoadResult, loadTool, runLoad, type Target } from './stack/load.ts';
+import { fileSize, type Proc, spawnNode, waitHttp, waitLog } from './stack/procs.ts';
+import { ms, percentile, table } from './stats.ts';
+
+const root = join(import.meta.dirname, '..');
+const num = (k: string, d: number) => {
+  const v = process.env[k];
+  return v === undefined || v === '' ? d : Number(v);
+};
+const S = {
+  databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  rounds: num('BENCH_ROUNDS', 3),
+  durationS: num('BENCH_DURATION_S', 5),
+  connections: num('BENCH_CONNECTIONS', 50),
+  threads: num('BENCH_THREADS', 1),
+  pipelineOps: num('BENCH_PIPELINE_OPS', 2000),
+  pipelineRounds: num('BENCH_PIPELINE_ROUNDS', 2),
+  /** Throughput is measured over at most this many seconds from the first start. */
+  windowS: num('BENCH_WINDOW_S', 15),
+  workerConcurrency: num('BENCH_WORKER_CONCURRENCY', 50),
+  timeScale: num('BENCH_TIME_SCALE', 0.0001),
+  pacedRate: num('BENCH_PACED_RATE', 50),
+  pacedS: num('BENCH_PACED_S', 6),
+  ioOps: num('BENCH_IO_OPS', 150),
+  ioConcurrency: num('BENCH_IO_CONCURRENCY', 4),
+  ioTimeScale: num('BENCH_IO_TIME_SCALE', 0.1),
+  hardLimitMs: num('BENCH_HARD_LIMIT_MS', 480_000),
+  cpuProf: process.env.BENCH_CPU_PROF ?? '', // api | worker | api,worker
+  keepLogs: process.env.BENCH_KEEP_LOGS === '1',
+};
+const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+// Premium operators: 500 requests per sliding minute each. Every user's share of the whole HTTP phase
+// stays under this, so no window can pass its limit (a 429 would show in the errors column).
+const PER_USER_BUDGET = 450;
+const ASSUMED_MAX_RATE = 3000;
+
+const t0 = Date.now();
+const log = (s: string) =>
+  process.stderr.write(
+    `[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)}s load ${load1()}] ${s}\n`,
+  );
+const load1 = () => loadavg()[0]?.toFixed(1) ?? '?';
+const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
+const median = (xs: number[]) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return Number.NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+const procs = new Set<Proc>();
+function track(p: Proc): Proc {
+  procs.add(p);
+  p.child.once('exit', () => procs.delete(p));
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------- sink
+/** A local OTLP/HTTP receiver: tracing stays on and exports for real, the spans are dropped. */
+function otlpSink(): Promise<{ url: string; server: Server; bytes: () => number }> {
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (c: Buffer) => {
+      bytes += c.length;
+    });
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  return new Promise((ok) =>
+    server.listen(0, '127.0.0.1', () => {
+      const a = server.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      ok({ url: `http://127.0.0.1:${port}`, server, bytes: () => bytes });
+    }),
+  );
+}
+
+// ------------------------------------------------------------------------------------------ context
+type Ctx = {
+  infra: BenchInfra;
+  bundles: Bundles;
+  logDir: string;
+  profDir: string;
+  otlp: string;
+  secret: string;
+};
+
+function prof(ctx: Ctx, which: 'api' | 'worker'): string | null {
+  return S.cpuProf.split(',').includes(which) ? ctx.profDir : null;
+}
+
+async function startSlipwayApi(ctx: Ctx, name: string, databaseUrl: string, prefix: string) {
+  const port = await freePort();
+  const p = track(
+    spawnNode({
+      name,
+      script: ctx.bundles.api,
+      logDir: ctx.logDir,
+      cpuProfDir: prof(ctx, 'api'),
+      env: {
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: S.redisUrl,
+        PORT: String(port),
+        JWT_SECRET: ctx.secret,
+        ADMIN_EMAIL: 'admin@bench.local',
+        ADMIN_PASSWORD: 'bench-admin-password',
+        DRIVER: 'sandbox',
+        LOG_LEVEL: 'info',
+        QUEUE_PREFIX: prefix,
+        API_SHUTDOWN_GRACE_MS: '2000',
+        OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlp,
+        OTEL_SERVICE_NAME: 'slipway-api-bench',
+      },
+    }),
+  );
+  await waitHttp(p, `http://127.0.0.1:${port}/readyz`);
+  return { p, url: `http://127.0.0.1:${port}` };
+}
+
+async function startSlipwayWorker(
+  ctx: Ctx,
+  name: string,
+  databaseUrl: string,
+  prefix: string,
+  concurrency: number,
+  timeScale: number,
+) {
+  const metricsPort = await freePort();
+  const p = track(
+    spawnNode({
+      name,
+      script: ctx.bundles.worker,
+      logDir: ctx.logDir,
+      cpuProfDir: prof(ctx, 'worker'),
+      env: {
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: S.redisUrl,
+        DRIVER: 'sandbox',
+        LOG_LEVEL: 'info',
+        QUEUE_PREFIX: prefix,
+        WORKER_CONCURRENCY: String(concurrency),
+        WORKER_ID: `${name}-${process.pid}`,
+        WORKER_SHUTDOWN_GRACE_MS: '3000',
+        WORKER_METRICS_PORT: String(metricsPort),
+        SANDBOX_TIME_SCALE: String(timeScale),
+        BUILD_CONTEXT_ROOT: root,
+        OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlp,
+        OTEL_SERVICE_NAME: 'slipway-worker-bench',
+      },
+    }),
+  );
+  await waitHttp(p, `http://127.0.0.1:${metricsPort}/healthz`);
+  await waitLog(p, 'worker started');
+  return p;
+}
+
+async function startBare(ctx: Ctx, name: string, script: string, env: Record<string, string>) {
+  return track(spawnNode({ name, script: join(root, 'bench/stack', script), logDir: ctx.logDir, env }));
+}
+
+// --------------------------------------------------------------------------------------------- HTTP
+type HttpSample = LoadResult & { load: number };
+type HttpPath = 'poll' | 'create';
+
+async function httpPhase(ctx: Ctx) {
+  const dbUrl = await ctx.infra.clone('http');
+  const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
+  const prefix = `${ctx.infra.prefix}_http`;
+  const api = await startSlipwayApi(ctx, 'api', dbUrl, prefix);
+  await sleep(2000);
+  const apiIdleRss = api.p.rssMb();
+  log(`api up (idle RSS ${apiIdleRss.toFixed(0)} MB)`);
+
+  // Users straight into Postgres (the admin's password hash reused: nobody logs in), tokens signed
+  // with the API's own signAccessToken and secret; the API verifies each one and reads the user row.
+  const perRun = ASSUMED_MAX_RATE * (S.durationS + 1);
+  const users = Math.ceil((perRun * (S.rounds * 2 + 1)) / PER_USER_BUDGET);
+  const rows = await sql<{ id: string }[]>`
+    insert into users (email, password_hash, role, tier)
+    select 'u' || g || '@bench.local', (select password_hash from users where email = 'admin@bench.local'),
+           'operator', 'premium'
+      from generate_series(1, ${users}) g
+    returning id`;
+  const targets: { token: string; user: string; deployment: string }[] = [];
+  for (const r of rows) {
+    const [c] = await sql<{ id: string }[]>`
+      insert into minikube_clusters (owner_id, name, kind, status, cpus, memory, disk_size, kubernetes_version, driver)
+      values (${r.id}, 'bench', 'kubeconfig', 'running', 2, 2048, 20480, 'v1.28.0', 'sandbox') returning id`;
+    const [d] = await sql<{ id: string }[]>`
+      insert into deployments (owner_id, cluster_id, name, replicas, available_replicas, image, container_port, status, driver)
+      values (${r.id}, ${c?.id ?? ''}, 'web', 2, 2, 'bench.local/app/web:v1', 8080, 'running', 'sandbox') returning id`;
+    targets.push({
+      token: await signAccessToken(ctx.secret, { id: r.id, role: 'operator', tier: 'premium' }),
+      user: r.id,
+      deployment: d?.id ?? '',
+    });
+  }
+  await sql`create table bench_bare_images (id uuid primary key default gen_random_uuid(), name text not null,
+    tag text not null, repository text not null, created_at timestamptz not null default now())`;
+  log(`http: ${users} premium users, a cluster and a deployment each`);
+
+  const barePort = await freePort();
+  const bare = await startBare(ctx, 'bare-server', 'bare-server.ts', {
+    BARE_DATABASE_URL: dbUrl,
+    BARE_REDIS_URL: S.redisUrl,
+    BARE_PREFIX: `${ctx.infra.prefix}_barehttp`,
+    BARE_PORT: String(barePort),
+    BARE_POOL: '10', // createDb's default max, what the API's pool has
+  });
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  await waitHttp(bare, `${bareUrl}/healthz`);
+
+  const body = JSON.stringify({ name: 'img-{n}', tag: 'v1', repository: 'bench.local/app' });
+  const spec = (side: 'slipway' | 'bare', path: HttpPath, tag: string) => {
+    const t: Target[] = targets.map((x) => ({
+      token: side === 'slipway' ? x.token : null,
+      path: path === 'poll' ? `/api/deployments/${x.deployment}` : '/api/container-images',
+    }));
+    return {
+      url: side === 'slipway' ? api.url : bareUrl,
+      method: path === 'poll' ? ('GET' as const) : ('POST' as const),
+      targets: t,
+      body: path === 'create' ? body : undefined,
+      idempotencyKey: side === 'slipway' && path === 'create',
+      tag,
+      connections: S.connections,
+      threads: S.threads,
+      durationS: S.durationS,
+    };
+  };
+  // Check each path answers as it should before measuring it.
+  for (const side of ['slipway', 'bare'] as const) {
+    const s = spec(side, 'poll', 'check');
+    const r = await fetch(`${s.url}${s.targets[0]?.path}`, {
+      headers: side === 'slipway' ? { authorization: `Bearer ${targets[0]?.token}` } : {},
+    });
+    if (r.status !== 200) throw new Error(`${side} poll answered ${r.status}: ${await r.text()}`);
+    await r.body?.cancel();
+  }
+  log('http: warm-up (1 s per path and side, unmeasured)');
+  for (const path of ['poll', 'create'] as const)
+    for (const side of ['slipway', 'bare'] as const)
+      await runLoad({ ...spec(side, path, `w-${side}`), durationS: 1 });
+
+  const samples: Record<string, HttpSample[]> = {};
+  for (let r = 0; r < S.rounds; r++) {
+    const order = r % 2 === 0 ? (['slipway', 'bare'] as const) : (['bare', 'slipway'] as const);
+    for (const path of ['poll', 'create'] as const)
+      for (const side of order) {
+        const l0 = loadavg()[0] ?? 0;
+        const res = await runLoad(spec(side, path, `r${r}-${side}`));
+        const sample = { ...res, load: ((loadavg()[0] ?? 0) + l0) / 2 };
+        const key = `${path}/${side}`;
+        samples[key] = [...(samples[key] ?? []), sample];
+        log(
+          `http round ${r + 1}/${S.rounds} ${path} ${side}: ${res.reqPerSec.toFixed(0)} req/s, p50 ${ms(res.p50)} ms, p99 ${ms(res.p99)} ms${res.errors ? `, ${res.errors} errors` : ''}`,
+        );
+      }
+  }
+  const apiLoadedRss = api.p.rssMb();
+  const logBytes = fileSize(api.p.logFile);
+  await Promise.all([api.p.stop(), bare.stop()]);
+  await sql.end();
+  return { samples, users, apiIdleRss, apiLoadedRss, logBytes };
+}
+
+// ------------------------------------------------------------------------------------------ pipeline
+type OpStats = { tx: number; inserted: number; updated: number; fetched: number };
+
+async function dbStats(name: string): Promise<OpStats> {
+  const a = postgres(S.databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [r] = await a<{ tx: string; ins: string; upd: string; fet: string }[]>`
+      select xact_commit + xact_rollback as tx, tup_inserted as ins, tup_updated as upd, tup_fetched as fet
+        from pg_stat_database where datname = ${name}`;
+    return { tx: Number(r?.tx), inserted: Number(r?.ins), updated: Number(r?.upd), fetched: Number(r?.fet) };
+  } finally {
+    await a.end();
+  }
+}
+
+/** Image operations made through core (the API's own create path) with no worker running. */
+async function precreate(dbUrl: string, prefix: string, n: number, inFlight = 16): Promise<void> {
+  const db = createDb({ url: dbUrl, max: inFlight });
+  const producer = createProducer({ redisUrl: S.redisUrl, prefix });
+  try {
+    await producer.ready(5000);
+    const deps: CoreDeps = {
+      db: db.db,
+      producer,
+      driver: { images: 'sandbox', clusters: 'sandbox', workloads: 'sandbox', charts: 'sandbox' },
+      log: silentLogger,
+    };
+    const owner = await ensureAdmin(deps, 'owner@bench.local', 'bench-owner-password');
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < n) {
+          const i = next++;
+          await createImage(
+            deps,
+            { id: owner.id, role: owner.role },
+            { name: `img-${i}`, tag: 'v1', repository: 'bench.local/app' },
+          );
+        }
+      }),
+    );
+  } finally {
+    await producer.close().catch(() => {});
+    await db.close().catch(() => {});
+  }
+}
+
+type Timing = { started: number; finished: number | null; created: number; status: string };
+
+/**
+ * Waits until `n` are terminal, or `windowMs` after the first one started (a throughput figure
+ * needs a stretch of steady work, not the whole backlog), or `deadlineMs`; never throws.
+ */
+async function waitDone(
+  sql: postgres.Sql,
+  q: 'slipway' | 'bare',
+  n: number,
+  deadlineMs: number,
+  windowMs = Number.POSITIVE_INFINITY,
+): Promise<Timing[]> {
+  const deadline = Date.now() + deadlineMs;
+  let firstStart: number | null = null;
+  for (;;) {
+    const [r] =
+      q === 'slipway'
+        ? await sql<
+            { n: number; s: number }[]
+          >`select count(*) filter (where status = any(${TERMINAL}))::int as n,
+            count(started_at)::int as s from operations where kind = 'image.build'`
+        : await sql<{ n: number; s: number }[]>`select count(*) filter (where status = 'done')::int as n,
+            count(started_at)::int as s from bench_bare_jobs`;
+    if ((r?.n ?? 0) >= n) break;
+    if (firstStart === null && (r?.s ?? 0) > 0) firstStart = Date.now();
+    if (firstStart !== null && Date.now() - firstStart > windowMs) break;
+    if (Date.now() > deadline) {
+      log(`${q}: only ${r?.n}/${n} done after ${deadlineMs} ms`);
+      break;
+    }
+    await sleep(200);
+  }
+  const rows =
+    q === 'slipway'
+      ? await sql<Timing[]>`select status, extract(epoch from created_at) * 1000 as created,
+          extract(epoch from started_at) * 1000 as started, extract(epoch from finished_at) * 1000 as finished
+          from operations where kind = 'image.build'`
+      : await sql<Timing[]>`select case status when 'done' then 'succeeded' else status end as status,
+          extract(epoch from created_at) * 1000 as created,
+          extract(epoch from started_at) * 1000 as started, extract(epoch from finished_at) * 1000 as finished
+          from bench_bare_jobs`;
+  return rows.map((r) => ({
+    status: r.status,
+    created: Number(r.created),
+    started: r.started === null ? Number.NaN : Number(r.started),
+    finished: r.finished === null ? null : Number(r.finished),
+  }));
+}
+
+/** Operations per second from the first start to the last finish (process start-up excluded). */
+const throughput = (all: Timing[]) => {
+  const rows = all.filter((r) => r.finished !== null);
+  const first = Math.min(...rows.map((r) => r.started).filter(Number.isFinite));
+  const last = Math.max(...rows.map((r) => r.finished ?? 0));
+  return rows.length / ((last - first) / 1000);
+};
+
+async function bareJobsTable(dbUrl: string) {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  await sql`create table bench_bare_jobs (id bigserial primary key, status text not null default 'queued',
+    created_at timestamptz not null default clock_timestamp(), started_at timestamptz, finished_at timestamptz)`;
+  await sql.end();
+}
+
+const JOB_OPTS = { removeOnComplete: { age: 3600, count: 5000 }, removeOnFail: { age: 24 * 3600 } };
+
+async function slipwayPipeline(ctx: Ctx, r: number) {
+  const dbUrl = await ctx.infra.clone(`p${r}`);
+  const dbName = new URL(dbUrl).pathname.slice(1);
+  const prefix = `${ctx.infra.prefix}_p${r}`;
+  await precreate(dbUrl, prefix, S.pipelineOps);
+  await sleep(700);
+  const before = await dbStats(dbName);
+  const w = await startSlipwayWorker(
+    ctx,
+    `worker-pipeline-${r}`,
+    dbUrl,
+    prefix,
+    S.workerConcurrency,
+    S.timeScale,
+  );
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  const l0 = loadavg()[0] ?? 0;
+  const rows = await waitDone(sql, 'slipway', S.pipelineOps, 120_000, S.windowS * 1000);
+  const load = ((loadavg()[0] ?? 0) + l0) / 2;
+  const rss = w.rssMb();
+  await sql.end();
+  await w.stop();
+  await sleep(700);
+  const after = await dbStats(dbName);
+  const n = rows.filter((x) => x.finished !== null).length;
+  return {
+    opsPerSec: throughput(rows),
+    finished: n,
+    failed: rows.filter((x) => x.finished !== null && x.status !== 'succeeded').length,
+    load,
+    rss,
+    perOp: {
+      tx: (after.tx - before.tx) / n,
+      inserted: (after.inserted - before.inserted) / n,
+      updated: (after.updated - before.updated) / n,
+      fetched: (after.fetched - before.fetched) / n,
+    },
+  };
+}
+
+async function barePipeline(ctx: Ctx, r: number) {
+  const dbUrl = await ctx.infra.clone(`bp${r}`);
+  const prefix = `${ctx.infra.prefix}_bp${r}`;
+  await bareJobsTable(dbUrl);
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  const ids = await sql<{ id: string }[]>`insert into bench_bare_jobs (status)
+    select 'queued' from generate_series(1, ${S.pipelineOps}) returning id`;
+  const queue = new Queue('bare-jobs', { connection: { url: S.redisUrl }, prefix });
+  for (let i = 0; i < ids.length; i += 500)
+    await queue.addBulk(
+      ids.slice(i, i + 500).map((x) => ({ name: 'job', data: { id: Number(x.id) }, opts: JOB_OPTS })),
+    );
+  await queue.close();
+  const w = await startBare(ctx, `bare-worker-${r}`, 'bare-worker.ts', {
+    BARE_DATABASE_URL: dbUrl,
+    BARE_REDIS_URL: S.redisUrl,
+    BARE_PREFIX: prefix,
+    BARE_CONCURRENCY: String(S.workerConcurrency),
+    BARE_POOL: String(Math.min(20, 2 * S.workerConcurrency + 4)),
+  });
+  const l0 = loadavg()[0] ?? 0;
+  const rows = await waitDone(sql, 'bare', S.pipelineOps, 120_000, S.windowS * 1000);
+  const load = ((loadavg()[0] ?? 0) + l0) / 2;
+  await sql.end();
+  await w.stop();
+  return { opsPerSec: throughput(rows), load };
+}
+
+// ------------------------------------------------------------------------------ enqueue-to-start
+/** Calls `fn` `rate` times a second for `seconds`, on schedule (not waiting for the previous call). */
+async function paced(rate: number, seconds: number, fn: (i: number) => Promise<void>): Promise<void> {
+  const n = Math.round(rate * seconds);
+  const start = performance.now();
+  const calls: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    calls.push(fn(i));
+  }
+  await Promise.all(calls);
+}
+
+async function slipwayPaced(ctx: Ctx) {
+  const dbUrl = await ctx.infra.clone('paced');
+  const prefix = `${ctx.infra.prefix}_paced`;
+  const w = await startSlipwayWorker(ctx, 'worker-paced', dbUrl, prefix, S.workerConcurrency, S.timeScale);
+  await sleep(2000);
+  const idleRss = w.rssMb();
+  const db = createDb({ url: dbUrl, max: 8 });
+  const producer = createProducer({ redisUrl: S.redisUrl, prefix });
+  await producer.ready(5000);
+  const deps: CoreDeps = {
+    db: db.db,
+    producer,
+    driver: { images: 'sandbox', clusters: 'sandbox', workloads: 'sandbox', charts: 'sandbox' },
+    log: silentLogger,
+  };
+  const owner = await ensureAdmin(deps, 'owner@bench.local', 'bench-owner-password');
+  const l0 = loadavg()[0] ?? 0;
+  await paced(S.pacedRate, S.pacedS, async (i) => {
+    await createImage(
+      deps,
+      { id: owner.id, role: owner.role },
+      { name: `p-${i}`, tag: 'v1', repository: 'bench.local/app' },
+    );
+  });
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  const rows = await waitDone(sql, 'slipway', Math.round(S.pacedRate * S.pacedS), 30_000);
+  const load = ((loadavg()[0] ?? 0) + l0) / 2;
+  const loadedRss = w.rssMb();
+  await sql.end();
+  await producer.close().catch(() => {});
+  await db.close().catch(() => {});
+  await w.stop();
+  const waits = rows
+    .map((r) => r.started - r.created)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  return {
+    p50: percentile(waits, 50),
+    p99: percentile(waits, 99),
+    late: Math.round(S.pacedRate * S.pacedS) - waits.length,
+    load,
+    idleRss,
+    loadedRss,
+  };
+}
+
+async function barePaced(ctx: Ctx) {
+  const dbUrl = await ctx.infra.clone('bpaced');
+  const prefix = `${ctx.infra.prefix}_bpaced`;
+  await bareJobsTable(dbUrl);
+  const w = await startBare(ctx, 'bare-worker-paced', 'bare-worker.ts', {
+    BARE_DATABASE_URL: dbUrl,
+    BARE_REDIS_URL: S.redisUrl,
+    BARE_PREFIX: prefix,
+    BARE_CONCURRENCY: String(S.workerConcurrency),
+  });
+  await waitLog(w, 'bare worker ready');
+  const sql = postgres(dbUrl, { max: 8, onnotice: () => {} });
+  const queue = new Queue('bare-jobs', { connection: { url: S.redisUrl }, prefix });
+  await queue.waitUntilReady();
+  const l0 = loadavg()[0] ?? 0;
+  await paced(S.pacedRate, S.pacedS, async () => {
+    const [row] = await sql<
+      { id: string }[]
+    >`insert into bench_bare_jobs (status) values ('queued') returning id`;
+    await queue.add('job', { id: Number(row?.id) }, JOB_OPTS);
+  });
+  const rows = await waitDone(sql, 'bare', Math.round(S.pacedRate * S.pacedS), 30_000);
+  const load = ((loadavg()[0] ?? 0) + l0) / 2;
+  await queue.close();
+  await sql.end();
+  await w.stop();
+  const waits = rows
+    .map((r) => r.started - r.created)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  return {
+    p50: percentile(waits, 50),
+    p99: percentile(waits, 99),
+    late: Math.round(S.pacedRate * S.pacedS) - waits.length,
+    load,
+  };
+}
+
+// ------------------------------------------------------------------------------------ 1 vs 2 workers
+async function ioScaling(ctx: Ctx, processes: number) {
+  const dbUrl = await ctx.infra.clone(`io${processes}`);
+  const prefix = `${ctx.infra.prefix}_io${processes}`;
+  await precreate(dbUrl, prefix, S.ioOps);
+  const ws = await Promise.all(
+    Array.from({ length: processes }, (_, i) =>
+      startSlipwayWorker(ctx, `worker-io${processes}-${i}`, dbUrl, prefix, S.ioConcurrency, S.ioTimeScale),
+    ),
+  );
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  const l0 = loadavg()[0] ?? 0;
+  const rows = await waitDone(sql, 'slipway', S.ioOps, 60_000, S.windowS * 1000);
+  const load = ((loadavg()[0] ?? 0) + l0) / 2;
+  const runMs = median(rows.map((r) => (r.finished ?? r.started) - r.started));
+  await sql.end();
+  await Promise.all(ws.map((w) => w.stop()));
+  return { opsPerSec: throughput(rows), load, runMs };
+}
+
+// --------------------------------------------------------------------------------------------- main
+function machine(): string[] {
+  const c = cpus();
+  let commit = '?';
+  let dirty = '';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim()
+      ? ' (+ uncommitted changes in the tree)'
+      : '';
+  } catch {}
+  return [
+    `- machine: ${c.length} x ${c[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
+    `- commit: ${commit}${dirty}`,
+  ];
+}
+
+async function versions(): Promise<string> {
+  const a = postgres(S.databaseUrl, { max: 1, onnotice: () => {} });
+  const [v] = await a<{ v: string }[]>`select current_setting('server_version') as v`;
+  await a.end();
+  const r = new Redis(S.redisUrl, { lazyConnect: true });
+  await r.connect();
+  const info = await r.info('server');
+  r.disconnect();
+  return `Postgres ${v?.v}, Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'}`;
+}
+
+const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+
+async function main(): Promise<number> {
+  let infra: BenchInfra | null = null;
+  let sink: Awaited<ReturnType<typeof otlpSink>> | null = null;
+  const runDir = join(root, '.data', 'bench', `run-${randomBytes(3).toString('hex')}`);
+  const cleanup = async () => {
+    await Promise.all([...procs].map((p) => p.stop(3000)));
+    sink?.server.close();
+    if (infra) for (const p of await infra.cleanup()) log(`cleanup: ${p}`);
+    if (!S.keepLogs) rmSync(join(runDir, 'logs'), { recursive: true, force: true });
+    rmSync(join(runDir, 'build'), { recursive: true, force: true });
+  };
+  let cleaning: Promise<void> | null = null;
+  const bail = (why: string, code: number) => {
+    log(`${why}: cleaning up`);
+    cleaning ??= cleanup();
+    void cleaning.finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => bail('SIGINT', 130));
+  process.once('SIGTERM', () => bail('SIGTERM', 143));
+  const hard = setTimeout(() => bail(`hard limit ${S.hardLimitMs} ms`, 2), S.hardLimitMs);
+  hard.unref();
+  try {
+    const tool = loadTool();
+    log(
+      `load generator: ${tool}; machine load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
+    const vers = await versions();
+    const bundles = await buildBundles(join(runDir, 'build'), process.env.BENCH_BUILD);
+    log(`built: ${bundles.how}`);
+    infra = await createInfra(S.databaseUrl, S.redisUrl);
+    sink = await otlpSink();
+    const ctx: Ctx = {
+      infra,
+      bundles,
+      logDir: join(runDir, 'logs'),
+      profDir: join(root, '.data', 'bench', 'profiles'),
+      otlp: sink.url,
+      secret: randomBytes(32).toString('hex'),
+    };
+
+    log(
+      `1/4 HTTP: ${S.rounds} rounds x (poll, create) x (Slipway, bare), wrk ${S.threads}x${S.connections}, ${S.durationS} s each`,
+    );
+    const http = await httpPhase(ctx);
+
+    log(
+      `2/4 pipeline: ${S.pipelineRounds} rounds x ${S.pipelineOps} pre-created operations, 1 process x ${S.workerConcurrency}`,
+    );
+    const slip: Awaited<ReturnType<typeof slipwayPipeline>>[] = [];
+    const bare: Awaited<ReturnType<typeof barePipeline>>[] = [];
+    for (let r = 0; r < S.pipelineRounds; r++) {
+      const runS = async () => {
+        const x = await slipwayPipeline(ctx, r);
+        slip.push(x);
+        log(`pipeline round ${r + 1} slipway: ${x.opsPerSec.toFixed(0)} ops/s (${x.failed} failed)`);
+      };
+      const runB = async () => {
+        const x = await barePipeline(ctx, r);
+        bare.push(x);
+        log(`pipeline round ${r + 1} bare: ${x.opsPerSec.toFixed(0)} jobs/s`);
+      };
+      if (r % 2 === 0) {
+        await runS();
+        await runB();
+      } else {
+        await runB();
+        await runS();
+      }
+    }
+
+    log(`3/4 enqueue-to-start at ${S.pacedRate}/s for ${S.pacedS} s`);
+    const pacedBare = await barePaced(ctx);
+    const pacedSlip = await slipwayPaced(ctx);
+    log(`paced: slipway p99 ${ms(pacedSlip.p99)} ms, bare p99 ${ms(pacedBare.p99)} ms`);
+
+    log(
+      `4/4 I/O-bound: ${S.ioOps} operations, 1 then 2 worker processes x ${S.ioConcurrency}, time scale ${S.ioTimeScale}`,
+    );
+    const io1 = await ioScaling(ctx, 1);
+    const io2 = await ioScaling(ctx, 2);
+    log(`io: 1 process ${io1.opsPerSec.toFixed(1)} ops/s, 2 processes ${io2.opsPerSec.toFixed(1)} ops/s`);
+
+    // ------------------------------------------------------------------------------------ report
+    const rowsHttp: string[][] = [];
+    const names: Record<HttpPath, [string, string]> = {
+      poll: ['status poll GET /api/deployments/{id}', 'Hono + postgres.js PK SELECT'],
+      create: ['create POST /api/container-images', 'Hono + INSERT + queue.add'],
+    };
+    for (const path of ['poll', 'create'] as const) {
+      const s = http.samples[`${path}/slipway`] ?? [];
+      const b = http.samples[`${path}/bare`] ?? [];
+      const m = (xs: HttpSample[], k: 'reqPerSec' | 'p50' | 'p99' | 'load' | 'errors') =>
+        median(xs.map((x) => x[k]));
+      const errs = (xs: HttpSample[]) => xs.reduce((a, x) => a + x.errors, 0);
+      rowsHttp.push([
+        names[path][0],
+        f0(m(s, 'reqPerSec')),
+        ms(m(s, 'p50')),
+        ms(m(s, 'p99')),
+        names[path][1],
+        f0(m(b, 'reqPerSec')),
+        ms(m(b, 'p50')),
+        ms(m(b, 'p99')),
+        f2(m(s, 'reqPerSec') / m(b, 'reqPerSec')),
+        f1(m(s, 'p99') / m(b, 'p99')),
+        `${errs(s)}/${errs(b)}`,
+        f1(median([...s, ...b].map((x) => x.load))),
+      ]);
+    }
+    const sOps = median(slip.map((x) => x.opsPerSec));
+    const bOps = median(bare.map((x) => x.opsPerSec));
+    const pipeLoad = median([...slip, ...bare].map((x) => x.load));
+    const out = [
+      `## npm run bench — Slipway vs the bare stack (${new Date().toISOString().slice(0, 16)}Z)`,
+      '',
+      ...machine(),
+      `- services: ${vers}, all local; load generator: ${tool} (${S.threads} thread x ${S.connections} connections, ${S.durationS} s per run)`,
+      `- Slipway: ${bundles.how}; LOG_LEVEL=info to a file, OTLP traces to a local sink, every middleware on; ${http.users} premium users round-robin (rate limit never reached)`,
+      `- rounds: ${S.rounds} HTTP, ${S.pipelineRounds} pipeline, Slipway and bare interleaved, medians shown; run took ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+      `- **shared machine**: other agents' work ran at the same time; load average column = 1-minute load during the runs (2 cores)`,
+      '',
+      table(
+        [
+          'path',
+          'Slipway req/s',
+          'p50 ms',
+          'p99 ms',
+          'bare stack',
+          'bare req/s',
+          'p50 ms',
+          'p99 ms',
+          'ratio req/s',
+          'p99 x',
+          'errors S/b',
+          'load',
+        ],
+        rowsHttp,
+      ),
+      '',
+      table(
+        [
+          `pipeline (1 process x ${S.workerConcurrency})`,
+          'Slipway ops/s',
+          'bare BullMQ + 2 UPDATEs jobs/s',
+          'ratio',
+          'failed',
+          'load',
+        ],
+        [
+          [
+            `${S.pipelineOps} pre-created image builds, time scale ${S.timeScale}`,
+            f0(sOps),
+            f0(bOps),
+            f2(sOps / bOps),
+            String(slip.reduce((a, x) => a + x.failed, 0)),
+            f1(pipeLoad),
+          ],
+        ],
+      ),
+      '',
+      `Per pipeline operation (worker side only; Postgres pg_stat_database, median round): ${f1(median(slip.map((x) => x.perOp.tx)))} transactions, ${f1(median(slip.map((x) => x.perOp.inserted)))} rows inserted, ${f1(median(slip.map((x) => x.perOp.updated)))} updated, ${f1(median(slip.map((x) => x.perOp.fetched)))} fetched.`,
+      '',
+      table(
+        ['other', 'Slipway', 'bare / target', 'load'],
+        [
+          [
+            `enqueue-to-start p50 / p99 at ${S.pacedRate} ops/s`,
+            `${ms(pacedSlip.p50)} / ${ms(pacedSlip.p99)} ms${pacedSlip.late ? ` (${pacedSlip.late} not started within 30 s)` : ''}`,
+            `${ms(pacedBare.p50)} / ${ms(pacedBare.p99)} ms (bare BullMQ${pacedBare.late ? `, ${pacedBare.late} late` : ''}); target p99 <= 10 ms`,
+            `${f1(pacedSlip.load)} / ${f1(pacedBare.load)}`,
+          ],
+          [
+            `I/O-bound: ${S.ioOps} ops, ${S.ioConcurrency} per process, op ≈ ${f0(io1.runMs)} ms`,
+            `1 process ${f1(io1.opsPerSec)} ops/s, 2 processes ${f1(io2.opsPerSec)} ops/s: ${f2(io2.opsPerSec / io1.opsPerSec)}x`,
+            '>= 1.8x',
+            `${f1(io1.load)} / ${f1(io2.load)}`,
+          ],
+          [
+            'API RSS idle / after the HTTP load',
+            `${f0(http.apiIdleRss)} / ${f0(http.apiLoadedRss)} MB`,
+            '< 120 MB idle',
+            '',
+          ],
+          [
+            'worker RSS idle / after paced load / after 2000-op burst',
+            `${f0(pacedSlip.idleRss)} / ${f0(pacedSlip.loadedRss)} / ${f0(median(slip.map((x) => x.rss)))} MB`,
+            '< 150 MB idle',
+            '',
+          ],
+          ['API request log written (LOG_LEVEL=info)', `${(http.logBytes / 2 ** 20).toFixed(1)} MB`, '', ''],
+        ],
+      ),
+      '',
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+    if (S.cpuProf) log(`CPU profiles in ${ctx.profDir}`);
+    return 0;
+  } catch (e) {
+    log(`failed: ${(e as Error).stack ?? e}`);
+    return 1;
+  } finally {
+    clearTimeout(hard);
+    cleaning ??= cleanup();
+    await cleaning;
+    log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+}
+
+process.exitCode = await main();

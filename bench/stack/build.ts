@@ -1,0 +1,58 @@
+// The production bundles the bench runs: the same esbuild settings as `npm run build`
+// (scripts/build.ts: one ESM file per app with the workspace packages inlined, npm dependencies
+// external, migrations beside it), written to a private directory so a bench run never deletes
+// apps/*/dist under someone else's running process. BENCH_BUILD=npm runs `npm run build` instead
+// (typecheck + every bundle) and uses apps/<app>/dist/main.js.
+import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+const root = join(import.meta.dirname, '../..');
+
+const externalNpm: Plugin = {
+  name: 'external-npm',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@slipway/') ? undefined : { path: args.path, external: true },
+    );
+  },
+};
+
+export type Bundles = { api: string; worker: string; how: string };
+
+export async function buildBundles(outRoot: string, mode: string | undefined): Promise<Bundles> {
+  if (mode === 'npm') {
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    return {
+      api: join(root, 'apps/api/dist/main.js'),
+      worker: join(root, 'apps/worker/dist/main.js'),
+      how: 'npm run build (apps/*/dist/main.js)',
+    };
+  }
+  const out: Record<string, string> = {};
+  for (const app of ['api', 'worker']) {
+    // Inside the repository, so the bundles' npm imports resolve from its node_modules.
+    const dist = join(outRoot, app);
+    rmSync(dist, { recursive: true, force: true });
+    await build({
+      entryPoints: [join(root, 'apps', app, 'src', 'main.ts')],
+      outfile: join(dist, 'main.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      sourcemap: true,
+      plugins: [externalNpm],
+      conditions: ['import', 'node'],
+      logLevel: 'warning',
+    });
+    cpSync(join(root, 'packages', 'db', 'migrations'), join(dist, 'migrations'), { recursive: true });
+    out[app] = join(dist, 'main.js');
+  }
+  return {
+    api: out.api as string,
+    worker: out.worker as string,
+    how: 'esbuild with the settings of scripts/build.ts (npm run build), into .data/bench/build',
+  };
+}

@@ -1,0 +1,127 @@
+// Child processes of the bench: the production bundles of the API and the worker, and the bare
+// stack's server and worker. Output goes to a log file each (LOG_LEVEL=info for Slipway: the request
+// log is written, to a file, as in production). Optional `node --cpu-prof` per process.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type Proc = {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+  /** Resident set size now, in MB (VmRSS from /proc). */
+  rssMb(): number;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<number | null>;
+};
+
+export type SpawnOptions = {
+  name: string;
+  script: string;
+  env: Record<string, string>;
+  logDir: string;
+  /** Directory for `--cpu-prof` output, or null. */
+  cpuProfDir?: string | null;
+};
+
+export function spawnNode(o: SpawnOptions): Proc {
+  mkdirSync(o.logDir, { recursive: true });
+  const logFile = join(o.logDir, `${o.name}.log`);
+  const fd = openSync(logFile, 'a');
+  const args: string[] = [];
+  if (o.cpuProfDir) {
+    mkdirSync(o.cpuProfDir, { recursive: true });
+    args.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.name}.cpuprofile`);
+  }
+  args.push(o.script);
+  // Only what the process needs plus PATH/HOME: no inherited DATABASE_URL or the like.
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    ...o.env,
+  };
+  const child = spawn(process.execPath, args, {
+    env,
+    stdio: ['ignore', fd, fd],
+    cwd: join(import.meta.dirname, '../..'),
+  });
+  closeSync(fd);
+  let exited: Promise<number | null> = new Promise((ok) => child.once('exit', (code) => ok(code)));
+  if (child.exitCode !== null) exited = Promise.resolve(child.exitCode);
+  return {
+    name: o.name,
+    child,
+    logFile,
+    rssMb() {
+      try {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        return m ? Number(m[1]) / 1024 : Number.NaN;
+      } catch {
+        return Number.NaN;
+      }
+    },
+    async stop(graceMs = 10_000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        const code = await exited;
+        clearTimeout(t);
+        return code;
+      }
+      return child.exitCode;
+    },
+  };
+}
+
+/** The last lines of a process's log, for an error message. */
+export function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls `url` until it answers 2xx, the process exits, or `timeoutMs` passes. */
+export async function waitHttp(p: Proc, url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (p.child.exitCode !== null)
+      throw new Error(`${p.name} exited (${p.child.exitCode}):\n${tail(p.logFile)}`);
+    try {
+      const r = await fetch(url);
+      await r.body?.cancel();
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${p.name} not ready at ${url} after ${timeoutMs} ms:\n${tail(p.logFile)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls the process's log until a line contains `text`. */
+export async function waitLog(p: Proc, text: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (p.child.exitCode !== null)
+      throw new Error(`${p.name} exited (${p.child.exitCode}):\n${tail(p.logFile)}`);
+    try {
+      if (readFileSync(p.logFile, 'utf8').includes(text)) return;
+    } catch {
+      // not yet written
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${p.name}: no "${text}" after ${timeoutMs} ms:\n${tail(p.logFile)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
