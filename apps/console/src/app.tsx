@@ -51,7 +51,7 @@ function Layout({ children }: { children: ReactNode }) {
           ) : null}
         </nav>
         <span className="who">
-          {user.email} <span className="muted">({user.role})</span>
+          {user.email} <span className="role">({user.role})</span>
           <button type="button" onClick={() => void signOut()}>
             Sign out
           </button>
