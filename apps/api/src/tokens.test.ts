@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { signAccessToken, verifyAccessToken } from './tokens.ts';
 
 const secret = 'k'.repeat(64);
@@ -36,5 +36,39 @@ describe('access token age', () => {
   it('refuses a token without iat, or issued in the future', async () => {
     expect(await verifyAccessToken(secret, await token({ exp: now() + 600 }))).toBeNull();
     expect(await verifyAccessToken(secret, await token({ iat: now() + 3600, exp: now() + 7200 }))).toBeNull();
+  });
+});
+
+describe('verified-token cache', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a token verified once is refused after its exp, as jose would refuse it', async () => {
+    const t = await token({ iat: now(), exp: now() + 120 });
+    expect(await verifyAccessToken(secret, t)).toEqual({ sub });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 100_000);
+    expect(await verifyAccessToken(secret, t)).toEqual({ sub }); // still inside exp
+    vi.setSystemTime(Date.now() + 60_000); // 160 s: past exp + the 30 s tolerance
+    expect(await verifyAccessToken(secret, t)).toBeNull();
+  });
+
+  it('a token verified once is refused an hour after its iat, whatever its exp', async () => {
+    const t = await token({ iat: now(), exp: now() + 10 * 86400 });
+    expect(await verifyAccessToken(secret, t)).toEqual({ sub });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + (3600 + 60) * 1000);
+    expect(await verifyAccessToken(secret, t)).toBeNull();
+  });
+
+  it('another signature or another secret is not a hit', async () => {
+    const t = await signAccessToken(secret, { id: sub, role: 'admin', tier: 'premium' });
+    expect(await verifyAccessToken(secret, t)).toEqual({ sub });
+    const [h, p, sig = ''] = t.split('.');
+    const forged = `${h}.${p}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(await verifyAccessToken(secret, forged)).toBeNull();
+    expect(await verifyAccessToken('z'.repeat(64), t)).toBeNull();
+    expect(await verifyAccessToken(secret, t)).toEqual({ sub });
   });
 });
