@@ -275,9 +275,14 @@ export class OperationRunner {
         })
         .catch((e: unknown) => log.warn({ err: e, operationId: lease.op.id }, 'lease renewal failed'));
     }, renewEvery);
-    // Driver log lines are buffered on the lease and written with its next commit (or every 250 ms).
+    // Driver log lines are buffered on the lease and written with its next commit (or every 250 ms);
+    // so is driver progress: only the latest percentage is written, at most once per tick, instead of
+    // one fenced transaction per progress call (a build reports one per step).
+    let progress: number | null = null;
     const flusher = setInterval(() => {
-      lease.flush().catch(() => {});
+      const p = progress;
+      progress = null;
+      (p === null ? lease.flush() : lease.progress(p)).catch(() => {});
     }, 250);
     const driverCtx: OpContext = {
       operationId: lease.op.id,
@@ -285,7 +290,7 @@ export class OperationRunner {
       signal: abort.signal,
       log: (m) => lease.log(m),
       progress: (p) => {
-        lease.progress(p).catch(() => {});
+        progress = p;
       },
     };
     const body = withSpan(

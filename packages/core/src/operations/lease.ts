@@ -4,7 +4,7 @@ import { jobNames, jobSpec } from '@slipway/jobs';
 import { and, eq, sql } from 'drizzle-orm';
 import { DomainError } from '../errors.ts';
 import { applyResourceChange, failureStatusOf, type ResourceSet, type StatusOf } from '../resources.ts';
-import { appendEvent } from './record.ts';
+import { appendEvent, appendEvents } from './record.ts';
 
 const readOnlyKinds = jobNames.filter((n) => jobSpec(n).readOnly === true);
 
@@ -151,7 +151,7 @@ export class Lease<T extends ResourceType = ResourceType> {
       const lines = this.pending;
       this.pending = [];
       try {
-        for (const m of lines) await appendEvent(tx, this.op.id, 'running', m);
+        await appendEvents(tx, this.op.id, 'running', lines);
         return await fn(tx);
       } catch (e) {
         this.pending = [...lines, ...this.pending];
@@ -193,7 +193,7 @@ export class Lease<T extends ResourceType = ResourceType> {
     const messages = Array.isArray(message) ? message : [message];
     if (messages.length === 0) return;
     await this.commit(async (tx) => {
-      for (const m of messages) await appendEvent(tx, this.op.id, 'running', m);
+      await appendEvents(tx, this.op.id, 'running', messages);
     });
   }
 

@@ -54,6 +54,24 @@ export async function appendEvent(
 }
 
 /**
+ * Several events of one operation in one INSERT (ids follow the order given) and one notification:
+ * a buffered batch of driver log lines costs two statements instead of two per line. Postgres folds
+ * identical notifications of one transaction into one anyway, so listeners see the same wake-up.
+ */
+export async function appendEvents(
+  tx: Tx,
+  operationId: string,
+  status: string,
+  messages: readonly string[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  await tx
+    .insert(operationEvents)
+    .values(messages.map((m) => ({ operationId, status, message: m.slice(0, 4000) })));
+  await notifyOperationEvent(tx, operationId);
+}
+
+/**
  * After commit: hand the operation to BullMQ. A failure here loses nothing: the row stays `queued`
  * and the reconciler enqueues it once Redis is back (jobId = operation id makes that idempotent).
  */
