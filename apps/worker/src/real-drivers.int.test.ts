@@ -25,9 +25,11 @@ import {
 } from '@slipway/core';
 import {
   DockerImageBuilder,
+  type Drivers,
   HelmChartTool,
   KubernetesWorkloads,
   MinikubeProvisioner,
+  minikubeProfile,
 } from '@slipway/drivers';
 import {
   type K8sFixture,
@@ -53,6 +55,7 @@ describe('worker on real adapters (Docker, helm, minikube CLI fixture, Kubernete
   let h: WorkerHarness;
   let k8s: K8sFixture;
   let contextRoot: string;
+  let drivers: Drivers;
   const clusterName = 'slipway-real';
 
   beforeAll(async () => {
@@ -71,15 +74,16 @@ describe('worker on real adapters (Docker, helm, minikube CLI fixture, Kubernete
       await copyFile('/bin/busybox', join(contextRoot, 'app', 'busybox'));
     }
     const env = { ...process.env, MINIKUBE_FIXTURE_STATE: minikubeFixtureStateDir() };
+    drivers = {
+      images: new DockerImageBuilder({ buildContextRoot: contextRoot }),
+      clusters: new MinikubeProvisioner({ bin: minikubeFixturePath(), env }),
+      workloads: new KubernetesWorkloads({ kubeconfigYaml: k8s.kubeconfigYaml, pollIntervalMs: 20 }),
+      charts: new HelmChartTool({ helmBin: hasHelm ? helmBin : null }),
+    };
     h = await startHarness(
       { ROLLOUT_TIMEOUT_MS: '20000', SERVICE_TIMEOUT_MS: '20000' },
       {
-        drivers: {
-          images: new DockerImageBuilder({ buildContextRoot: contextRoot }),
-          clusters: new MinikubeProvisioner({ bin: minikubeFixturePath(), env }),
-          workloads: new KubernetesWorkloads({ kubeconfigYaml: k8s.kubeconfigYaml, pollIntervalMs: 20 }),
-          charts: new HelmChartTool({ helmBin: hasHelm ? helmBin : null }),
-        },
+        drivers,
       },
     );
   }, 60_000);
@@ -135,7 +139,12 @@ describe('worker on real adapters (Docker, helm, minikube CLI fixture, Kubernete
     expect(await getCluster(h.deps, h.owner, c.id)).toMatchObject({
       status: 'running',
       driver: 'minikube',
-      kubeContext: clusterName,
+      kubeContext: minikubeProfile(c.id),
+    });
+    // minikube writes its profile's context into the kubeconfig; here the fixture's context takes that name.
+    drivers.workloads = new KubernetesWorkloads({
+      kubeconfigYaml: k8s.kubeconfigYaml.replaceAll(clusterName, minikubeProfile(c.id)),
+      pollIntervalMs: 20,
     });
 
     const { deployment, operation } = await createDeployment(h.deps, h.owner, {

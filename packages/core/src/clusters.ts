@@ -55,7 +55,8 @@ export async function createCluster(
           memory: input.memory,
           diskSize: input.diskSize,
           kubernetesVersion: input.kubernetesVersion,
-          kubeContext: kind === 'kubeconfig' ? (input.kubeContext ?? input.name) : input.name,
+          // A minikube cluster's context is its profile (derived from the id by the driver), set once it starts.
+          kubeContext: kind === 'kubeconfig' ? (input.kubeContext ?? input.name) : null,
           // A registered kubeconfig cluster is assumed up; its status is re-read by operations that use it.
           status: kind === 'kubeconfig' ? 'running' : 'stopped',
           driver: deps.driver.clusters,

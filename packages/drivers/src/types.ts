@@ -51,14 +51,15 @@ export interface ImageBuilder {
 
 export type ClusterSpec = {
   id: string;
-  /** minikube profile name. */
+  /** The user's name for the cluster (unique per owner only). Never a host-global identifier: the
+   * minikube profile is `minikubeProfile(id)`. */
   name: string;
   kind: 'minikube' | 'kubeconfig';
   cpus: number;
   memory: number;
   diskSize: number;
   kubernetesVersion: string;
-  /** kubeconfig context (for kind=kubeconfig, given by the user; for minikube, the profile). */
+  /** kubeconfig context (for kind=kubeconfig, the allowlisted context; for minikube, ignored: the profile is derived from `id`). */
   kubeContext?: string | null;
 };
 

@@ -6,6 +6,7 @@ import {
   type DeploymentSpec,
   type ImageSpec,
   imageReference,
+  minikubeProfile,
   type ServiceSpec,
 } from '@slipway/drivers';
 
@@ -24,7 +25,8 @@ export const clusterSpec = (c: Cluster): ClusterSpec => ({
 export const clusterTarget = (c: Cluster): ClusterTarget => ({
   clusterId: c.id,
   name: c.name,
-  context: c.kubeContext ?? c.name,
+  // A minikube cluster's context is its profile, derived from the id (never the user's name).
+  context: c.kind === 'kubeconfig' ? (c.kubeContext ?? c.name) : minikubeProfile(c.id),
 });
 
 export const imageSpec = (i: ContainerImage): ImageSpec => ({

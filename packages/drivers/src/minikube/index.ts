@@ -5,6 +5,7 @@ export {
   type MinikubeProvisionerOptions,
   minikubeFailureLine,
 } from './minikube-provisioner.ts';
+export { MINIKUBE_PROFILE_PREFIX, minikubeProfile } from './profile.ts';
 export { type RunOptions, type RunResult, runCommand } from './run.ts';
 export {
   describeStatusBits,

@@ -11,6 +11,8 @@ function ctx(signal: AbortSignal = new AbortController().signal): OpContext & { 
   return { operationId: 'op-1', attempt: 1, signal, log: (m) => lines.push(m), lines };
 }
 
+// cluster('dev') has id 'c-1': its profile is minikubeProfile('c-1').
+const P = 'slipway-c1';
 const cluster = (name: string, over: Partial<ClusterSpec> = {}): ClusterSpec => ({
   id: 'c-1',
   name,
@@ -39,12 +41,12 @@ describe('MinikubeProvisioner against the fixture CLI', () => {
   it('start -> running, stop -> stopped (status exit 7), delete -> absent', async () => {
     const p = provisioner();
     const c = ctx();
-    expect(await p.status(cluster('dev'), c)).toMatchObject({ status: 'absent', kubeContext: 'dev' });
-    expect(await p.start(cluster('dev'), c)).toEqual({ status: 'running', kubeContext: 'dev' });
+    expect(await p.status(cluster('dev'), c)).toMatchObject({ status: 'absent', kubeContext: P });
+    expect(await p.start(cluster('dev'), c)).toEqual({ status: 'running', kubeContext: P });
     expect(c.lines).toContain(
-      '🏄  Done! kubectl is now configured to use "dev" cluster and "default" namespace by default',
+      '🏄  Done! kubectl is now configured to use "slipway-c1" cluster and "default" namespace by default',
     );
-    expect(await p.stop(cluster('dev'), c)).toMatchObject({ status: 'stopped', kubeContext: 'dev' });
+    expect(await p.stop(cluster('dev'), c)).toMatchObject({ status: 'stopped', kubeContext: P });
     expect(await p.start(cluster('dev'), c)).toMatchObject({ status: 'running' });
     expect(c.lines.some((l) => l.includes('Restarting existing docker container'))).toBe(true);
     await p.delete(cluster('dev'), c);
@@ -57,23 +59,44 @@ describe('MinikubeProvisioner against the fixture CLI', () => {
     expect(calls).toContainEqual([
       'start',
       '-p',
-      'dev',
+      P,
       '--cpus=2',
       '--memory=4096mb',
       '--disk-size=20480mb',
       '--kubernetes-version=v1.31.0',
       '--driver=docker',
     ]);
-    expect(calls).toContainEqual(['status', '-p', 'dev', '-o', 'json']);
+    expect(calls).toContainEqual(['status', '-p', P, '-o', 'json']);
   });
 
-  it('uses the given kubeContext and an unknown profile is absent', async () => {
+  it('an unknown profile is absent; a minikube kubeContext never picks the profile', async () => {
     const p = provisioner();
-    expect(await p.status(cluster('ghost', { kubeContext: 'ghost-ctx' }), ctx())).toMatchObject({
+    expect(await p.status(cluster('ghost', { id: 'c-9', kubeContext: 'ghost-ctx' }), ctx())).toMatchObject({
       status: 'absent',
-      kubeContext: 'ghost-ctx',
+      kubeContext: 'slipway-c9',
     });
-    expect((await p.stop(cluster('ghost'), ctx())).status).toBe('absent');
+    expect((await p.stop(cluster('ghost', { id: 'c-9' }), ctx())).status).toBe('absent');
+  });
+
+  it("two owners' clusters named alike get different profiles; deleting one leaves the other's", async () => {
+    const p = provisioner();
+    const a = cluster('dev', { id: '0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a' });
+    const b = cluster('dev', { id: '0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b' });
+    expect(await p.start(a, ctx())).toEqual({ status: 'running', kubeContext: 'slipway-0a0a0a0a0a0a' });
+    expect(await p.start(b, ctx())).toEqual({ status: 'running', kubeContext: 'slipway-0b0b0b0b0b0b' });
+    await p.delete(b, ctx());
+    expect((await p.status(b, ctx())).status).toBe('absent');
+    expect(await p.status(a, ctx())).toMatchObject({
+      status: 'running',
+      kubeContext: 'slipway-0a0a0a0a0a0a',
+    });
+    const profiles = JSON.parse(readFileSync(join(state, 'profiles.json'), 'utf8'));
+    expect(Object.keys(profiles)).toEqual(['slipway-0a0a0a0a0a0a']);
+    const calls = readFileSync(join(state, 'calls.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
+    expect(calls.some((c) => c.includes('dev'))).toBe(false);
   });
 
   it('a running host with a stopped apiserver is error with the reason', async () => {
@@ -104,13 +127,13 @@ describe('MinikubeProvisioner against the fixture CLI', () => {
     await p.start(cluster('dev'), ctx());
     await p.loadImage(cluster('dev'), 'todo/backend:1.0', ctx());
     const profiles = JSON.parse(readFileSync(join(state, 'profiles.json'), 'utf8'));
-    expect(profiles.dev.images).toEqual(['todo/backend:1.0']);
+    expect(profiles[P].images).toEqual(['todo/backend:1.0']);
     await p.stop(cluster('dev'), ctx());
     await expect(p.loadImage(cluster('dev'), 'todo/backend:1.0', ctx())).rejects.toMatchObject({
       code: 'cluster_not_running',
       retryable: false,
     });
-    await expect(p.loadImage(cluster('nope'), 'x:1', ctx())).rejects.toMatchObject({
+    await expect(p.loadImage(cluster('nope', { id: 'c-404' }), 'x:1', ctx())).rejects.toMatchObject({
       code: 'cluster_absent',
     });
   });

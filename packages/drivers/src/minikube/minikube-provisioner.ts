@@ -10,6 +10,7 @@ import {
   type OpContext,
 } from '../types.ts';
 import { minikubeArgs } from './args.ts';
+import { minikubeProfile } from './profile.ts';
 import { type RunResult, runCommand } from './run.ts';
 import { EXIT_PROFILE_NOT_FOUND, parseMinikubeStatus } from './status.ts';
 
@@ -82,18 +83,26 @@ export class MinikubeProvisioner implements ClusterProvisioner {
   private failure(action: string, spec: ClusterSpec, r: RunResult): DriverError {
     const line = minikubeFailureLine(r);
     if (r.code === EXIT_PROFILE_NOT_FOUND) {
-      return new DriverError('cluster_absent', `minikube ${action} -p ${spec.name}: profile not found`, {
-        retryable: false,
-      });
+      return new DriverError(
+        'cluster_absent',
+        `minikube ${action} -p ${minikubeProfile(spec.id)}: profile not found`,
+        {
+          retryable: false,
+        },
+      );
     }
     if (line.includes('GUEST_STATUS')) {
-      return new DriverError('cluster_not_running', `minikube ${action} -p ${spec.name}: ${line}`, {
-        retryable: false,
-      });
+      return new DriverError(
+        'cluster_not_running',
+        `minikube ${action} -p ${minikubeProfile(spec.id)}: ${line}`,
+        {
+          retryable: false,
+        },
+      );
     }
     return new DriverError(
       `minikube_${action.replace(/\s+/g, '_')}_failed`,
-      `minikube ${action} -p ${spec.name} exited ${r.code}: ${line}`,
+      `minikube ${action} -p ${minikubeProfile(spec.id)} exited ${r.code}: ${line}`,
       {
         retryable: !NON_RETRYABLE_EXIT.has(r.code),
       },
@@ -109,19 +118,22 @@ export class MinikubeProvisioner implements ClusterProvisioner {
   }
 
   private context(spec: ClusterSpec): string {
-    return spec.kubeContext ?? spec.name;
+    return spec.kind === 'kubeconfig' ? (spec.kubeContext ?? spec.name) : minikubeProfile(spec.id);
   }
 
   async start(spec: ClusterSpec, ctx: OpContext): Promise<ClusterObservation> {
     if (spec.kind === 'kubeconfig') throw this.notSupported('start', spec);
-    const r = await this.run(minikubeArgs.start(spec, this.driver), ctx);
+    const r = await this.run(
+      minikubeArgs.start({ ...spec, name: minikubeProfile(spec.id) }, this.driver),
+      ctx,
+    );
     if (r.code !== 0) throw this.failure('start', spec, r);
     return this.status(spec, ctx);
   }
 
   async stop(spec: ClusterSpec, ctx: OpContext): Promise<ClusterObservation> {
     if (spec.kind === 'kubeconfig') throw this.notSupported('stop', spec);
-    const r = await this.run(minikubeArgs.stop(spec.name), ctx);
+    const r = await this.run(minikubeArgs.stop(minikubeProfile(spec.id)), ctx);
     // Stopping a profile that does not exist leaves it absent, which status() reports.
     if (r.code !== 0 && r.code !== EXIT_PROFILE_NOT_FOUND) throw this.failure('stop', spec, r);
     return this.status(spec, ctx);
@@ -134,7 +146,7 @@ export class MinikubeProvisioner implements ClusterProvisioner {
       );
       return;
     }
-    const r = await this.run(minikubeArgs.delete(spec.name), ctx);
+    const r = await this.run(minikubeArgs.delete(minikubeProfile(spec.id)), ctx);
     if (r.code !== 0 && r.code !== EXIT_PROFILE_NOT_FOUND) throw this.failure('delete', spec, r);
   }
 
@@ -155,19 +167,21 @@ export class MinikubeProvisioner implements ClusterProvisioner {
       };
     }
     const r = await this.run(
-      minikubeArgs.status(spec.name),
+      minikubeArgs.status(minikubeProfile(spec.id)),
       ctx,
       Math.min(this.timeoutMs, STATUS_TIMEOUT_MS),
     );
     const obs = parseMinikubeStatus(r.stdout, r.code, kubeContext);
-    ctx.log(`minikube profile ${spec.name}: ${obs.status}${obs.detail ? ` (${obs.detail})` : ''}`);
+    ctx.log(
+      `minikube profile ${minikubeProfile(spec.id)}: ${obs.status}${obs.detail ? ` (${obs.detail})` : ''}`,
+    );
     return obs;
   }
 
   async loadImage(spec: ClusterSpec, imageRef: string, ctx: OpContext): Promise<void> {
     if (spec.kind === 'kubeconfig') throw this.notSupported('load an image into', spec);
-    const r = await this.run(minikubeArgs.imageLoad(spec.name, imageRef), ctx);
+    const r = await this.run(minikubeArgs.imageLoad(minikubeProfile(spec.id), imageRef), ctx);
     if (r.code !== 0) throw this.failure('image load', spec, r);
-    ctx.log(`loaded ${imageRef} into minikube profile ${spec.name}`);
+    ctx.log(`loaded ${imageRef} into minikube profile ${minikubeProfile(spec.id)}`);
   }
 }

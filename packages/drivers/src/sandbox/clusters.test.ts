@@ -23,25 +23,28 @@ function spec(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
 }
 
 describe('SandboxClusterProvisioner', () => {
-  it('starts with minikube-like lines and reports the profile as kube context', async () => {
+  it('starts with minikube-like lines and reports the profile (from the id) as kube context', async () => {
     const ctx = recordingContext();
     const obs = await new SandboxClusterProvisioner(fast).start(spec(), ctx);
-    expect(obs).toEqual({ status: 'running', kubeContext: 'local-dev' });
-    expect(ctx.lines[0]).toBe('😄  [local-dev] minikube v1.34.0 on Debian 12 (amd64)');
+    expect(obs).toEqual({ status: 'running', kubeContext: 'slipway-cl1' });
+    expect(ctx.lines[0]).toBe('😄  [slipway-cl1] minikube v1.34.0 on Debian 12 (amd64)');
     expect(ctx.lines).toContain('🔥  Creating docker container (CPUs=4, Memory=8192MB) ...');
     expect(ctx.lines).toContain('🐳  Preparing Kubernetes v1.28.0 on Docker 27.2.0 ...');
     expect(ctx.lines.at(-1)).toBe(
-      '🏄  Done! kubectl is now configured to use "local-dev" cluster and "default" namespace by default',
+      '🏄  Done! kubectl is now configured to use "slipway-cl1" cluster and "default" namespace by default',
     );
     expect(ctx.percents.at(-1)).toBe(100);
   });
 
-  it('uses an explicit kubeContext', async () => {
-    const obs = await new SandboxClusterProvisioner(fast).start(
-      spec({ kubeContext: 'ctx-a' }),
+  it("a minikube cluster's profile comes from its id, never its name or a given kubeContext", async () => {
+    const p = new SandboxClusterProvisioner(fast);
+    const a = await p.start(
+      spec({ id: 'aaaaaaaa-1111-4000-8000-000000000001', kubeContext: 'ctx-a' }),
       recordingContext(),
     );
-    expect(obs.kubeContext).toBe('ctx-a');
+    const b = await p.start(spec({ id: 'bbbbbbbb-2222-4000-8000-000000000002' }), recordingContext());
+    expect(a.kubeContext).toBe('slipway-aaaaaaaa1111');
+    expect(b.kubeContext).toBe('slipway-bbbbbbbb2222');
   });
 
   it('gives identical logs and results from two separate instances', async () => {
@@ -84,10 +87,10 @@ describe('SandboxClusterProvisioner', () => {
     const ledgerPath = join(mkdtempSync(join(tmpdir(), 'sandbox-cl-')), 'ledger.jsonl');
     const provisioner = new SandboxClusterProvisioner({ ...fast, ledgerPath });
     const ctx = recordingContext({ operationId: 'op-s' });
-    expect(await provisioner.stop(spec(), ctx)).toEqual({ status: 'stopped', kubeContext: 'local-dev' });
+    expect(await provisioner.stop(spec(), ctx)).toEqual({ status: 'stopped', kubeContext: 'slipway-cl1' });
     expect(ctx.lines.at(-1)).toBe('🛑  1 node stopped.');
     await provisioner.delete(spec(), ctx);
-    expect(ctx.lines.at(-1)).toBe('💀  Removed all traces of the "local-dev" cluster.');
+    expect(ctx.lines.at(-1)).toBe('💀  Removed all traces of the "slipway-cl1" cluster.');
     await provisioner.loadImage(spec(), 'todo/app:1', ctx);
     await provisioner.loadImage(spec(), 'todo/web:1', ctx);
     expect((await provisioner.status(spec(), ctx)).status).toBe('running');

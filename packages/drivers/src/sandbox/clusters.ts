@@ -1,5 +1,7 @@
 // Simulated minikube. Stateless: status() cannot know about an earlier stop() run in another process, so
 // it reports what a successful start would have produced (see README "What the sandbox cannot know").
+
+import { minikubeProfile } from '../minikube/profile.ts';
 import {
   type ClusterObservation,
   type ClusterProvisioner,
@@ -48,7 +50,7 @@ export function checkKubernetesVersion(version: string): string {
 }
 
 function kubeContextOf(spec: ClusterSpec): string {
-  return spec.kubeContext ?? spec.name;
+  return spec.kind === 'kubeconfig' ? (spec.kubeContext ?? spec.name) : minikubeProfile(spec.id);
 }
 
 export class SandboxClusterProvisioner implements ClusterProvisioner {
@@ -68,7 +70,7 @@ export class SandboxClusterProvisioner implements ClusterProvisioner {
       ctx.log(`Kubernetes control plane is running at https://127.0.0.1:6443 (context "${kubeContext}")`);
       return this.#finish(ctx, 'start', spec, { status: 'running', kubeContext });
     }
-    const name = spec.name;
+    const name = minikubeProfile(spec.id);
     ctx.log(`😄  [${name}] minikube ${SANDBOX_MINIKUBE_VERSION} on Debian 12 (amd64)`);
     let version: string;
     try {
@@ -89,7 +91,7 @@ export class SandboxClusterProvisioner implements ClusterProvisioner {
       await this.#wait(step, ctx);
       ctx.progress?.(Math.round(((i + 1) / 8) * 100));
     }
-    if (has('fail-start', name)) {
+    if (has('fail-start', spec.name)) {
       const message =
         'Exiting due to GUEST_PROVISION: error provisioning guest: Failed to start host: creating host: create host timed out in 360.000000 seconds';
       ctx.log(
@@ -122,9 +124,9 @@ export class SandboxClusterProvisioner implements ClusterProvisioner {
       ctx.log(`Context "${kubeContext}" is managed outside Slipway; nothing to power off`);
       return this.#finish(ctx, 'stop', spec, { status: 'stopped', kubeContext });
     }
-    ctx.log(`✋  Stopping node "${spec.name}"  ...`);
+    ctx.log(`✋  Stopping node "${minikubeProfile(spec.id)}"  ...`);
     await this.#wait(STOP_MS / 2, ctx);
-    ctx.log(`🛑  Powering off "${spec.name}" via SSH ...`);
+    ctx.log(`🛑  Powering off "${minikubeProfile(spec.id)}" via SSH ...`);
     await this.#wait(STOP_MS / 2, ctx);
     ctx.log('🛑  1 node stopped.');
     return this.#finish(ctx, 'stop', spec, { status: 'stopped', kubeContext });
@@ -135,11 +137,11 @@ export class SandboxClusterProvisioner implements ClusterProvisioner {
     if (spec.kind === 'kubeconfig') {
       ctx.log(`Context "${kubeContextOf(spec)}" is managed outside Slipway; forgetting it without deleting`);
     } else {
-      ctx.log(`🔥  Deleting "${spec.name}" in docker ...`);
+      ctx.log(`🔥  Deleting "${minikubeProfile(spec.id)}" in docker ...`);
       await this.#wait(DELETE_MS / 2, ctx);
-      ctx.log(`🔥  Removing /root/.minikube/machines/${spec.name} ...`);
+      ctx.log(`🔥  Removing /root/.minikube/machines/${minikubeProfile(spec.id)} ...`);
       await this.#wait(DELETE_MS / 2, ctx);
-      ctx.log(`💀  Removed all traces of the "${spec.name}" cluster.`);
+      ctx.log(`💀  Removed all traces of the "${minikubeProfile(spec.id)}" cluster.`);
     }
     this.#finish(ctx, 'delete', spec, undefined);
   }
@@ -148,13 +150,13 @@ export class SandboxClusterProvisioner implements ClusterProvisioner {
     throwIfAborted(ctx.signal);
     const kubeContext = kubeContextOf(spec);
     await this.#wait(STATUS_MS, ctx);
-    const lost = transientTimeout(spec.name, ctx, `minikube status -p ${spec.name}`);
+    const lost = transientTimeout(spec.name, ctx, `minikube status -p ${minikubeProfile(spec.id)}`);
     if (lost) throw lost;
     if (spec.kind === 'kubeconfig') return { status: 'running', kubeContext };
     try {
       checkKubernetesVersion(spec.kubernetesVersion);
     } catch {
-      return { status: 'absent', kubeContext, detail: `Profile "${spec.name}" not found` };
+      return { status: 'absent', kubeContext, detail: `Profile "${minikubeProfile(spec.id)}" not found` };
     }
     if (has('fail-start', spec.name)) {
       return {
@@ -168,18 +170,22 @@ export class SandboxClusterProvisioner implements ClusterProvisioner {
 
   async loadImage(spec: ClusterSpec, imageRef: string, ctx: OpContext): Promise<void> {
     throwIfAborted(ctx.signal);
-    ctx.log(`Loading image ${imageRef} into "${spec.name}" ...`);
+    ctx.log(`Loading image ${imageRef} into "${minikubeProfile(spec.id)}" ...`);
     await this.#wait(LOAD_IMAGE_MS, ctx);
     ctx.log(`Loaded image ${imageRef}`);
     // Keyed by cluster and image so loading two images in one operation is two effects, not one.
     this.#record(ctx, 'loadImage', `${spec.id}/${imageRef}`);
-    const lost = transientTimeout(spec.name, ctx, `minikube -p ${spec.name} image load ${imageRef}`);
+    const lost = transientTimeout(
+      spec.name,
+      ctx,
+      `minikube -p ${minikubeProfile(spec.id)} image load ${imageRef}`,
+    );
     if (lost) throw lost;
   }
 
   #finish<T>(ctx: OpContext, effect: 'start' | 'stop' | 'delete', spec: ClusterSpec, result: T): T {
     this.#record(ctx, effect, spec.id);
-    const lost = transientTimeout(spec.name, ctx, `minikube ${effect} -p ${spec.name}`);
+    const lost = transientTimeout(spec.name, ctx, `minikube ${effect} -p ${minikubeProfile(spec.id)}`);
     if (lost) throw lost;
     return result;
   }
