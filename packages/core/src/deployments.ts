@@ -34,13 +34,33 @@ export type UpdateDeploymentInput = {
   containerPort?: number | undefined;
 };
 
+/**
+ * The status poll's query, built once per pool (drizzle's query building was ~10% of the API's CPU
+ * under a poll load): the same WHERE as ownerFilter gives, the owner as a parameter.
+ */
+function findQueries(db: CoreDeps['db']) {
+  const id = sql.placeholder('id');
+  const base = and(eq(deployments.id, id), isNull(deployments.deletedAt));
+  return {
+    any: db.select().from(deployments).where(base).prepare('find_deployment_any'),
+    owned: db
+      .select()
+      .from(deployments)
+      .where(and(base, eq(deployments.ownerId, sql.placeholder('owner'))))
+      .prepare('find_deployment_owned'),
+  };
+}
+const prepared = new WeakMap<CoreDeps['db'], ReturnType<typeof findQueries>>();
+
 export async function findDeployment(deps: CoreDeps, actor: Actor, id: string): Promise<Deployment> {
-  const [row] = await deps.db
-    .select()
-    .from(deployments)
-    .where(
-      and(eq(deployments.id, id), isNull(deployments.deletedAt), ownerFilter(actor, deployments.ownerId)),
-    );
+  let q = prepared.get(deps.db);
+  if (!q) {
+    q = findQueries(deps.db);
+    prepared.set(deps.db, q);
+  }
+  // ownerFilter: admins see every row, everyone else their own.
+  const [row] =
+    actor.role === 'admin' ? await q.any.execute({ id }) : await q.owned.execute({ id, owner: actor.id });
   if (!row) throw notFound(id);
   return row;
 }
