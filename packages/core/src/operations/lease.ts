@@ -27,14 +27,20 @@ export type ClaimOptions = { leaseMs: number; workerId: string };
  */
 export async function claimOperation(db: Db, operationId: string, opts: ClaimOptions): Promise<ClaimOutcome> {
   return db.transaction(async (tx) => {
-    const [op] = await tx.select().from(operations).where(eq(operations.id, operationId)).for('update');
-    if (!op) return { outcome: 'missing' } as const;
+    // The row and whether its lease has expired (by Postgres' clock) in one locking read.
+    const [found] = await tx
+      .select({
+        op: operations,
+        expired: sql<boolean>`(${operations.leaseExpiresAt} is null or ${operations.leaseExpiresAt} < now())`,
+      })
+      .from(operations)
+      .where(eq(operations.id, operationId))
+      .for('update');
+    if (!found) return { outcome: 'missing' } as const;
+    const { op, expired } = found;
     if (op.status === 'succeeded' || op.status === 'failed' || op.status === 'cancelled') {
       return { outcome: 'terminal', status: op.status } as const;
     }
-    const [{ expired } = { expired: false }] = (await tx.execute(
-      sql`select (lease_expires_at is null or lease_expires_at < now()) as expired from operations where id = ${op.id}`,
-    )) as unknown as { expired: boolean }[];
     if (op.status === 'running' && !expired) return { outcome: 'held' } as const;
 
     if (!readOnlyKinds.includes(op.kind as (typeof readOnlyKinds)[number])) {
