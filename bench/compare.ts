@@ -45,9 +45,9 @@ const S = {
   timeScale: num('BENCH_TIME_SCALE', 0.0001),
   pacedRate: num('BENCH_PACED_RATE', 50),
   pacedS: num('BENCH_PACED_S', 6),
-  ioOps: num('BENCH_IO_OPS', 150),
+  ioOps: num('BENCH_IO_OPS', 120),
   ioConcurrency: num('BENCH_IO_CONCURRENCY', 4),
-  ioTimeScale: num('BENCH_IO_TIME_SCALE', 0.1),
+  ioTimeScale: num('BENCH_IO_TIME_SCALE', 0.3),
   hardLimitMs: num('BENCH_HARD_LIMIT_MS', 480_000),
   cpuProf: process.env.BENCH_CPU_PROF ?? '', // api | worker | api,worker
   keepLogs: process.env.BENCH_KEEP_LOGS === '1',
@@ -577,12 +577,20 @@ async function barePaced(ctx: Ctx) {
 async function ioScaling(ctx: Ctx, processes: number) {
   const dbUrl = await ctx.infra.clone(`io${processes}`);
   const prefix = `${ctx.infra.prefix}_io${processes}`;
+  // Every process must be up before the first operation starts (a second process still loading
+  // its modules would otherwise take CPU from the first inside the measured window): the queue is
+  // paused while the operations are made and the workers start, and resumed once all are ready.
+  const images = new Queue('images', { connection: { url: S.redisUrl }, prefix });
+  await images.pause();
   await precreate(dbUrl, prefix, S.ioOps);
   const ws = await Promise.all(
     Array.from({ length: processes }, (_, i) =>
       startSlipwayWorker(ctx, `worker-io${processes}-${i}`, dbUrl, prefix, S.ioConcurrency, S.ioTimeScale),
     ),
   );
+  await sleep(1000);
+  await images.resume();
+  await images.close();
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   const l0 = loadavg()[0] ?? 0;
   const rows = await waitDone(sql, 'slipway', S.ioOps, 60_000, S.windowS * 1000);
