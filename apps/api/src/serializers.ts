@@ -1,3 +1,4 @@
+import type * as api from '@slipway/contract';
 import type { OperationWithEvents } from '@slipway/core';
 import type {
   Cluster,
@@ -12,11 +13,13 @@ import type {
 
 // Rows (camelCase, from core) -> the contract's JSON (snake_case). The contract's fields come first,
 // exactly as named; extra fields (driver, error, last_updated, ...) follow. Internal columns (owner
-// lease tokens, chart bytes, password hashes) never leave here.
+// lease tokens, chart bytes, password hashes) never leave here. Each returns its @slipway/contract
+// type, so a field the document does not describe, or describes otherwise, does not compile.
 
-const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+const iso = (d: Date): string => d.toISOString();
+const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
-export function serializeCluster(r: Cluster) {
+export function serializeCluster(r: Cluster): api.MinikubeCluster {
   return {
     id: r.id,
     name: r.name,
@@ -35,7 +38,7 @@ export function serializeCluster(r: Cluster) {
   };
 }
 
-export function serializeImage(r: ContainerImage) {
+export function serializeImage(r: ContainerImage): api.ContainerImage {
   return {
     id: r.id,
     name: r.name,
@@ -59,7 +62,7 @@ export function serializeImage(r: ContainerImage) {
   };
 }
 
-export function serializeChart(r: HelmChart) {
+export function serializeChart(r: HelmChart): api.HelmChart {
   return {
     id: r.id,
     name: r.name,
@@ -79,7 +82,7 @@ export function serializeChart(r: HelmChart) {
   };
 }
 
-export function serializeDeployment(r: Deployment) {
+export function serializeDeployment(r: Deployment): api.Deployment {
   return {
     id: r.id,
     name: r.name,
@@ -100,7 +103,7 @@ export function serializeDeployment(r: Deployment) {
   };
 }
 
-export function serializeService(r: Service) {
+export function serializeService(r: Service): api.Service {
   return {
     id: r.id,
     name: r.name,
@@ -121,11 +124,11 @@ export function serializeService(r: Service) {
   };
 }
 
-export function serializeEvent(e: OperationEvent) {
-  return { status: e.status, message: e.message, at: iso(e.at) };
+export function serializeEvent(e: OperationEvent): api.OperationEvent {
+  return { status: e.status, message: e.message, at: isoOrNull(e.at) };
 }
 
-export function serializeOperation(op: Operation | OperationWithEvents) {
+export function serializeOperation(op: Operation | OperationWithEvents): api.Operation {
   return {
     id: op.id,
     kind: op.kind,
@@ -137,13 +140,13 @@ export function serializeOperation(op: Operation | OperationWithEvents) {
     error: op.error,
     result: op.result ?? null,
     created_at: iso(op.createdAt),
-    started_at: iso(op.startedAt),
-    finished_at: iso(op.finishedAt),
+    started_at: isoOrNull(op.startedAt),
+    finished_at: isoOrNull(op.finishedAt),
     updated_at: iso(op.updatedAt),
     ...('events' in op ? { events: op.events.map(serializeEvent) } : {}),
   };
 }
 
-export function serializeUser(u: User) {
+export function serializeUser(u: User): api.User {
   return { id: u.id, email: u.email, role: u.role, tier: u.tier, created_at: iso(u.createdAt) };
 }

@@ -1,16 +1,5 @@
-import {
-  DeletedBody,
-  freeText,
-  IdParams,
-  operationRef,
-  pageOf,
-  pageQuery,
-  text,
-  timestamp,
-  uuid,
-  z,
-} from './common.ts';
-import { defineRoute } from './route.ts';
+import { freeText, IdParams, operationRef, pageOf, pageQuery, text, timestamp, uuid, z } from './common.ts';
+import { defineRoute, deleteRoute, getRoute, listRoute } from './route.ts';
 import { chartStatuses } from './vocabulary.ts';
 
 const TAG = 'Helm charts';
@@ -122,24 +111,21 @@ export const chartRoutes = {
       201: { description: 'Recorded, status `validating`.', schema: HelmChart, headers: ['Location'] },
     },
   }),
-  listHelmCharts: defineRoute({
+  listHelmCharts: listRoute({
     operationId: 'listHelmCharts',
-    method: 'get',
     path: '/api/helm-charts',
     tag: TAG,
     summary: 'List your Helm charts',
     query: ChartListQuery,
-    responses: { 200: { description: 'One page.', schema: ChartList, paginated: true } },
+    schema: ChartList,
   }),
-  getHelmChart: defineRoute({
+  getHelmChart: getRoute({
     operationId: 'getHelmChart',
-    method: 'get',
     path: '/api/helm-charts/{id}',
     tag: TAG,
     summary: 'Get a Helm chart',
-    params: IdParams,
-    errors: [404],
-    responses: { 200: { description: 'The chart.', schema: HelmChart } },
+    description: 'The chart.',
+    schema: HelmChart,
   }),
   updateHelmChart: defineRoute({
     operationId: 'updateHelmChart',
@@ -172,15 +158,10 @@ export const chartRoutes = {
     errors: [403, 404, 409, 413, 422],
     responses: { 202: { description: 'Validation started.', schema: HelmChart, headers: ['Location'] } },
   }),
-  deleteHelmChart: defineRoute({
+  deleteHelmChart: deleteRoute({
     operationId: 'deleteHelmChart',
-    method: 'delete',
     path: '/api/helm-charts/{id}',
     tag: TAG,
     summary: 'Delete a Helm chart',
-    params: IdParams,
-    idempotent: true,
-    errors: [403, 404, 409],
-    responses: { 200: { description: 'Deleted.', schema: DeletedBody } },
   }),
 };

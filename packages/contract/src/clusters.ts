@@ -1,16 +1,5 @@
-import {
-  DeletedBody,
-  IdParams,
-  int,
-  operationRef,
-  pageOf,
-  pageQuery,
-  text,
-  timestamp,
-  uuid,
-  z,
-} from './common.ts';
-import { defineRoute } from './route.ts';
+import { IdParams, int, operationRef, pageOf, pageQuery, text, timestamp, uuid, z } from './common.ts';
+import { defineRoute, deleteRoute, getRoute, listRoute } from './route.ts';
 import { clusterKinds, clusterStatuses } from './vocabulary.ts';
 
 const TAG = 'Minikube clusters';
@@ -106,37 +95,29 @@ export const clusterRoutes = {
     errors: [403, 409],
     responses: { 201: { description: 'Recorded.', schema: MinikubeCluster } },
   }),
-  listMinikubeClusters: defineRoute({
+  listMinikubeClusters: listRoute({
     operationId: 'listMinikubeClusters',
-    method: 'get',
     path: '/api/minikube-clusters',
     tag: TAG,
     summary: 'List your clusters',
     query: ClusterListQuery,
-    responses: { 200: { description: 'One page.', schema: ClusterList, paginated: true } },
+    schema: ClusterList,
   }),
-  getMinikubeCluster: defineRoute({
+  getMinikubeCluster: getRoute({
     operationId: 'getMinikubeCluster',
-    method: 'get',
     path: '/api/minikube-clusters/{id}',
     tag: TAG,
     summary: 'Get a cluster and its status',
-    params: IdParams,
-    errors: [404],
-    responses: { 200: { description: 'The cluster.', schema: MinikubeCluster } },
+    description: 'The cluster.',
+    schema: MinikubeCluster,
   }),
   startMinikubeCluster: actionRoute('start', 'startMinikubeCluster', 'Start'),
   stopMinikubeCluster: actionRoute('stop', 'stopMinikubeCluster', 'Stop'),
   restartMinikubeCluster: actionRoute('restart', 'restartMinikubeCluster', 'Restart'),
-  deleteMinikubeCluster: defineRoute({
+  deleteMinikubeCluster: deleteRoute({
     operationId: 'deleteMinikubeCluster',
-    method: 'delete',
     path: '/api/minikube-clusters/{id}',
     tag: TAG,
     summary: 'Delete a cluster with its deployments and services (teardown continues as an operation)',
-    params: IdParams,
-    idempotent: true,
-    errors: [403, 404, 409],
-    responses: { 200: { description: 'Deleted.', schema: DeletedBody, headers: ['Location'] } },
   }),
 };

@@ -1,6 +1,5 @@
 import {
   checkedBy,
-  DeletedBody,
   dnsLabel,
   IdParams,
   int,
@@ -13,7 +12,7 @@ import {
   z,
 } from './common.ts';
 import { validateImageReference } from './image-reference.ts';
-import { defineRoute } from './route.ts';
+import { defineRoute, deleteRoute, getRoute, listRoute } from './route.ts';
 import { deploymentStatuses } from './vocabulary.ts';
 
 const TAG = 'Deployments';
@@ -134,24 +133,21 @@ export const deploymentRoutes = {
       201: { description: 'Recorded, status `pending`.', schema: Deployment, headers: ['Location'] },
     },
   }),
-  listDeployments: defineRoute({
+  listDeployments: listRoute({
     operationId: 'listDeployments',
-    method: 'get',
     path: '/api/deployments',
     tag: TAG,
     summary: 'List your deployments',
     query: DeploymentListQuery,
-    responses: { 200: { description: 'One page.', schema: DeploymentList, paginated: true } },
+    schema: DeploymentList,
   }),
-  getDeployment: defineRoute({
+  getDeployment: getRoute({
     operationId: 'getDeployment',
-    method: 'get',
     path: '/api/deployments/{id}',
     tag: TAG,
     summary: 'Get a deployment and its status',
-    params: IdParams,
-    errors: [404],
-    responses: { 200: { description: 'The deployment.', schema: Deployment } },
+    description: 'The deployment.',
+    schema: Deployment,
   }),
   updateDeployment: defineRoute({
     operationId: 'updateDeployment',
@@ -177,15 +173,10 @@ export const deploymentRoutes = {
     errors: [403, 404, 409],
     responses: { 202: { description: 'Scaling started.', schema: ScaleAccepted, headers: ['Location'] } },
   }),
-  deleteDeployment: defineRoute({
+  deleteDeployment: deleteRoute({
     operationId: 'deleteDeployment',
-    method: 'delete',
     path: '/api/deployments/{id}',
     tag: TAG,
     summary: 'Delete a deployment (its services too); removal continues as an operation',
-    params: IdParams,
-    idempotent: true,
-    errors: [403, 404, 409],
-    responses: { 200: { description: 'Deleted.', schema: DeletedBody, headers: ['Location'] } },
   }),
 };

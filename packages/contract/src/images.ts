@@ -7,7 +7,6 @@ import {
 } from './build-source.ts';
 import {
   checkedBy,
-  DeletedBody,
   freeText,
   IdParams,
   nullableTimestamp,
@@ -27,7 +26,7 @@ import {
   validateImageRepository,
   validateTag,
 } from './image-reference.ts';
-import { defineRoute } from './route.ts';
+import { defineRoute, deleteRoute, getRoute, listRoute } from './route.ts';
 import { imageStatuses } from './vocabulary.ts';
 
 const TAG = 'Container images';
@@ -186,24 +185,21 @@ export const imageRoutes = {
       201: { description: 'Recorded, status `building`.', schema: ContainerImage, headers: ['Location'] },
     },
   }),
-  listContainerImages: defineRoute({
+  listContainerImages: listRoute({
     operationId: 'listContainerImages',
-    method: 'get',
     path: '/api/container-images',
     tag: TAG,
     summary: 'List your container images',
     query: ImageListQuery,
-    responses: { 200: { description: 'One page.', schema: ImageList, paginated: true } },
+    schema: ImageList,
   }),
-  getContainerImage: defineRoute({
+  getContainerImage: getRoute({
     operationId: 'getContainerImage',
-    method: 'get',
     path: '/api/container-images/{id}',
     tag: TAG,
     summary: 'Get a container image',
-    params: IdParams,
-    errors: [404],
-    responses: { 200: { description: 'The image.', schema: ContainerImage } },
+    description: 'The image.',
+    schema: ContainerImage,
   }),
   updateContainerImage: defineRoute({
     operationId: 'updateContainerImage',
@@ -220,16 +216,11 @@ export const imageRoutes = {
       202: { description: 'Retag started.', schema: ContainerImage, headers: ['Location'] },
     },
   }),
-  deleteContainerImage: defineRoute({
+  deleteContainerImage: deleteRoute({
     operationId: 'deleteContainerImage',
-    method: 'delete',
     path: '/api/container-images/{id}',
     tag: TAG,
     summary: 'Delete a container image',
-    params: IdParams,
-    idempotent: true,
-    errors: [403, 404, 409],
-    responses: { 200: { description: 'Deleted.', schema: DeletedBody, headers: ['Location'] } },
   }),
   getContainerImageLogs: defineRoute({
     operationId: 'getContainerImageLogs',

@@ -12,6 +12,7 @@ export const OperationEvent = z
     at: nullableTimestamp,
   })
   .openapi('OperationEvent');
+export type OperationEvent = z.infer<typeof OperationEvent>;
 
 export const Operation = z
   .object({

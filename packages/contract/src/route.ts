@@ -1,5 +1,5 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
-import { ErrorBody, type z } from './common.ts';
+import { DeletedBody, ErrorBody, IdParams, type z } from './common.ts';
 
 // One way to declare a route, so every route documents the same things the same way: its
 // operationId and tag, parameters and body, each success with its schema and headers, every error
@@ -132,8 +132,8 @@ export type Success = {
   description: string;
   /** The JSON body (omit for a non-JSON body and give `content`). */
   schema?: z.ZodType;
-  /** Non-JSON content, as OpenAPI media types. */
-  content?: Record<string, { schema: Record<string, unknown> }>;
+  /** Non-JSON content, as OpenAPI media types (a zod schema types the handler's answer). */
+  content?: Record<string, { schema: z.ZodType | Record<string, unknown> }>;
   /** Extra headers besides the standard (and rate-limit) ones. */
   headers?: readonly HeaderName[];
   /** The list headers. */
@@ -260,10 +260,65 @@ export type RouteShape<S extends RouteSpec> = Omit<
     (S['body'] extends z.ZodType
       ? { body: { required: true; content: { 'application/json': { schema: S['body'] } } } }
       : object);
+  // Only the successes: errors are thrown (DomainError -> errors.ts), never returned, so a handler's
+  // return is checked against exactly the bodies it may answer with.
   responses: { [K in keyof S['responses']]: { description: string } & Content<S['responses'][K]> } & {
-    [K in 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503]?: {
+    [K in keyof S['errorSchemas']]: {
       description: string;
-      content: { 'application/json': { schema: typeof ErrorBody } };
+      content: { 'application/json': { schema: NonNullable<S['errorSchemas']>[K] } };
     };
   };
 };
+
+// The routes every resource has, declared the same way for each (one place for their conventions).
+
+type Common<O extends string, P extends string> = { operationId: O; path: P; tag: string; summary: string };
+
+/** GET a page of the caller's resources, with the list query and pagination headers. */
+export function listRoute<
+  const O extends string,
+  const P extends string,
+  Q extends z.ZodObject,
+  Z extends z.ZodType,
+>(o: Common<O, P> & { query: Q; schema: Z }) {
+  return defineRoute({
+    operationId: o.operationId,
+    method: 'get',
+    path: o.path,
+    tag: o.tag,
+    summary: o.summary,
+    query: o.query,
+    responses: { 200: { description: 'One page.', schema: o.schema, paginated: true } },
+  });
+}
+
+/** GET one resource by `{id}` (another owner's is a 404). */
+export function getRoute<const O extends string, const P extends string, Z extends z.ZodType>(
+  o: Common<O, P> & { schema: Z; description: string },
+) {
+  return defineRoute({
+    operationId: o.operationId,
+    method: 'get',
+    path: o.path,
+    tag: o.tag,
+    summary: o.summary,
+    params: IdParams,
+    errors: [404],
+    responses: { 200: { description: o.description, schema: o.schema } },
+  });
+}
+
+/** DELETE one resource by `{id}`: `{ message, id }`, plus the operation finishing the removal. */
+export function deleteRoute<const O extends string, const P extends string>(o: Common<O, P>) {
+  return defineRoute({
+    operationId: o.operationId,
+    method: 'delete',
+    path: o.path,
+    tag: o.tag,
+    summary: o.summary,
+    params: IdParams,
+    idempotent: true,
+    errors: [403, 404, 409],
+    responses: { 200: { description: 'Deleted.', schema: DeletedBody, headers: ['Location'] } },
+  });
+}

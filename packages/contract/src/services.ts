@@ -1,16 +1,5 @@
-import {
-  DeletedBody,
-  dnsLabel,
-  IdParams,
-  int,
-  operationRef,
-  pageOf,
-  pageQuery,
-  timestamp,
-  uuid,
-  z,
-} from './common.ts';
-import { defineRoute } from './route.ts';
+import { dnsLabel, IdParams, int, operationRef, pageOf, pageQuery, timestamp, uuid, z } from './common.ts';
+import { defineRoute, deleteRoute, getRoute, listRoute } from './route.ts';
 import { serviceProtocols, serviceStatuses, serviceTypes } from './vocabulary.ts';
 
 const TAG = 'Services';
@@ -105,24 +94,21 @@ export const serviceRoutes = {
       201: { description: 'Recorded, status `pending`.', schema: Service, headers: ['Location'] },
     },
   }),
-  listServices: defineRoute({
+  listServices: listRoute({
     operationId: 'listServices',
-    method: 'get',
     path: '/api/services',
     tag: TAG,
     summary: 'List your services',
     query: ServiceListQuery,
-    responses: { 200: { description: 'One page.', schema: ServiceList, paginated: true } },
+    schema: ServiceList,
   }),
-  getService: defineRoute({
+  getService: getRoute({
     operationId: 'getService',
-    method: 'get',
     path: '/api/services/{id}',
     tag: TAG,
     summary: 'Get a service and its status',
-    params: IdParams,
-    errors: [404],
-    responses: { 200: { description: 'The service.', schema: Service } },
+    description: 'The service.',
+    schema: Service,
   }),
   updateService: defineRoute({
     operationId: 'updateService',
@@ -136,15 +122,10 @@ export const serviceRoutes = {
     errors: [403, 404, 409],
     responses: { 202: { description: 'Update started.', schema: Service, headers: ['Location'] } },
   }),
-  deleteService: defineRoute({
+  deleteService: deleteRoute({
     operationId: 'deleteService',
-    method: 'delete',
     path: '/api/services/{id}',
     tag: TAG,
     summary: 'Delete a service',
-    params: IdParams,
-    idempotent: true,
-    errors: [403, 404, 409],
-    responses: { 200: { description: 'Deleted.', schema: DeletedBody, headers: ['Location'] } },
   }),
 };

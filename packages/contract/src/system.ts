@@ -111,7 +111,7 @@ export const systemRoutes = {
     responses: {
       200: {
         description: 'Prometheus text format 0.0.4.',
-        content: { 'text/plain': { schema: { type: 'string' } } },
+        content: { 'text/plain': { schema: z.string() } },
       },
     },
   }),
