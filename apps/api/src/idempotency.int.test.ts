@@ -145,4 +145,24 @@ describe('Idempotency-Key', () => {
     expect(again.headers.get('Idempotent-Replayed')).toBe('true');
     expect(again.body).toEqual(retry.body);
   });
+  it('an expired key is free again: a new request with it runs afresh', async () => {
+    const key = uniqueName('key');
+    // What a day-old use of the key left: another body's hash and its stored answer, expired.
+    await api.db
+      .sql`insert into idempotency_keys (user_id, key, request_hash, lock_token, locked_at, expires_at,
+             response_status, response_body, response_headers)
+      values (${api.alice.id}, ${key}, 'old-hash', ${randomUUID()}, now() - interval '25 hours',
+              now() - interval '1 hour', 201, '{"old":true}', '{}'::jsonb)`;
+    const r = await api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body: { name: uniqueName('e'), repository: 'docker.io/acme' },
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(r.status).toBe(201);
+    expect(r.headers.get('Idempotent-Replayed')).toBeNull();
+    const [row] = await api.db.sql<{ request_hash: string; response_status: number }[]>`
+      select request_hash, response_status from idempotency_keys where key = ${key}`;
+    expect(row?.request_hash).not.toBe('old-hash');
+    expect(row?.response_status).toBe(201);
+  });
 });

@@ -34,8 +34,22 @@ export async function claimIdempotencyKey(
 ): Promise<IdempotencyClaim> {
   const lockTimeoutS = opts.lockTimeoutS ?? IDEMPOTENCY_LOCK_TIMEOUT_S;
   const lockToken = randomUUID();
-  // An expired key is free again: drop it before the insert so the claim below can win.
-  await deps.db
+  const insert = () =>
+    deps.db
+      .insert(idempotencyKeys)
+      .values({
+        userId,
+        key,
+        requestHash,
+        lockToken,
+        expiresAt: sql`now() + make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})` as unknown as Date,
+      })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key });
+  // A fresh key (the usual case) is one statement. Only when the key exists is it checked for
+  // expiry: an expired key is free again, so it is dropped and the claim tried once more.
+  if ((await insert()).length > 0) return { state: 'new', lockToken };
+  const expired = await deps.db
     .delete(idempotencyKeys)
     .where(
       and(
@@ -43,19 +57,9 @@ export async function claimIdempotencyKey(
         eq(idempotencyKeys.key, key),
         lt(idempotencyKeys.expiresAt, sql`now()`),
       ),
-    );
-  const inserted = await deps.db
-    .insert(idempotencyKeys)
-    .values({
-      userId,
-      key,
-      requestHash,
-      lockToken,
-      expiresAt: sql`now() + make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})` as unknown as Date,
-    })
-    .onConflictDoNothing()
+    )
     .returning({ key: idempotencyKeys.key });
-  if (inserted.length > 0) return { state: 'new', lockToken };
+  if (expired.length > 0 && (await insert()).length > 0) return { state: 'new', lockToken };
   const [row] = await deps.db
     .select()
     .from(idempotencyKeys)
