@@ -99,22 +99,27 @@ export async function runConsoleBench(o: {
     };
     const adminToken = String((await post('/api/auth/login', admin)).access_token);
     const user = { email: 'ops@console-bench.local', password: randomBytes(12).toString('hex') };
-    await post('/api/users', { ...user, role: 'operator', tier: 'premium' }, adminToken);
+    const created = await post('/api/users', { ...user, role: 'operator', tier: 'premium' }, adminToken);
     const token = String((await post('/api/auth/login', user)).access_token);
     // 100 kubeconfig clusters: recorded as running at once, no worker needed.
-    for (let i = 0; i < 100; i++)
+    // Each names a context an admin assigned to the user (the kubeconfig-context allowlist).
+    for (let i = 0; i < 100; i++) {
+      const name = `bench-${String(i).padStart(3, '0')}`;
+      await post('/api/kube-contexts', { context: name, owner_id: String(created.id) }, adminToken);
       await post(
         '/api/minikube-clusters',
         {
-          name: `bench-${String(i).padStart(3, '0')}`,
+          name,
           cpus: 2,
           memory: 2048,
           disk_size: 20480,
           kubernetes_version: 'v1.28.0',
           kind: 'kubeconfig',
+          kube_context: name,
         },
         token,
       );
+    }
     const page = await browser.newPage();
     await page.goto(`${base}/login`);
     await page.getByLabel('Email', { exact: true }).fill(user.email);

@@ -169,6 +169,15 @@ export async function runHttpBench(o: HttpOptions): Promise<{ rows: HttpRow[]; u
       tokens[i] = String(t.access_token);
       userIds[i] = String(created.id);
       // A registered kubeconfig cluster is `running` at once, so deployments can target it with no worker.
+      // Its context must be one an admin assigned to the user (the allowlist).
+      await expectStatus(
+        call(base, 'POST', '/api/kube-contexts', adminToken, {
+          context: `bench-${i}`,
+          owner_id: String(created.id),
+        }),
+        201,
+        'assign kube context',
+      );
       const c = await expectStatus(
         call(base, 'POST', '/api/minikube-clusters', tokens[i] ?? '', {
           name: `bench-${i}`,
@@ -177,6 +186,7 @@ export async function runHttpBench(o: HttpOptions): Promise<{ rows: HttpRow[]; u
           disk_size: 20480,
           kubernetes_version: 'v1.28.0',
           kind: 'kubeconfig',
+          kube_context: `bench-${i}`,
         }),
         201,
         'create cluster',

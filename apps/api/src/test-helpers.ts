@@ -208,6 +208,14 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
     call,
     addUser,
     async runningCluster(user, name = uniqueName('kc')) {
+      // A kubeconfig cluster may name only a context an admin assigned to its owner: assign one first.
+      const kubeContext = `${name}-${randomBytes(3).toString('hex')}`;
+      const a = await call('POST', '/api/kube-contexts', {
+        token: admin.token,
+        body: { context: kubeContext, owner_id: user.id },
+      });
+      if (a.status !== 201)
+        throw new Error(`runningCluster: allowlist ${a.status} ${JSON.stringify(a.body)}`);
       const r = await call<{ id: string }>('POST', '/api/minikube-clusters', {
         token: user.token,
         body: {
@@ -217,6 +225,7 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
           disk_size: 20480,
           kubernetes_version: 'v1.30.0',
           kind: 'kubeconfig',
+          kube_context: kubeContext,
         },
       });
       if (r.status !== 201) throw new Error(`runningCluster: ${r.status} ${JSON.stringify(r.body)}`);

@@ -5,6 +5,7 @@ import { clusterRoutes } from './clusters.ts';
 import { deploymentRoutes } from './deployments.ts';
 import { eventRoutes } from './events.ts';
 import { imageRoutes } from './images.ts';
+import { kubeContextRoutes } from './kube-contexts.ts';
 import { operationRoutes } from './operations.ts';
 import { serviceRoutes } from './services.ts';
 import { systemRoutes } from './system.ts';
@@ -19,6 +20,7 @@ export * from './deployments.ts';
 export { buildOpenApiDocument, type OpenApiDocument } from './document.ts';
 export * from './events.ts';
 export * from './images.ts';
+export * from './kube-contexts.ts';
 export * from './operations.ts';
 export * from './route.ts';
 export * from './services.ts';
@@ -33,6 +35,7 @@ export const routes = {
   ...imageRoutes,
   ...chartRoutes,
   ...clusterRoutes,
+  ...kubeContextRoutes,
   ...deploymentRoutes,
   ...serviceRoutes,
   ...operationRoutes,

@@ -10,6 +10,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { DomainError, notFound } from './errors.ts';
+import { assertKubeContextAssigned } from './kube-contexts.ts';
 import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { listRows, orDuplicate, withOperations } from './shared.ts';
@@ -42,6 +43,9 @@ export async function createCluster(
 ): Promise<Cluster> {
   assertCanWrite(actor);
   const kind = input.kind ?? 'minikube';
+  // A kubeconfig context is host-global: only one assigned to this owner by an admin (else 403).
+  const kubeContext = kind === 'kubeconfig' ? (input.kubeContext ?? input.name) : null;
+  if (kubeContext !== null) await assertKubeContextAssigned(deps, actor.id, kubeContext);
   return orDuplicate(
     deps,
     async () => {
@@ -55,8 +59,8 @@ export async function createCluster(
           memory: input.memory,
           diskSize: input.diskSize,
           kubernetesVersion: input.kubernetesVersion,
-          // A minikube cluster's context is its profile (derived from the id by the driver), set once it starts.
-          kubeContext: kind === 'kubeconfig' ? (input.kubeContext ?? input.name) : null,
+          // kubeconfig: the assigned context; minikube: none until it starts (the profile, from the id).
+          kubeContext,
           // A registered kubeconfig cluster is assumed up; its status is re-read by operations that use it.
           status: kind === 'kubeconfig' ? 'running' : 'stopped',
           driver: deps.driver.clusters,

@@ -36,6 +36,9 @@ import { registerListImages } from './images/list.ts';
 import { registerImageLogs } from './images/logs.ts';
 import { registerDeleteImage } from './images/remove.ts';
 import { registerUpdateImage } from './images/update.ts';
+import { registerCreateKubeContext } from './kube-contexts/create.ts';
+import { registerListKubeContexts } from './kube-contexts/list.ts';
+import { registerDeleteKubeContext } from './kube-contexts/remove.ts';
 import { registerCancelOperation } from './operations/cancel.ts';
 import { registerOperationEvents } from './operations/events.ts';
 import { registerGetOperation } from './operations/get.ts';
@@ -76,6 +79,10 @@ export function registerRoutes(app: ApiApp, deps: AppDeps): void {
   registerStopCluster(app, deps);
   registerRestartCluster(app, deps);
   registerDeleteCluster(app, deps);
+
+  registerCreateKubeContext(app, deps);
+  registerListKubeContexts(app, deps);
+  registerDeleteKubeContext(app, deps);
 
   registerCreateImage(app, deps);
   registerListImages(app, deps);

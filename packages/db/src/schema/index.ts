@@ -5,6 +5,7 @@ export * from './deployments.ts';
 export * from './enums.ts';
 export * from './helm-charts.ts';
 export * from './idempotency-keys.ts';
+export * from './kube-contexts.ts';
 export * from './operations.ts';
 export * from './refresh-tokens.ts';
 export * from './security-events.ts';

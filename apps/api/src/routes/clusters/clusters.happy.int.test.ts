@@ -115,6 +115,10 @@ describe('minikube clusters: happy paths', () => {
   });
 
   it('registers a kubeconfig cluster as running', async () => {
+    await api.call('POST', '/api/kube-contexts', {
+      token: api.admin.token,
+      body: { context: 'kind-dev', owner_id: api.alice.id },
+    });
     const r = await api.call('POST', '/api/minikube-clusters', {
       token: api.alice.token,
       body: { ...spec(uniqueName()), kind: 'kubeconfig', kube_context: 'kind-dev' },
