@@ -12,6 +12,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, DomainError, invalidField, notFound } from './errors.ts';
+import { assertTenantNamespace } from './kube-contexts.ts';
 import { insertOperation, type OperationOf } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { movableTo } from './resources.ts';
@@ -167,6 +168,7 @@ export async function createDeployment(
   input: CreateDeploymentInput,
 ): Promise<{ deployment: Deployment; operation: Operation }> {
   assertCanWrite(actor);
+  if (input.namespace !== undefined) assertTenantNamespace(input.namespace);
   const cluster = await resolveTargetCluster(deps, actor, input.minikubeClusterId);
   if (input.helmChartId) await assertChartVisible(deps, actor, input.helmChartId);
   const out = await orDuplicate(

@@ -95,3 +95,34 @@ export async function assertKubeContextAssigned(
     .where(and(eq(kubeContexts.context, context), eq(kubeContexts.ownerId, ownerId)));
   if (!row) throw new DomainError('forbidden', `Kube context ${context} is not assigned to you`);
 }
+
+/**
+ * Namespaces no tenant may deploy into: Kubernetes' own (`kube-system`, `kube-public`,
+ * `kube-node-lease`, any `kube-*`), OpenShift's (`openshift-*`) and the add-ons' Slipway and its
+ * agents rely on. `default` stays allowed: each cluster belongs to one owner (minikube profiles per
+ * cluster id, kubeconfig contexts assigned to one owner), so a cluster's `default` is that owner's.
+ */
+export const SYSTEM_NAMESPACE_PREFIXES = ['kube-', 'openshift-'] as const;
+export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set([
+  'kubernetes-dashboard',
+  'local-path-storage',
+  'ingress-nginx',
+  'cert-manager',
+  'kagent',
+]);
+
+export function isSystemNamespace(namespace: string): boolean {
+  const ns = namespace.toLowerCase();
+  return SYSTEM_NAMESPACES.has(ns) || SYSTEM_NAMESPACE_PREFIXES.some((p) => ns.startsWith(p));
+}
+
+/** 422 on `namespace` for a system namespace. */
+export function assertTenantNamespace(namespace: string): void {
+  if (isSystemNamespace(namespace)) {
+    throw invalidField(
+      'namespace',
+      'is a system namespace',
+      `Namespace ${namespace} is reserved for the system`,
+    );
+  }
+}
