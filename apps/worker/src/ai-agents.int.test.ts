@@ -3,7 +3,7 @@
 // switched to the cluster's context, kagent (the A2A double) is asked over JSON-RPC, the result names the
 // engine, and a stopped cluster is said to be stopped.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,7 +16,13 @@ import {
   updateDeployment,
   waitForOperation,
 } from '@slipway/core';
-import { createSandboxDrivers, KubernetesWorkloads, SandboxChartTool } from '@slipway/drivers';
+import {
+  createSandboxDrivers,
+  type Drivers,
+  KubernetesWorkloads,
+  minikubeProfile,
+  SandboxChartTool,
+} from '@slipway/drivers';
 import {
   type A2AFixture,
   type K8sFixture,
@@ -34,6 +40,7 @@ describe('worker AI operations with kubectl-ai and kagent configured', () => {
   let dir: string;
   const saved = { ...process.env };
   const clusterName = 'slipway-ai';
+  let drivers: Drivers;
 
   beforeAll(async () => {
     k8s = await startK8sFixture({ context: clusterName, tickMs: 10 });
@@ -44,6 +51,11 @@ describe('worker AI operations with kubectl-ai and kagent configured', () => {
     process.env.SLIPWAY_FIXTURE_NODE = process.execPath;
     process.env.FAKE_KUBECTL_AI_RECORD = join(dir, 'record.json');
     const sandbox = createSandboxDrivers({ timeScale: 0.001 });
+    drivers = {
+      ...sandbox,
+      charts: new SandboxChartTool({ timeScale: 0.001 }),
+      workloads: new KubernetesWorkloads({ kubeconfigYaml: k8s.kubeconfigYaml, pollIntervalMs: 10 }),
+    };
     h = await startHarness(
       {
         KUBECTL_AI_BIN: KUBECTL_AI_DOUBLE,
@@ -52,11 +64,7 @@ describe('worker AI operations with kubectl-ai and kagent configured', () => {
         ROLLOUT_TIMEOUT_MS: '20000',
       },
       {
-        drivers: {
-          ...sandbox,
-          charts: new SandboxChartTool({ timeScale: 0.001 }),
-          workloads: new KubernetesWorkloads({ kubeconfigYaml: k8s.kubeconfigYaml, pollIntervalMs: 10 }),
-        },
+        drivers,
       },
     );
     process.env.DATABASE_URL = 'postgres://secret@db/slipway'; // a worker secret: must not reach kubectl-ai
@@ -78,6 +86,10 @@ describe('worker AI operations with kubectl-ai and kagent configured', () => {
       diskSize: 20_000,
       kubernetesVersion: 'v1.30.0',
     });
+    // The cluster's kube context is its minikube profile (from its id): the fixture's context takes that name.
+    const kubeconfigYaml = k8s.kubeconfigYaml.replaceAll(clusterName, minikubeProfile(c.id));
+    await writeFile(k8s.kubeconfigPath, kubeconfigYaml);
+    drivers.workloads = new KubernetesWorkloads({ kubeconfigYaml, pollIntervalMs: 10 });
     expect(
       (await h.settle((await clusterAction(h.deps, h.owner, c.id, 'start')).operation, 30_000)).status,
     ).toBe('succeeded');

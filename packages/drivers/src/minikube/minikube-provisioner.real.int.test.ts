@@ -1,6 +1,6 @@
 // The real minikube (MINIKUBE_INTEGRATION_TESTS=1, optional MINIKUBE_BIN, MINIKUBE_DRIVER). Slow: it
 // creates, stops and deletes a throwaway profile.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ClusterSpec, OpContext } from '../types.ts';
 import { MinikubeProvisioner } from './minikube-provisioner.ts';
@@ -19,7 +19,8 @@ describe.runIf(enabled)('MinikubeProvisioner with the real minikube', () => {
     driver: process.env.MINIKUBE_DRIVER ?? 'docker',
   });
   const spec: ClusterSpec = {
-    id: 'real',
+    // The profile comes from the id (slipway-<12 hex>): a fresh one per run.
+    id: randomUUID(),
     name: `slipway-it-${randomBytes(3).toString('hex')}`,
     kind: 'minikube',
     cpus: 2,
