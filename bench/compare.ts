@@ -8,7 +8,7 @@
 // files at the end, on failure, on SIGINT/SIGTERM and at the hard limit.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -521,6 +521,17 @@ async function slipwayPaced(ctx: Ctx) {
   await producer.close().catch(() => {});
   await db.close().catch(() => {});
   await w.stop();
+  if (process.env.BENCH_PACED_DUMP)
+    writeFileSync(
+      process.env.BENCH_PACED_DUMP,
+      rows
+        .sort((a, b) => a.created - b.created)
+        .map(
+          (r) =>
+            `${(r.created - (rows[0]?.created ?? 0)).toFixed(0)} ${(r.started - r.created).toFixed(1)} ${((r.finished ?? Number.NaN) - r.started).toFixed(1)}`,
+        )
+        .join('\n'),
+    );
   const waits = rows
     .map((r) => r.started - r.created)
     .filter(Number.isFinite)
