@@ -655,8 +655,8 @@ async function main(): Promise<number> {
     await Promise.all([...procs].map((p) => p.stop(3000)));
     sink?.server.close();
     if (infra) for (const p of await infra.cleanup()) log(`cleanup: ${p}`);
-    if (!S.keepLogs) rmSync(join(runDir, 'logs'), { recursive: true, force: true });
     rmSync(join(runDir, 'build'), { recursive: true, force: true });
+    if (!S.keepLogs) rmSync(runDir, { recursive: true, force: true });
   };
   let cleaning: Promise<void> | null = null;
   const bail = (why: string, code: number) => {
