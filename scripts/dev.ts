@@ -99,8 +99,9 @@ async function main() {
     children.push(child);
   };
   start('api', 'apps/api/src/main.ts');
-  start('worker-1', 'apps/worker/src/main.ts', { WORKER_ID: 'worker-1' });
-  start('worker-2', 'apps/worker/src/main.ts', { WORKER_ID: 'worker-2' });
+  // Each worker serves its own /metrics (WORKER_METRICS_PORT): two on one host need two ports.
+  start('worker-1', 'apps/worker/src/main.ts', { WORKER_ID: 'worker-1', WORKER_METRICS_PORT: '9465' });
+  start('worker-2', 'apps/worker/src/main.ts', { WORKER_ID: 'worker-2', WORKER_METRICS_PORT: '9466' });
   await waitForPort(port, '127.0.0.1', 60_000);
   console.log(
     [
