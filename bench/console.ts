@@ -5,10 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadConfig, startApi } from '@slipway/api';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
-import { freePort } from './infra.ts';
+import { startBenchApi } from './infra.ts';
 import { type Summary, summarize } from './stats.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -54,23 +53,7 @@ export async function runConsoleBench(o: {
       note: `${CHROMIUM} absent: no timing`,
     };
 
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const admin = { email: 'admin@console-bench.local', password: randomBytes(12).toString('hex') };
-  const api = await startApi(
-    loadConfig({
-      DATABASE_URL: o.databaseUrl,
-      REDIS_URL: o.redisUrl,
-      PORT: String(port),
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAIL: admin.email,
-      ADMIN_PASSWORD: admin.password,
-      DRIVER: 'sandbox',
-      LOG_LEVEL: 'silent',
-      QUEUE_PREFIX: o.prefix,
-      API_SHUTDOWN_GRACE_MS: '2000',
-    }),
-  );
+  const { api, base, admin } = await startBenchApi({ ...o, adminEmail: 'admin@console-bench.local' });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

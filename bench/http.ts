@@ -3,11 +3,9 @@
 // premium users: each user's total over the whole phase stays under 500, which means no fixed 60 s
 // window can ever see more than its limit, whatever the timing. Nothing is relaxed for the bench.
 import { type ChildProcess, fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { loadConfig, startApi } from '@slipway/api';
 import { createDb, deployments } from '@slipway/db';
-import { freePort } from './infra.ts';
+import { startBenchApi } from './infra.ts';
 import type { LoadRequest, LoadResult, LoadTarget } from './load-client.ts';
 import type { Summary } from './stats.ts';
 
@@ -114,22 +112,7 @@ function startClient(): { child: ChildProcess; run(r: LoadRequest): Promise<Load
 }
 
 export async function runHttpBench(o: HttpOptions): Promise<{ rows: HttpRow[]; users: number }> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const admin = { email: 'admin@bench.local', password: randomBytes(12).toString('hex') };
-  const config = loadConfig({
-    DATABASE_URL: o.databaseUrl,
-    REDIS_URL: o.redisUrl,
-    PORT: String(port),
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-    DRIVER: 'sandbox',
-    LOG_LEVEL: 'silent',
-    QUEUE_PREFIX: o.prefix,
-    API_SHUTDOWN_GRACE_MS: '2000',
-  });
-  const api = await startApi(config);
+  const { api, base, admin } = await startBenchApi(o);
   const client = startClient();
   try {
     const warmupPer = (c: number) => c * 2;

@@ -2,6 +2,7 @@
 // Redis key prefix. Everything made here is recorded so cleanup() can remove it even after a failure.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { loadConfig, type RunningApi, startApi } from '@slipway/api';
 import { migrate } from '@slipway/db';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -99,4 +100,33 @@ export async function createInfra(adminUrl: string, redisUrl: string): Promise<B
       return problems;
     },
   };
+}
+
+/**
+ * The real API in this process on a free port (sandbox driver, silent logs, a fresh JWT secret and
+ * admin password), as the HTTP, SSE and console phases run it.
+ */
+export async function startBenchApi(o: {
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  adminEmail?: string;
+}): Promise<{ api: RunningApi; base: string; admin: { email: string; password: string } }> {
+  const port = await freePort();
+  const admin = { email: o.adminEmail ?? 'admin@bench.local', password: randomBytes(12).toString('hex') };
+  const api = await startApi(
+    loadConfig({
+      DATABASE_URL: o.databaseUrl,
+      REDIS_URL: o.redisUrl,
+      PORT: String(port),
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+      DRIVER: 'sandbox',
+      LOG_LEVEL: 'silent',
+      QUEUE_PREFIX: o.prefix,
+      API_SHUTDOWN_GRACE_MS: '2000',
+    }),
+  );
+  return { api, base: `http://127.0.0.1:${port}`, admin };
 }

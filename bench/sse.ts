@@ -6,11 +6,10 @@
 // Runs alone: `node bench/sse.ts` (BENCH_DATABASE_URL / BENCH_REDIS_URL as for npm run bench).
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { loadConfig, startApi } from '@slipway/api';
 import { createSlipwayClient } from '@slipway/client';
 import { claimOperation, type Lease } from '@slipway/core';
 import { createDb } from '@slipway/db';
-import { createInfra, freePort } from './infra.ts';
+import { createInfra, startBenchApi } from './infra.ts';
 import { ms, type Summary, summarize } from './stats.ts';
 
 export type SseRow = { streams: number; samples: number; delay: Summary; lost: number; ratePerSec: number };
@@ -33,23 +32,7 @@ export async function runSseBench(o: SseOptions): Promise<SseRow> {
   const perUser = o.streamsPerUser ?? 20;
   const rounds = o.rounds ?? 10;
   const rate = o.ratePerSec ?? 200;
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const admin = { email: 'admin@bench.local', password: randomBytes(12).toString('hex') };
-  const api = await startApi(
-    loadConfig({
-      DATABASE_URL: o.databaseUrl,
-      REDIS_URL: o.redisUrl,
-      PORT: String(port),
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAIL: admin.email,
-      ADMIN_PASSWORD: admin.password,
-      DRIVER: 'sandbox',
-      LOG_LEVEL: 'silent',
-      QUEUE_PREFIX: o.prefix,
-      API_SHUTDOWN_GRACE_MS: '2000',
-    }),
-  );
+  const { api, base, admin } = await startBenchApi(o);
   const worker = createDb({ url: o.databaseUrl, max: 4 });
   const leases: Lease[] = [];
   try {
