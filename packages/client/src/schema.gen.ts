@@ -1240,7 +1240,7 @@ export type components = {
        */
       last_updated: string;
       /** @enum {string} */
-      status: 'pending' | 'running' | 'scaling' | 'updating' | 'failed';
+      status: 'pending' | 'running' | 'scaling' | 'updating' | 'failed' | 'unknown';
       /** Format: uuid */
       helm_chart_id: string | null;
       /** Format: uuid */
@@ -1316,7 +1316,7 @@ export type components = {
       id: string;
       available_replicas: number;
       /** @enum {string} */
-      status: 'pending' | 'running' | 'scaling' | 'updating' | 'failed';
+      status: 'pending' | 'running' | 'scaling' | 'updating' | 'failed' | 'unknown';
       /**
        * Format: uuid
        * @description The operation carrying out this request; poll or watch it (also in `Location`).
@@ -1371,7 +1371,7 @@ export type components = {
        */
       last_updated: string;
       /** @enum {string} */
-      status: 'pending' | 'active' | 'failed';
+      status: 'pending' | 'active' | 'failed' | 'unknown';
       /** Format: uuid */
       deployment_id: string;
       /** Format: uuid */
@@ -3377,7 +3377,7 @@ export interface operations {
         /** @description Items per page (at most 100). */
         per_page?: number;
         /** @description Only items in this status. */
-        status?: 'pending' | 'running' | 'scaling' | 'updating' | 'failed';
+        status?: 'pending' | 'running' | 'scaling' | 'updating' | 'failed' | 'unknown';
         /** @description Only items whose name contains this text. */
         name?: string;
       };
@@ -3670,7 +3670,7 @@ export interface operations {
         /** @description Items per page (at most 100). */
         per_page?: number;
         /** @description Only items in this status. */
-        status?: 'pending' | 'active' | 'failed';
+        status?: 'pending' | 'active' | 'failed' | 'unknown';
         /** @description Only items whose name contains this text. */
         name?: string;
       };

@@ -8,8 +8,9 @@ export const imageStatuses = ['building', 'built', 'failed'] as const;
 export const chartStatuses = ['validating', 'valid', 'invalid'] as const;
 export const clusterStatuses = ['stopped', 'starting', 'running', 'stopping', 'restarting', 'error'] as const;
 export const clusterKinds = ['minikube', 'kubeconfig'] as const;
-export const deploymentStatuses = ['pending', 'running', 'scaling', 'updating', 'failed'] as const;
-export const serviceStatuses = ['pending', 'active', 'failed'] as const;
+// `unknown`: the cluster is stopped or gone, so nothing observes the workload (the row's reason says why).
+export const deploymentStatuses = ['pending', 'running', 'scaling', 'updating', 'failed', 'unknown'] as const;
+export const serviceStatuses = ['pending', 'active', 'failed', 'unknown'] as const;
 export const serviceTypes = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
 export const serviceProtocols = ['TCP', 'UDP', 'SCTP'] as const;
 export const operationStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;

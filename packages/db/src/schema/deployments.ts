@@ -17,6 +17,8 @@ export const deployments = pgTable(
     status: deploymentStatus('status').notNull().default('pending'),
     // Bumped by every desired-state change; a worker applying an older generation yields to the newer one.
     generation: integer('generation').notNull().default(1),
+    // Why the status is what it is when the status alone does not say (e.g. `unknown`: the cluster was stopped).
+    reason: text('reason'),
     driver: text('driver').notNull(),
     ...resourceTrail(),
   },
