@@ -6,6 +6,7 @@ export * from './enums.ts';
 export * from './helm-charts.ts';
 export * from './idempotency-keys.ts';
 export * from './kube-contexts.ts';
+export * from './namespace-assignments.ts';
 export * from './operations.ts';
 export * from './refresh-tokens.ts';
 export * from './security-events.ts';
