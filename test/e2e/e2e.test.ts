@@ -1,38 +1,17 @@
 // End to end: the real API and two real worker processes (sandbox driver), one private database and
 // queue prefix, driven over HTTP through every endpoint of the contract and its lifecycle.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import {
-  assertMatchesContract,
-  createTestDatabase,
-  type TestDatabase,
-  testPrefix,
-  testRedisUrl,
-} from '@slipway/testing';
+import { assertMatchesContract, type Stack, startStack } from '@slipway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const root = join(import.meta.dirname, '..', '..');
 const ADMIN = { email: 'root@e2e.local', password: 'e2e-admin-password' };
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => ok(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 type Json = Record<string, unknown> & { [k: string]: unknown };
 type Res = { status: number; headers: Headers; body: Json };
 
 describe('e2e: API + two workers over HTTP', () => {
-  let t: TestDatabase;
+  let stack: Stack;
   let base = '';
-  const procs: ChildProcess[] = [];
-  const output: string[] = [];
+  let output: string[] = [];
   let adminToken = '';
   let token = '';
   let otherToken = '';
@@ -87,60 +66,18 @@ describe('e2e: API + two workers over HTTP', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = {
-      ...process.env,
-      DATABASE_URL: t.url,
-      REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: testPrefix(),
-      PORT: String(port),
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      DRIVER: 'sandbox',
-      LOG_LEVEL: 'warn',
-      SANDBOX_TIME_SCALE: '0.01',
-      AI_SYNC_TIMEOUT_MS: '20000',
-      RECONCILE_INTERVAL_MS: '500',
-    };
-    const start = (name: string, entry: string, extra: Record<string, string> = {}) => {
-      const p = spawn(process.execPath, [join(root, entry)], {
-        env: { ...env, ...extra },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      for (const s of [p.stdout, p.stderr])
-        s?.on('data', (d: Buffer) => output.push(`[${name}] ${d.toString().trim()}`));
-      procs.push(p);
-    };
-    start('api', 'apps/api/src/main.ts');
-    start('worker-1', 'apps/worker/src/main.ts', { WORKER_ID: 'e2e-worker-1' });
-    start('worker-2', 'apps/worker/src/main.ts', { WORKER_ID: 'e2e-worker-2' });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const ok = await fetch(`${base}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`API never became ready:\n${output.join('\n')}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    stack = await startStack({
+      admin: ADMIN,
+      workers: ['e2e-worker-1', 'e2e-worker-2'],
+      env: { SANDBOX_TIME_SCALE: '0.01' },
+      readyTimeoutMs: 30_000,
+    });
+    base = stack.base;
+    output = stack.output;
   }, 60_000);
 
   afterAll(async () => {
-    const exits = procs.map(
-      (p) =>
-        new Promise<number | null>((ok) => {
-          if (p.exitCode !== null) return ok(p.exitCode);
-          p.once('exit', (code) => ok(code));
-          p.kill('SIGTERM');
-          setTimeout(() => p.kill('SIGKILL'), 15_000).unref();
-        }),
-    );
-    const codes = await Promise.all(exits);
-    await t?.drop();
+    const codes = await stack?.stop();
     // Graceful shutdown: every process exits 0 on SIGTERM.
     expect(codes).toEqual([0, 0, 0]);
   }, 30_000);

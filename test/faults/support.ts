@@ -39,6 +39,8 @@ export const BASE_WORKER_ENV = {
   ROLLOUT_TIMEOUT_MS: '30000',
   SERVICE_TIMEOUT_MS: '30000',
   LOG_LEVEL: 'info',
+  // No /metrics server: several workers of a case would otherwise all try port 9464.
+  WORKER_METRICS_PORT: '0',
 };
 
 const ADMIN_PASSWORD = 'fault-suite-password';

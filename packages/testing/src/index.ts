@@ -5,3 +5,4 @@ export * from './faults/index.ts';
 export * from './k8s-fixture/index.ts';
 export * from './minikube-fixture/index.ts';
 export * from './openapi-truth.ts';
+export * from './stack.ts';

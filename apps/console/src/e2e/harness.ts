@@ -1,14 +1,11 @@
 // Browser-test support: a real API and worker (sandbox driver) over a private database and queue
 // prefix, the console built by Vite into apps/console/dist and served by that API, and Debian's
 // chromium driven by playwright-core (never a downloaded browser build).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase, testPrefix, testRedisUrl } from '@slipway/testing';
+import { startStack as startTestStack, type Stack as TestStack } from '@slipway/testing';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 
@@ -27,15 +24,6 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => ok(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 /**
  * Builds the console (what `npm run build` does) into a private folder, returned; startStack's API
  * serves it from there (CONSOLE_DIR), so a build next door cannot empty it mid-test.
@@ -50,85 +38,19 @@ export async function buildConsole(): Promise<string> {
   return outDir;
 }
 
-export type Stack = {
-  base: string;
-  db: TestDatabase;
-  admin: { email: string; password: string };
-  output: string[];
-  /** Stops the API and starts it again with `env` changes (e.g. a new JWT_SECRET). */
-  restartApi(env?: Record<string, string>): Promise<void>;
-  close(): Promise<void>;
-};
+export type Stack = Omit<TestStack, 'stop'> & { close(): Promise<void> };
 
+/** @slipway/testing's stack (API + one worker, sandbox) serving the console built into `consoleDir`. */
 export async function startStack(o: { consoleDir?: string } = {}): Promise<Stack> {
-  const db = await createTestDatabase();
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const admin = { email: 'root@console.test', password: 'console-admin-password' };
-  const output: string[] = [];
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    DATABASE_URL: db.url,
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: testPrefix(),
-    PORT: String(port),
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-    DRIVER: 'sandbox',
-    LOG_LEVEL: 'warn',
-    SANDBOX_TIME_SCALE: '0.05',
-    AI_SYNC_TIMEOUT_MS: '20000',
-    RECONCILE_INTERVAL_MS: '500',
-    ...(o.consoleDir ? { CONSOLE_DIR: o.consoleDir } : {}),
-  };
-  const procs = new Map<string, ChildProcess>();
-  const start = (name: string, entry: string, extra: Record<string, string> = {}) => {
-    const p = spawn(process.execPath, [join(repoRoot, entry)], {
-      env: { ...env, ...extra },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    for (const s of [p.stdout, p.stderr])
-      s?.on('data', (d: Buffer) => output.push(`[${name}] ${d.toString().trim()}`));
-    procs.set(name, p);
-  };
-  const stop = (p: ChildProcess) =>
-    new Promise<void>((ok) => {
-      if (p.exitCode !== null || p.signalCode !== null) return ok();
-      p.once('exit', () => ok());
-      p.kill('SIGTERM');
-      setTimeout(() => p.kill('SIGKILL'), 10_000).unref();
-    });
-  const ready = async () => {
-    const deadline = Date.now() + 45_000;
-    for (;;) {
-      const ok = await fetch(`${base}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error(`API never became ready:\n${output.join('\n')}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-  start('api', 'apps/api/src/main.ts');
-  start('worker', 'apps/worker/src/main.ts', { WORKER_ID: 'console-worker' });
-  await ready();
+  const stack = await startTestStack({
+    admin: { email: 'root@console.test', password: 'console-admin-password' },
+    workers: ['console-worker'],
+    env: { SANDBOX_TIME_SCALE: '0.05', ...(o.consoleDir ? { CONSOLE_DIR: o.consoleDir } : {}) },
+  });
   return {
-    base,
-    db,
-    admin,
-    output,
-    async restartApi(extra = {}) {
-      const api = procs.get('api');
-      if (api) await stop(api);
-      Object.assign(env, extra);
-      start('api', 'apps/api/src/main.ts');
-      await ready();
-    },
+    ...stack,
     async close() {
-      await Promise.all([...procs.values()].map(stop));
-      await db.drop();
+      await stack.stop();
       if (o.consoleDir) rmSync(o.consoleDir, { recursive: true, force: true });
     },
   };
