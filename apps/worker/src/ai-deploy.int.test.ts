@@ -47,6 +47,29 @@ describe('worker: AI deploy through the ai package planner', () => {
     });
     const events = (await getOperation(h.deps, h.owner, operation.id)).events.map((e) => e.message);
     expect(events).toContain('kubectl-ai plan: image docker.io/todo-app/todo-backend:latest (built-image)');
+    // The plan, with the chart driver's dry run, is in the operation before anything changes.
+    const planAt = events.findIndex((m) => m.startsWith('plan: '));
+    const imageAt = events.indexOf(
+      'kubectl-ai plan: image docker.io/todo-app/todo-backend:latest (built-image)',
+    );
+    const installAt = events.findIndex((m) => /^kubectl-ai: installed chart todo-app-1\.0\.0/.test(m));
+    expect(planAt).toBeGreaterThanOrEqual(0);
+    expect(planAt).toBeLessThan(imageAt);
+    expect(imageAt).toBeLessThan(installAt);
+    const plan = JSON.parse(events[planAt]?.slice('plan: '.length) ?? '{}');
+    expect(plan).toMatchObject({
+      action: 'deploy',
+      agent: 'kubectl-ai',
+      chart: 'todo-app-1.0.0',
+      release: 'todo-app',
+      namespace: deployment.namespace,
+      values: { image: 'docker.io/todo-app/todo-backend:latest', replicas: 1, containerPort: 8080 },
+      imageSource: 'built-image',
+      ok: true,
+      // The sandbox's answer is a simulation and says so.
+      dryRun: { accepted: true, serverSide: false, resources: [{ kind: 'Deployment' }, { kind: 'Service' }] },
+    });
+    expect((op.result as { plan?: unknown }).plan).toEqual(plan);
   });
 
   it('keeps the chart default and says why when several built images could be meant', async () => {

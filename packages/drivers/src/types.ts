@@ -326,9 +326,40 @@ export type ChartValues = {
 
 export type ChartValidation = { valid: boolean; validator: 'helm' | 'structural'; findings: ChartFinding[] };
 
+/** One object of a chart's rendered manifest and what the dry run said of it. */
+export type ChartDryRunObject = {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  /** Absent for cluster-scoped objects. */
+  namespace?: string;
+  /** Admitted by the API server (dryRun=All); null when it could not be asked (see `detail`). */
+  accepted: boolean | null;
+  detail?: string;
+};
+
+/** What a dry run of a chart install answered (nothing was persisted). */
+export type ChartDryRunResult = DryRunResult & {
+  /** `install` when the release does not exist yet, `upgrade` when it does. */
+  action?: 'install' | 'upgrade';
+  /** The objects the install would create or change, in manifest order. */
+  resources: ChartDryRunObject[];
+};
+
 export interface ChartTool {
   readonly kind: string;
   validate(chart: ChartSpec, ctx: OpContext): Promise<ChartValidation>;
+  /**
+   * The install as the cluster would take it, persisting nothing: accepted, or the refusal it would meet
+   * (invalid values, a resource owned by something else, an API server or admission refusal). Throws only
+   * what may pass on a retry (cluster unreachable, cancelled). Optional per driver.
+   */
+  dryRunInstall?(
+    target: ClusterTarget,
+    chart: ChartSpec,
+    release: { name: string; namespace: string; values: ChartValues },
+    ctx: OpContext,
+  ): Promise<ChartDryRunResult>;
   /** `helm upgrade --install --wait` of the chart as release `release` into `namespace`. */
   install(
     target: ClusterTarget,

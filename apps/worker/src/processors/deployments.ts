@@ -85,8 +85,12 @@ export const deleteDeployment: Processor<'deployment.delete'> = async ({
 
 /**
  * AI deploy: plan the release with @slipway/ai's planDeploy (the one planner: which of the owner's built
- * images the chart deploys, the values, what refuses), record the planned image on the deployment, then
- * install the chart with helm (upgrade --install --wait) and read the rollout back.
+ * images the chart deploys, the values, what refuses), then never install without a plan checked by the
+ * cluster: the chart driver's dry run of the install (helm's `--dry-run=server` and every rendered object
+ * sent with dryRun=All; the sandbox's simulation says it is one) goes with the plan into the operation's
+ * events as `plan: {json}` before anything changes, and into the result. A refused plan or dry run fails
+ * the operation without installing or recording the image; then the planned image is recorded on the
+ * deployment, the chart installed with helm (upgrade --install --wait) and the rollout read back.
  */
 export const aiDeploy: Processor<'ai.deploy'> = async (ctx) => {
   const live = await liveDeployment(ctx);
@@ -95,6 +99,7 @@ export const aiDeploy: Processor<'ai.deploy'> = async (ctx) => {
   const chart = await loadChartForWorker(ctx.deps, ctx.op.input.helmChartId ?? dep.helmChartId ?? '');
   if (!chart || chart.deletedAt)
     throw new DriverError('chart_missing', 'the helm chart was deleted before it could be installed');
+  const agent = ctx.op.input.aiAgent;
   const plan = planDeploy({
     chart,
     cluster,
@@ -104,31 +109,54 @@ export const aiDeploy: Processor<'ai.deploy'> = async (ctx) => {
     replicas: dep.replicas,
     containerPort: dep.containerPort,
   });
-  await ctx.lease.event(plan.warnings.map((w) => `${ctx.op.input.aiAgent} plan: ${w}`));
+  const target = clusterTarget(cluster);
+  const spec = { ...deploymentSpec(dep), image: plan.release.values.image };
+  const release = {
+    name: plan.release.name,
+    namespace: plan.release.namespace,
+    values: { ...plan.release.values, deploymentId: spec.id },
+  };
+  const dryRun =
+    plan.ok && ctx.drivers.charts.dryRunInstall
+      ? await ctx.drivers.charts.dryRunInstall(target, chartSpec(chart), release, ctx.driverCtx)
+      : null;
+  const planRecord = {
+    action: 'deploy',
+    agent,
+    chart: `${chart.name}-${chart.version}`,
+    release: release.name,
+    namespace: release.namespace,
+    values: plan.release.values,
+    image: plan.release.values.image,
+    imageSource: plan.imageSource,
+    ok: plan.ok && dryRun?.accepted !== false,
+    ...(plan.reason ? { reason: plan.reason } : {}),
+    warnings: plan.warnings,
+    dryRun: dryRun ?? {
+      accepted: null,
+      detail: plan.ok ? 'this driver has no dry run' : 'not run: the plan was refused',
+      serverSide: false,
+    },
+  };
+  await ctx.lease.event([
+    `plan: ${JSON.stringify(planRecord)}`,
+    ...plan.warnings.map((w) => `${agent} plan: ${w}`),
+  ]);
   if (!plan.ok)
     throw new DriverError('deploy_refused', plan.reason ?? 'deployment plan refused', { retryable: false });
+  if (dryRun && !dryRun.accepted)
+    throw new DriverError(
+      'deploy_refused',
+      `the cluster refused the install (dry run): ${dryRun.detail ?? ''}`,
+      { retryable: false },
+    );
   const { image } = plan.release.values;
   if (image !== dep.image) {
-    await ctx.lease.updateResource(
-      null,
-      { image },
-      `${ctx.op.input.aiAgent} plan: image ${image} (${plan.imageSource})`,
-    );
+    await ctx.lease.updateResource(null, { image }, `${agent} plan: image ${image} (${plan.imageSource})`);
   }
-  const target = clusterTarget(cluster);
-  const spec = { ...deploymentSpec(dep), image };
-  await ctx.drivers.charts.install(
-    target,
-    chartSpec(chart),
-    {
-      name: plan.release.name,
-      namespace: plan.release.namespace,
-      values: { ...plan.release.values, deploymentId: spec.id },
-    },
-    ctx.driverCtx,
-  );
+  await ctx.drivers.charts.install(target, chartSpec(chart), release, ctx.driverCtx);
   await ctx.lease.event(
-    `${ctx.op.input.aiAgent}: installed chart ${chart.name}-${chart.version} as release ${plan.release.name}`,
+    `${agent}: installed chart ${chart.name}-${chart.version} as release ${release.name}`,
   );
   await settleRollout(
     ctx,
@@ -138,6 +166,7 @@ export const aiDeploy: Processor<'ai.deploy'> = async (ctx) => {
       chart: `${chart.name}-${chart.version}`,
       image,
       imageSource: plan.imageSource,
+      plan: planRecord,
     },
   );
 };

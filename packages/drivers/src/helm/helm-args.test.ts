@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  helmDryRunArgs,
   helmDuration,
   helmInstallArgs,
   helmLintArgs,
   helmTemplateArgs,
+  parseHelmDryRun,
   parseHelmErrors,
   parseHelmLintOutput,
 } from './helm-args.ts';
@@ -147,5 +149,53 @@ Use --debug flag to render out invalid YAML`;
       code: 'install_failed',
       retryable: true,
     });
+  });
+});
+
+describe('helm server dry run', () => {
+  it("is the install's arguments without --wait, server-side, printing the release as JSON", () => {
+    const args = helmDryRunArgs(input);
+    expect(args).not.toContain('--wait');
+    expect(args.slice(0, -4)).toEqual(helmInstallArgs(input).filter((a) => a !== '--wait'));
+    expect(args.slice(-4)).toEqual(['--dry-run=server', '--disable-openapi-validation', '--output', 'json']);
+    expect(() => helmDryRunArgs({ ...input, release: 'Bad_Name' })).toThrow(/DNS-1123/);
+  });
+
+  it('reads the action and the rendered objects from the release JSON', () => {
+    const manifest = [
+      '---',
+      '# Source: todo-app/templates/service.yaml',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: todo',
+      '---',
+      '# Source: todo-app/templates/deployment.yaml',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: todo',
+      '  namespace: other',
+      '',
+    ].join('\n');
+    const parsed = parseHelmDryRun(
+      JSON.stringify({
+        name: 'todo',
+        version: 3,
+        info: { status: 'pending-upgrade' },
+        manifest,
+        hooks: [{}],
+      }),
+    );
+    expect(parsed).toMatchObject({ action: 'upgrade', revision: 3, hooks: 1 });
+    expect(parsed.objects.map(({ body: _, ...o }) => o)).toEqual([
+      { apiVersion: 'v1', kind: 'Service', name: 'todo' },
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'todo', namespace: 'other' },
+    ]);
+    expect(parseHelmDryRun(JSON.stringify({ info: { status: 'pending-install' } }))).toMatchObject({
+      action: 'install',
+      objects: [],
+    });
+    expect(() => parseHelmDryRun('Error: not json')).toThrow(/no release JSON/);
   });
 });

@@ -1,5 +1,6 @@
 // Pure helm argument builders and output parsers. Arguments are arrays handed to execFile/spawn (no shell),
 // so nothing here needs quoting; values that helm's own --set parser would split are refused instead.
+import { parseAllDocuments } from 'yaml';
 import type { ChartFinding, ChartValues } from '../types.ts';
 import { DriverError } from '../types.ts';
 
@@ -93,6 +94,77 @@ export function helmInstallArgs(input: HelmInstallInput): string[] {
     args.push('--set-string', `deploymentId=${input.deploymentId}`);
   }
   return args;
+}
+
+/**
+ * The install's own arguments as a server-side dry run: `--dry-run=server` (helm reads the release history,
+ * renders with lookups against the cluster, maps every kind through discovery and refuses resources that
+ * exist without belonging to the release), `--output json` for the rendered manifest, no `--wait`.
+ * `--disable-openapi-validation`: the objects are validated by the API server itself afterwards (dryRun=All
+ * with fieldValidation=Strict, see dry-run.ts), which is what helm's client-side schema check approximates.
+ */
+export function helmDryRunArgs(input: HelmInstallInput): string[] {
+  return [
+    ...helmInstallArgs(input).filter((a) => a !== '--wait'),
+    '--dry-run=server',
+    '--disable-openapi-validation',
+    '--output',
+    'json',
+  ];
+}
+
+/** The object of one rendered manifest document, as the dry run reports and submits it. */
+export type RenderedObject = {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  body: Record<string, unknown>;
+};
+
+/** What `helm upgrade --install --dry-run=server --output json` printed: the release and its manifest. */
+export type HelmDryRunRelease = {
+  action: 'install' | 'upgrade';
+  revision: number | null;
+  objects: RenderedObject[];
+  hooks: number;
+};
+
+/** Parses helm's release JSON; objects in manifest order (empty documents skipped). */
+export function parseHelmDryRun(stdout: string): HelmDryRunRelease {
+  let rel: {
+    version?: unknown;
+    manifest?: unknown;
+    hooks?: unknown;
+    info?: { status?: unknown };
+  };
+  try {
+    rel = JSON.parse(stdout) as typeof rel;
+  } catch {
+    throw new DriverError('dry_run_failed', 'helm --dry-run=server printed no release JSON', {
+      retryable: false,
+    });
+  }
+  const objects: RenderedObject[] = [];
+  for (const doc of parseAllDocuments(typeof rel.manifest === 'string' ? rel.manifest : '')) {
+    const o: unknown = doc.toJS();
+    if (typeof o !== 'object' || o === null) continue;
+    const body = o as Record<string, unknown>;
+    const meta = (body.metadata ?? {}) as Record<string, unknown>;
+    objects.push({
+      apiVersion: String(body.apiVersion ?? ''),
+      kind: String(body.kind ?? ''),
+      name: String(meta.name ?? ''),
+      ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
+      body,
+    });
+  }
+  return {
+    action: rel.info?.status === 'pending-upgrade' ? 'upgrade' : 'install',
+    revision: typeof rel.version === 'number' ? rel.version : null,
+    objects,
+    hooks: Array.isArray(rel.hooks) ? rel.hooks.length : 0,
+  };
 }
 
 const SEVERITY: Record<string, ChartFinding['severity']> = {

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
+  ChartDryRunResult,
   ChartFinding,
   ChartSpec,
   ChartTool,
@@ -15,10 +16,13 @@ import type {
 import { DriverError } from '../types.ts';
 import { chartFiles, writeChartFiles } from './chart-files.ts';
 import { DNS_1123_LABEL, validateChartStructure } from './chart-structure.ts';
+import { admitRendered } from './dry-run.ts';
 import {
+  helmDryRunArgs,
   helmInstallArgs,
   helmLintArgs,
   helmTemplateArgs,
+  parseHelmDryRun,
   parseHelmErrors,
   parseHelmLintOutput,
 } from './helm-args.ts';
@@ -229,6 +233,90 @@ export class HelmChartTool implements ChartTool {
         parseHelmErrors(r.stderr).at(-1)?.message ??
         (r.stderr.trim().split('\n').at(-1) || `helm exited ${r.code}`);
       throw installError(release.name, message);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The install as a server-side dry run, persisting nothing: `helm upgrade --install --dry-run=server` with
+   * the install's own arguments (release state, lookups, discovery, ownership conflicts, the rendered
+   * manifest), then every rendered object server-side applied with dryRun=All as helm would apply it
+   * (admitRendered). Refusals are answers; only what may pass on a retry is thrown.
+   */
+  async dryRunInstall(
+    target: ClusterTarget,
+    chart: ChartSpec,
+    release: { name: string; namespace: string; values: ChartValues & { deploymentId?: string } },
+    ctx: OpContext,
+  ): Promise<ChartDryRunResult> {
+    if (this.#helmBin === null) {
+      throw new DriverError('helm_unavailable', 'no helm binary configured: cannot install charts', {
+        retryable: false,
+      });
+    }
+    const helmBin = this.#helmBin;
+    let args: string[];
+    const { tmp, dir } = await this.#materialise(chart);
+    try {
+      try {
+        args = helmDryRunArgs({
+          release: release.name,
+          chartDir: dir,
+          namespace: release.namespace,
+          kubeContext: target.context,
+          values: release.values,
+          timeoutMs: this.#timeoutMs,
+          kubeconfigPath: this.#kubeconfigPath,
+          deploymentId: release.values.deploymentId,
+        });
+      } catch (e) {
+        if (e instanceof DriverError && e.code === 'invalid_values')
+          return { accepted: false, detail: e.message, serverSide: false, resources: [] };
+        throw e;
+      }
+      ctx.log(`helm ${args.join(' ')}`);
+      const r = await runHelm(helmBin, args, {
+        signal: ctx.signal,
+        timeoutMs: this.#timeoutMs + 60_000,
+      });
+      if (r.code !== 0) {
+        const message =
+          parseHelmErrors(r.stderr).at(-1)?.message ??
+          (r.stderr.trim().split('\n').at(-1) || `helm exited ${r.code}`);
+        const err = installError(release.name, message);
+        if (err.retryable) throw err;
+        ctx.log(`dry run refused: ${message}`);
+        return {
+          accepted: false,
+          detail: `helm --dry-run=server: ${message}`,
+          serverSide: true,
+          resources: [],
+        };
+      }
+      const rendered = parseHelmDryRun(r.stdout);
+      const resources = await admitRendered({
+        ...(this.#kubeconfigPath ? { kubeconfigPath: this.#kubeconfigPath } : {}),
+        context: target.context,
+        release: release.name,
+        namespace: release.namespace,
+        objects: rendered.objects,
+        signal: ctx.signal,
+      });
+      for (const o of resources) {
+        const said =
+          o.accepted === true
+            ? (o.detail ?? 'accepted')
+            : `${o.accepted === false ? 'refused' : 'not checked'}: ${o.detail ?? ''}`;
+        ctx.log(`dry run ${o.kind}/${o.name}: ${said}`);
+      }
+      const refused = resources.filter((o) => o.accepted === false);
+      const unchecked = resources.filter((o) => o.accepted === null);
+      const detail =
+        refused.length > 0
+          ? refused.map((o) => `${o.kind}/${o.name}: ${o.detail ?? 'refused'}`).join('; ')
+          : `helm --dry-run=server ${rendered.action} accepted; ${resources.length - unchecked.length}/${resources.length} object(s) admitted by the API server (dryRun=All)${unchecked.length ? `; ${unchecked.length} not checkable before the namespace exists` : ''}${rendered.hooks ? `; ${rendered.hooks} hook(s) not dry-run` : ''}`;
+      return { accepted: refused.length === 0, detail, serverSide: true, action: rendered.action, resources };
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

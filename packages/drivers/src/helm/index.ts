@@ -16,14 +16,19 @@ export {
   validateChartFiles,
   validateChartStructure,
 } from './chart-structure.ts';
+export { type AdmitInput, admitRendered, HELM_FIELD_MANAGER } from './dry-run.ts';
 export {
+  type HelmDryRunRelease,
   type HelmInstallInput,
+  helmDryRunArgs,
   helmDuration,
   helmInstallArgs,
   helmLintArgs,
   helmTemplateArgs,
+  parseHelmDryRun,
   parseHelmErrors,
   parseHelmLintOutput,
+  type RenderedObject,
 } from './helm-args.ts';
 export {
   HelmChartTool,

@@ -89,3 +89,37 @@ describe('SandboxChartTool.install', () => {
     ).toMatchObject({ code: 'install_failed', retryable: false });
   });
 });
+
+describe('SandboxChartTool.dryRunInstall', () => {
+  it('answers as a simulation with the objects the templates declare', async () => {
+    const r = await tool.dryRunInstall(target, record, release, recordingContext());
+    expect(r).toMatchObject({ accepted: true, serverSide: false });
+    expect(r.resources.map((o) => [o.apiVersion, o.kind, o.name, o.namespace])).toEqual([
+      ['apps/v1', 'Deployment', 'todo', 'default'],
+      ['v1', 'Service', 'todo', 'default'],
+    ]);
+    expect(r.detail).toMatch(/no API server/);
+  });
+
+  it('refuses what install refuses, without installing', async () => {
+    const ctx = recordingContext();
+    const badValues = await tool.dryRunInstall(
+      target,
+      record,
+      { ...release, values: { ...release.values, replicas: -1 } },
+      ctx,
+    );
+    expect(badValues).toMatchObject({ accepted: false, serverSide: false, resources: [] });
+    expect(badValues.detail).toMatch(/replicas must be a non-negative integer/);
+    const badChart = await tool.dryRunInstall(target, { ...record, name: 'invalid-chart' }, release, ctx);
+    expect(badChart).toMatchObject({ accepted: false, detail: expect.stringMatching(/nil pointer/) });
+    const badArchive = await tool.dryRunInstall(
+      target,
+      { ...record, content: Buffer.from('not gzip') },
+      release,
+      ctx,
+    );
+    expect(badArchive.accepted).toBe(false);
+    expect(ctx.lines.some((l) => l.startsWith('Release "todo"'))).toBe(false);
+  });
+});

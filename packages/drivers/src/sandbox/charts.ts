@@ -2,9 +2,12 @@
 // after a short simulated delay; install checks its arguments exactly as the helm adapter does and prints
 // what helm would. Stateless like the other sandbox adapters: an answer depends on the call only, never
 // on an earlier call, since another worker process may have served that one.
+import { chartFiles } from '../helm/chart-files.ts';
 import { validateChartStructure } from '../helm/chart-structure.ts';
 import { helmInstallArgs } from '../helm/helm-args.ts';
 import type {
+  ChartDryRunObject,
+  ChartDryRunResult,
   ChartSpec,
   ChartTool,
   ChartValidation,
@@ -54,6 +57,74 @@ export class SandboxChartTool implements ChartTool {
       result.valid ? '1 chart(s) linted, 0 chart(s) failed' : 'Error: 1 chart(s) linted, 1 chart(s) failed',
     );
     return result;
+  }
+
+  /**
+   * A simulation, said to be one (`serverSide: false`): the values are checked as the helm adapter checks
+   * them, the chart is refused where install refuses it, and the objects are those its templates declare
+   * (not rendered: there is no API server to send them to).
+   */
+  async dryRunInstall(
+    target: ClusterTarget,
+    chart: ChartSpec,
+    release: { name: string; namespace: string; values: ChartValues },
+    ctx: OpContext,
+  ): Promise<ChartDryRunResult> {
+    throwIfAborted(ctx.signal);
+    const refused = (detail: string): ChartDryRunResult => {
+      ctx.log(`sandbox dry run refused: ${detail}`);
+      return { accepted: false, detail, serverSide: false, resources: [] };
+    };
+    try {
+      helmInstallArgs({
+        release: release.name,
+        chartDir: chart.name,
+        namespace: release.namespace,
+        kubeContext: target.context,
+        values: release.values,
+        timeoutMs: INSTALL_MS,
+      });
+    } catch (e) {
+      if (e instanceof DriverError && !e.retryable) return refused(e.message);
+      throw e;
+    }
+    if (has(SANDBOX_INVALID_CHART_WORD, chart.name)) {
+      return refused(
+        `helm upgrade --install ${release.name}: template: ${chart.name}/templates/deployment.yaml:12:20: nil pointer evaluating interface {}.repository`,
+      );
+    }
+    let files: ReturnType<typeof chartFiles>['files'];
+    try {
+      files = chartFiles(chart).files;
+    } catch (e) {
+      if (e instanceof DriverError && !e.retryable) return refused(e.message);
+      throw e;
+    }
+    const resources: ChartDryRunObject[] = [];
+    for (const [path, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+      if (!/^templates\/[^_].*\.(ya?ml|json)$/.test(path)) continue;
+      const text = content.toString();
+      const apiVersion = /^apiVersion:\s*(\S+)/m.exec(text)?.[1] ?? '';
+      for (const m of text.matchAll(/^kind:\s*(\w+)/gm)) {
+        resources.push({
+          apiVersion,
+          kind: m[1] ?? '',
+          name: release.name,
+          namespace: release.namespace,
+          accepted: true,
+          detail: `sandbox: declared in ${path} (simulated; no API server)`,
+        });
+      }
+    }
+    ctx.log(
+      `sandbox dry run: helm upgrade --install ${release.name} ${chart.name}-${chart.version} --namespace ${release.namespace} (${resources.map((r) => r.kind).join(', ')})`,
+    );
+    return {
+      accepted: true,
+      detail: `sandbox simulation: values and chart checked as install checks them; ${resources.length} object(s) declared by the templates (no API server)`,
+      serverSide: false,
+      resources,
+    };
   }
 
   async install(

@@ -124,6 +124,34 @@ describe.skipIf(!existsSync(kubectl))('kubectl against the k8s fixture', () => {
     expect(d.metadata.generation).toBe(3);
   });
 
+  it('answers --dry-run=server (dryRun=All) with what would be stored, persisting nothing', async () => {
+    const before = fixture.requests.length;
+    const dry = await run(
+      ['apply', '--server-side', '--dry-run=server', '--validate=false', '-o', 'json', '-f', '-'],
+      manifest(5).replaceAll('"web"', '"dry"'),
+    );
+    expect(dry.stderr).toBe('');
+    expect(JSON.parse(dry.stdout)).toMatchObject({ metadata: { name: 'dry' }, spec: { replicas: 5 } });
+    const sent = fixture.requests.slice(before).filter((r) => r.method === 'PATCH');
+    expect(sent.map((r) => r.query.dryRun)).toEqual(['All']);
+    expect((await run(['get', 'deploy', 'dry'])).stderr).toContain('NotFound');
+    expect(fixture.getObject('deployments', 'default', 'dry')).toBeUndefined();
+    // The checks a write makes still run: a conflict on an existing object is refused, and nothing changes.
+    const conflict = await run(
+      ['apply', '--server-side', '--dry-run=server', '--field-manager=other', '--validate=false', '-f', '-'],
+      manifest(4),
+    );
+    expect(conflict.stderr).toMatch(/conflict with "kubectl"/);
+    expect(fixture.getObject('deployments', 'default', 'web')?.spec?.replicas).toBe(2);
+    // Like the API server, an unknown directive is refused rather than persisted.
+    const invalid = await fetch(`${fixture.url}/api/v1/namespaces/default/services?dryRun=Some`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: service,
+    });
+    expect(invalid.status).toBe(400);
+  });
+
   it('decodes Status errors', async () => {
     const missing = await run(['get', 'deploy', 'nope']);
     expect(missing.code).not.toBe(0);

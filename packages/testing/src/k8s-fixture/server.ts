@@ -49,6 +49,8 @@ export type RecordedRequest = {
   path: string;
   query: Record<string, string>;
   contentType: string;
+  /** Set on a request held by `holdMatching`: true once the client gave up on it (closed the connection). */
+  aborted?: boolean;
 };
 
 export type K8sFixture = {
@@ -79,6 +81,11 @@ export type K8sFixture = {
   failNext(code: number, times?: number): void;
   /** Every request matching `match` answers `code` (an admission webhook refusing it); null stops. */
   failMatching(match: ((r: RecordedRequest) => boolean) | null, code?: number, message?: string): void;
+  /**
+   * Every request matching `match` is held unanswered (an API server that hangs) until the client
+   * aborts it, which sets `aborted` on its recorded request, or the fixture closes; null stops holding.
+   */
+  holdMatching(match: ((r: RecordedRequest) => boolean) | null): void;
   /** Every request seen, for assertions on the wire (content types, fieldManager, ...). */
   requests: RecordedRequest[];
   /** Reads an object straight from the store (tests only). */
@@ -190,6 +197,7 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
   let metrics: PodUsage | null = opts.metrics ?? null;
   let failures: { code: number; times: number } | null = null;
   let refusal: { match: (r: RecordedRequest) => boolean; code: number; message: string } | null = null;
+  let hold: ((r: RecordedRequest) => boolean) | null = null;
   let nextClusterIp = 10;
   let nextNodePort = 30080;
 
@@ -524,6 +532,16 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
     };
     requests.push(recorded);
     const text = await readBody(req);
+    if (hold?.(recorded)) {
+      recorded.aborted = false;
+      await new Promise<void>((resolve) =>
+        res.once('close', () => {
+          recorded.aborted = !res.writableEnded;
+          resolve();
+        }),
+      );
+      return;
+    }
     if (refusal?.match(recorded)) {
       throw new HttpError(refusal.code, refusal.code === 403 ? 'Forbidden' : 'Invalid', refusal.message);
     }
@@ -662,164 +680,191 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
     }
     const body = text ? parseJson(text) : {};
     const manager = q.get('fieldManager') ?? 'unknown';
-    if (q.get('dryRun') !== null && method !== 'GET' && sub !== 'scale') {
-      // Only the scale subresource implements dry run; anything else would persist, so it is refused.
-      throw new HttpError(400, 'BadRequest', 'the fixture implements dryRun only for deployments/scale');
+    const dryRun = q.get('dryRun');
+    if (dryRun !== null && dryRun !== 'All' && method !== 'GET') {
+      throw new HttpError(400, 'BadRequest', `Invalid dry run directive "${dryRun}": only "All" is valid`);
     }
-
-    if (name === undefined) {
-      if (method === 'GET') {
-        if (q.get('watch') === 'true' || q.get('watch') === '1') {
-          throw new HttpError(405, 'MethodNotAllowed', 'the fixture does not implement watch; poll instead');
-        }
-        const items = store
-          .list(info.resource, ns)
-          .filter(
-            (o) =>
-              matchLabelSelector(q.get('labelSelector'), o.metadata.labels) &&
-              matchFieldSelector(q.get('fieldSelector'), o),
-          );
-        return send(res, 200, {
-          kind: `${info.kind}List`,
-          apiVersion: apiVersionOf(info),
-          metadata: { resourceVersion: store.revision },
-          items,
-        });
+    if (dryRun === 'All' && method !== 'GET' && sub !== 'scale') {
+      // dryRun=All: every check a write makes (validation, conflicts, admission refusals above) runs and the
+      // answer is what would be stored, but nothing is: the state is put back before anything else runs
+      // (the whole request below is synchronous, so no controller tick sees the dry-run object).
+      const saved = {
+        store: store.snapshot(),
+        owners: new Map([...owners].map(([uid, m]) => [uid, new Map(m)])),
+        nextClusterIp,
+        nextNodePort,
+      };
+      try {
+        return resourceRequest(info);
+      } finally {
+        store.restore(saved.store);
+        owners.clear();
+        for (const [uid, m] of saved.owners) owners.set(uid, m);
+        nextClusterIp = saved.nextClusterIp;
+        nextNodePort = saved.nextNodePort;
       }
-      if (method === 'POST') {
-        if (info.namespaced && ns === undefined)
-          throw new HttpError(405, 'MethodNotAllowed', 'create needs a namespace');
-        return send(res, 201, create(info, ns, body, manager));
+    }
+    return resourceRequest(info);
+
+    function resourceRequest(info: ResourceInfo) {
+      if (name === undefined) {
+        if (method === 'GET') {
+          if (q.get('watch') === 'true' || q.get('watch') === '1') {
+            throw new HttpError(
+              405,
+              'MethodNotAllowed',
+              'the fixture does not implement watch; poll instead',
+            );
+          }
+          const items = store
+            .list(info.resource, ns)
+            .filter(
+              (o) =>
+                matchLabelSelector(q.get('labelSelector'), o.metadata.labels) &&
+                matchFieldSelector(q.get('fieldSelector'), o),
+            );
+          return send(res, 200, {
+            kind: `${info.kind}List`,
+            apiVersion: apiVersionOf(info),
+            metadata: { resourceVersion: store.revision },
+            items,
+          });
+        }
+        if (method === 'POST') {
+          if (info.namespaced && ns === undefined)
+            throw new HttpError(405, 'MethodNotAllowed', 'create needs a namespace');
+          return send(res, 201, create(info, ns, body, manager));
+        }
+        throw new HttpError(
+          405,
+          'MethodNotAllowed',
+          `the server does not allow this method on the requested resource`,
+        );
+      }
+      if (info.namespaced && ns === undefined)
+        throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+
+      if (sub === 'log' && info.resource === 'pods' && method === 'GET') {
+        const pod = store.get('pods', ns, name);
+        if (!pod) throw notFound(info, name);
+        const lines = controller.podLogs(ns ?? '', name) ?? [];
+        const tail = Number(q.get('tailLines') ?? '0');
+        const out = tail > 0 ? lines.slice(-tail) : lines;
+        return send(res, 200, out.length ? `${out.join('\n')}\n` : '');
+      }
+      if (sub === 'scale' && info.resource === 'deployments') {
+        const d = store.get('deployments', ns, name);
+        if (!d) throw notFound(info, name);
+        if (method === 'GET') return send(res, 200, scaleOf(d));
+        let replicas: unknown;
+        if (method === 'PUT') {
+          const rv = rec(body.metadata).resourceVersion;
+          if (rv !== undefined && rv !== d.metadata.resourceVersion) {
+            throw new HttpError(
+              409,
+              'Conflict',
+              `Operation cannot be fulfilled on deployments.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+              { name, group: 'apps', kind: 'deployments' },
+            );
+          }
+          replicas = rec(body.spec).replicas;
+        } else if (method === 'PATCH') {
+          replicas = rec(rec(mergePatch(scaleOf(d), body)).spec).replicas;
+        } else {
+          throw new HttpError(
+            405,
+            'MethodNotAllowed',
+            'the server does not allow this method on the requested resource',
+          );
+        }
+        if (typeof replicas !== 'number' || replicas < 0 || !Number.isInteger(replicas)) {
+          throw new HttpError(
+            422,
+            'Invalid',
+            `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value`,
+          );
+        }
+        const dryRun = q.get('dryRun');
+        if (dryRun !== null) {
+          if (dryRun !== 'All')
+            throw new HttpError(
+              400,
+              'BadRequest',
+              `Invalid dry run directive "${dryRun}": only "All" is valid`,
+            );
+          // Admission ran; nothing is persisted (no generation bump, no resourceVersion change).
+          return send(res, 200, scaleOf({ ...d, spec: { ...rec(d.spec), replicas } }));
+        }
+        const next = store.update('deployments', { ...d, spec: { ...rec(d.spec), replicas } });
+        recordUpdate(next, manager, { spec: { replicas } });
+        return send(res, 200, scaleOf(next));
+      }
+      if (sub === 'status' && info.resource === 'deployments' && method === 'GET') {
+        const d = store.get('deployments', ns, name);
+        if (!d) throw notFound(info, name);
+        return send(res, 200, d);
+      }
+      if (sub !== undefined)
+        throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+
+      if (method === 'GET') {
+        const o = store.get(info.resource, ns, name);
+        if (!o) throw notFound(info, name);
+        return send(res, 200, o);
+      }
+      if (method === 'DELETE') return send(res, 200, remove(info, ns, name, q, body));
+      if (method === 'PUT') {
+        const o = store.get(info.resource, ns, name);
+        if (!o) throw notFound(info, name);
+        const rv = rec(body.metadata).resourceVersion;
+        if (rv !== undefined && rv !== o.metadata.resourceVersion) {
+          throw new HttpError(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${qualifiedName(info)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+            { name, ...(info.group ? { group: info.group } : {}), kind: info.resource },
+          );
+        }
+        const next = store.update(info.resource, {
+          ...(body as KObj),
+          apiVersion: o.apiVersion,
+          kind: o.kind,
+          status: o.status,
+          metadata: { ...rec(body.metadata), name, ...(ns ? { namespace: ns } : {}) },
+        });
+        recordUpdate(next, manager, body);
+        return send(res, 200, next);
+      }
+      if (method === 'PATCH') {
+        if (contentType === 'application/apply-patch+yaml') {
+          const existed = store.get(info.resource, ns, name) !== undefined;
+          return send(res, existed ? 200 : 201, apply(info, ns, name, body, q));
+        }
+        if (
+          contentType === 'application/merge-patch+json' ||
+          contentType === 'application/strategic-merge-patch+json'
+        ) {
+          const o = store.get(info.resource, ns, name);
+          if (!o) throw notFound(info, name);
+          const merged = mergePatch(o, body) as KObj;
+          merged.metadata = { ...merged.metadata, name, uid: o.metadata.uid };
+          if (ns) merged.metadata.namespace = ns;
+          const next = store.update(info.resource, merged);
+          recordUpdate(next, manager, body);
+          return send(res, 200, next);
+        }
+        throw new HttpError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+        );
       }
       throw new HttpError(
         405,
         'MethodNotAllowed',
-        `the server does not allow this method on the requested resource`,
+        'the server does not allow this method on the requested resource',
       );
     }
-    if (info.namespaced && ns === undefined)
-      throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
-
-    if (sub === 'log' && info.resource === 'pods' && method === 'GET') {
-      const pod = store.get('pods', ns, name);
-      if (!pod) throw notFound(info, name);
-      const lines = controller.podLogs(ns ?? '', name) ?? [];
-      const tail = Number(q.get('tailLines') ?? '0');
-      const out = tail > 0 ? lines.slice(-tail) : lines;
-      return send(res, 200, out.length ? `${out.join('\n')}\n` : '');
-    }
-    if (sub === 'scale' && info.resource === 'deployments') {
-      const d = store.get('deployments', ns, name);
-      if (!d) throw notFound(info, name);
-      if (method === 'GET') return send(res, 200, scaleOf(d));
-      let replicas: unknown;
-      if (method === 'PUT') {
-        const rv = rec(body.metadata).resourceVersion;
-        if (rv !== undefined && rv !== d.metadata.resourceVersion) {
-          throw new HttpError(
-            409,
-            'Conflict',
-            `Operation cannot be fulfilled on deployments.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-            { name, group: 'apps', kind: 'deployments' },
-          );
-        }
-        replicas = rec(body.spec).replicas;
-      } else if (method === 'PATCH') {
-        replicas = rec(rec(mergePatch(scaleOf(d), body)).spec).replicas;
-      } else {
-        throw new HttpError(
-          405,
-          'MethodNotAllowed',
-          'the server does not allow this method on the requested resource',
-        );
-      }
-      if (typeof replicas !== 'number' || replicas < 0 || !Number.isInteger(replicas)) {
-        throw new HttpError(
-          422,
-          'Invalid',
-          `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value`,
-        );
-      }
-      const dryRun = q.get('dryRun');
-      if (dryRun !== null) {
-        if (dryRun !== 'All')
-          throw new HttpError(
-            400,
-            'BadRequest',
-            `Invalid dry run directive "${dryRun}": only "All" is valid`,
-          );
-        // Admission ran; nothing is persisted (no generation bump, no resourceVersion change).
-        return send(res, 200, scaleOf({ ...d, spec: { ...rec(d.spec), replicas } }));
-      }
-      const next = store.update('deployments', { ...d, spec: { ...rec(d.spec), replicas } });
-      recordUpdate(next, manager, { spec: { replicas } });
-      return send(res, 200, scaleOf(next));
-    }
-    if (sub === 'status' && info.resource === 'deployments' && method === 'GET') {
-      const d = store.get('deployments', ns, name);
-      if (!d) throw notFound(info, name);
-      return send(res, 200, d);
-    }
-    if (sub !== undefined)
-      throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
-
-    if (method === 'GET') {
-      const o = store.get(info.resource, ns, name);
-      if (!o) throw notFound(info, name);
-      return send(res, 200, o);
-    }
-    if (method === 'DELETE') return send(res, 200, remove(info, ns, name, q, body));
-    if (method === 'PUT') {
-      const o = store.get(info.resource, ns, name);
-      if (!o) throw notFound(info, name);
-      const rv = rec(body.metadata).resourceVersion;
-      if (rv !== undefined && rv !== o.metadata.resourceVersion) {
-        throw new HttpError(
-          409,
-          'Conflict',
-          `Operation cannot be fulfilled on ${qualifiedName(info)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-          { name, ...(info.group ? { group: info.group } : {}), kind: info.resource },
-        );
-      }
-      const next = store.update(info.resource, {
-        ...(body as KObj),
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        status: o.status,
-        metadata: { ...rec(body.metadata), name, ...(ns ? { namespace: ns } : {}) },
-      });
-      recordUpdate(next, manager, body);
-      return send(res, 200, next);
-    }
-    if (method === 'PATCH') {
-      if (contentType === 'application/apply-patch+yaml') {
-        const existed = store.get(info.resource, ns, name) !== undefined;
-        return send(res, existed ? 200 : 201, apply(info, ns, name, body, q));
-      }
-      if (
-        contentType === 'application/merge-patch+json' ||
-        contentType === 'application/strategic-merge-patch+json'
-      ) {
-        const o = store.get(info.resource, ns, name);
-        if (!o) throw notFound(info, name);
-        const merged = mergePatch(o, body) as KObj;
-        merged.metadata = { ...merged.metadata, name, uid: o.metadata.uid };
-        if (ns) merged.metadata.namespace = ns;
-        const next = store.update(info.resource, merged);
-        recordUpdate(next, manager, body);
-        return send(res, 200, next);
-      }
-      throw new HttpError(
-        415,
-        'UnsupportedMediaType',
-        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
-      );
-    }
-    throw new HttpError(
-      405,
-      'MethodNotAllowed',
-      'the server does not allow this method on the requested resource',
-    );
   };
 
   const server = createServer((req, res) => {
@@ -907,6 +952,9 @@ export async function startK8sFixture(opts: K8sFixtureOptions = {}): Promise<K8s
       message = 'admission webhook "policy.example.com" denied the request',
     ) => {
       refusal = match ? { match, code, message } : null;
+    },
+    holdMatching: (match) => {
+      hold = match;
     },
     getObject: (resource, namespace, name) => store.get(resource, namespace, name),
     close: async () => {

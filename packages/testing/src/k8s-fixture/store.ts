@@ -98,6 +98,14 @@ export const resources: Record<string, ResourceInfo> = {
     verbs: rw,
     shortNames: ['ev'],
   },
+  secrets: {
+    resource: 'secrets',
+    kind: 'Secret',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    verbs: rw,
+  },
   persistentvolumeclaims: {
     resource: 'persistentvolumeclaims',
     kind: 'PersistentVolumeClaim',
@@ -286,6 +294,17 @@ export class Store {
     o.metadata.resourceVersion = String(++this.rv);
     this.objects.set(this.key(resource, o.metadata.namespace, o.metadata.name), o);
     return o;
+  }
+
+  /** The whole state, to be put back with `restore` (a dry-run request persists nothing). */
+  snapshot(): { rv: number; objects: Map<string, KObj> } {
+    return { rv: this.rv, objects: new Map(this.objects) };
+  }
+
+  restore(saved: { rv: number; objects: Map<string, KObj> }): void {
+    this.rv = saved.rv;
+    this.objects.clear();
+    for (const [k, o] of saved.objects) this.objects.set(k, o);
   }
 
   remove(resource: string, namespace: string | undefined, name: string): KObj | undefined {
