@@ -93,6 +93,7 @@ export function serializeDeployment(r: Deployment): api.Deployment {
     created_at: iso(r.createdAt),
     last_updated: iso(r.lastUpdated),
     status: r.status,
+    reason: r.reason,
     helm_chart_id: r.helmChartId,
     minikube_cluster_id: r.clusterId,
     namespace: r.namespace,

@@ -21,17 +21,28 @@ describe('output', () => {
           replicas: 2,
           available_replicas: 2,
           status: 'running',
+          reason: null,
           extra: 1,
+        },
+        {
+          id: 'b',
+          name: 'api',
+          image: 'x:2',
+          replicas: 1,
+          available_replicas: 0,
+          status: 'unknown',
+          reason: 'cluster dev was stopped',
         },
       ],
       page: 1,
       per_page: 20,
-      total: 1,
+      total: 2,
     };
     const t = render(page, 'table', 'deployments').split('\n');
-    expect(t[0]).toMatch(/^ID\s+NAME\s+IMAGE\s+REPLICAS\s+AVAILABLE_REPLICAS\s+STATUS$/);
+    expect(t[0]).toMatch(/^ID\s+NAME\s+IMAGE\s+REPLICAS\s+AVAILABLE_REPLICAS\s+STATUS\s+REASON$/);
     expect(t[1]).toMatch(/^a\s+web\s+x:1\s+2\s+2\s+running$/);
-    expect(t[2]).toBe('(page 1, 20 per page, 1 in all)');
+    expect(t[2]).toMatch(/^b\s+api\s+x:2\s+1\s+0\s+unknown\s+cluster dev was stopped$/);
+    expect(t[3]).toBe('(page 1, 20 per page, 2 in all)');
     expect(render({ id: 'a', status: 'ok' }, 'table')).toBe('id      a\nstatus  ok');
     expect(parse(render(page, 'yaml'))).toEqual(page);
     expect(JSON.parse(render(page, 'json'))).toEqual(page);

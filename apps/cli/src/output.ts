@@ -23,8 +23,9 @@ export const COLUMNS: Record<string, string[]> = {
   images: ['id', 'name', 'tag', 'repository', 'status', 'last_updated'],
   charts: ['id', 'name', 'version', 'app_version', 'status', 'last_updated'],
   clusters: ['id', 'name', 'status', 'cpus', 'memory', 'kubernetes_version', 'kind'],
-  deployments: ['id', 'name', 'image', 'replicas', 'available_replicas', 'status'],
-  services: ['id', 'name', 'type', 'port', 'target_port', 'status', 'deployment_id'],
+  // reason: why a status such as `unknown` (cluster stopped) is what it is.
+  deployments: ['id', 'name', 'image', 'replicas', 'available_replicas', 'status', 'reason'],
+  services: ['id', 'name', 'type', 'port', 'target_port', 'status', 'deployment_id', 'reason'],
   operations: ['id', 'kind', 'status', 'progress', 'resource_id', 'created_at'],
 };
 

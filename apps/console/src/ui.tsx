@@ -9,7 +9,8 @@ export function StatusBadge({ status }: { status: string }) {
 function tone(status: string): string {
   if (['running', 'built', 'valid', 'active', 'succeeded', 'completed'].includes(status)) return 'ok';
   if (['failed', 'error', 'invalid', 'cancelled'].includes(status)) return 'bad';
-  if (['stopped'].includes(status)) return 'idle';
+  // unknown: its cluster is stopped or gone, nothing is in progress (the reason is on the detail page).
+  if (['stopped', 'unknown'].includes(status)) return 'idle';
   return 'busy';
 }
 

@@ -1212,6 +1212,7 @@ export type components = {
      *       "created_at": "2026-02-07T10:00:00.000Z",
      *       "last_updated": "2026-02-07T10:01:00.000Z",
      *       "status": "running",
+     *       "reason": null,
      *       "helm_chart_id": null,
      *       "minikube_cluster_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
      *       "namespace": "default",
@@ -1239,8 +1240,13 @@ export type components = {
        * @example 2026-02-07T10:00:00.000Z
        */
       last_updated: string;
-      /** @enum {string} */
+      /**
+       * @description `unknown`: its cluster was stopped (or deleted), so nothing observes it; `reason` says when and why. It is observed again when the cluster runs again.
+       * @enum {string}
+       */
       status: 'pending' | 'running' | 'scaling' | 'updating' | 'failed' | 'unknown';
+      /** @description Why the status is what it is when the status alone does not say (e.g. `unknown`). */
+      reason: string | null;
       /** Format: uuid */
       helm_chart_id: string | null;
       /** Format: uuid */
@@ -1370,14 +1376,17 @@ export type components = {
        * @example 2026-02-07T10:00:00.000Z
        */
       last_updated: string;
-      /** @enum {string} */
+      /**
+       * @description `unknown`: its cluster was stopped (or deleted), so nothing observes it; `reason` says when and why. It is observed again when the cluster runs again.
+       * @enum {string}
+       */
       status: 'pending' | 'active' | 'failed' | 'unknown';
       /** Format: uuid */
       deployment_id: string;
       /** Format: uuid */
       minikube_cluster_id: string;
       namespace: string;
-      /** @description Why it is pending or failed. */
+      /** @description Why it is pending, failed or unknown. */
       reason: string | null;
       driver: string | null;
       error: string | null;

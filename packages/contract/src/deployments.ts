@@ -70,7 +70,13 @@ export const Deployment = z
     container_port: z.number().int(),
     created_at: timestamp,
     last_updated: timestamp,
-    status: z.enum(deploymentStatuses),
+    status: z.enum(deploymentStatuses).openapi({
+      description:
+        '`unknown`: its cluster was stopped (or deleted), so nothing observes it; `reason` says when and why. It is observed again when the cluster runs again.',
+    }),
+    reason: z.string().nullable().openapi({
+      description: 'Why the status is what it is when the status alone does not say (e.g. `unknown`).',
+    }),
     helm_chart_id: uuid.nullable(),
     minikube_cluster_id: uuid,
     namespace: z.string(),
@@ -91,6 +97,7 @@ export const Deployment = z
       created_at: '2026-02-07T10:00:00.000Z',
       last_updated: '2026-02-07T10:01:00.000Z',
       status: 'running',
+      reason: null,
       helm_chart_id: null,
       minikube_cluster_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
       namespace: 'default',

@@ -45,11 +45,14 @@ export const Service = z
     protocol: z.string(),
     created_at: timestamp,
     last_updated: timestamp,
-    status: z.enum(serviceStatuses),
+    status: z.enum(serviceStatuses).openapi({
+      description:
+        '`unknown`: its cluster was stopped (or deleted), so nothing observes it; `reason` says when and why. It is observed again when the cluster runs again.',
+    }),
     deployment_id: uuid,
     minikube_cluster_id: uuid,
     namespace: z.string(),
-    reason: z.string().nullable().openapi({ description: 'Why it is pending or failed.' }),
+    reason: z.string().nullable().openapi({ description: 'Why it is pending, failed or unknown.' }),
     driver: z.string().nullable(),
     error: z.string().nullable(),
     owner_id: uuid,

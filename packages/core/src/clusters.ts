@@ -1,13 +1,7 @@
-import {
-  type Cluster,
-  type ClusterStatus,
-  clusters,
-  deployments,
-  type Operation,
-  services,
-} from '@slipway/db';
+import { type Cluster, type ClusterStatus, clusters, type Operation } from '@slipway/db';
 import { and, eq, isNull } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
+import { markClusterWorkloadsUnknown } from './cluster-workloads.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { DomainError, notFound } from './errors.ts';
 import { assertKubeContextAssigned } from './kube-contexts.ts';
@@ -144,14 +138,17 @@ export async function deleteCluster(
       .where(and(eq(clusters.id, id), isNull(clusters.deletedAt)))
       .returning({ id: clusters.id });
     if (!gone) throw notFound(id);
-    await tx
-      .update(deployments)
-      .set({ deletedAt: now })
-      .where(and(eq(deployments.clusterId, id), isNull(deployments.deletedAt)));
-    await tx
-      .update(services)
-      .set({ deletedAt: now })
-      .where(and(eq(services.clusterId, id), isNull(services.deletedAt)));
+    // Its deployments and services go with the record: `unknown` with the reason (nothing observes
+    // them any more), 0 available replicas, each with an event on its own stream.
+    await markClusterWorkloadsUnknown(
+      tx,
+      cur,
+      'cluster.delete',
+      cur.kind === 'kubeconfig'
+        ? `cluster ${cur.name} was unregistered at ${now.toISOString()}; its workloads were left on the cluster and are no longer observed`
+        : `cluster ${cur.name} was deleted at ${now.toISOString()}; deleted with it`,
+      { deletedAt: now },
+    );
     if (cur.kind === 'kubeconfig') return { operation: null, operations: [] };
     const op = await insertOperation(tx, {
       ownerId: cur.ownerId,

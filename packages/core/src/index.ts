@@ -3,6 +3,7 @@ export * from './ai.ts';
 export * from './audit.ts';
 export * from './auth.ts';
 export * from './charts.ts';
+export * from './cluster-workloads.ts';
 export * from './clusters.ts';
 export * from './deployments.ts';
 export * from './deps.ts';

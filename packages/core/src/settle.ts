@@ -39,7 +39,9 @@ export async function settleRollout(
   obs: RolloutObservation,
   opts: { timeoutMs: number; extra?: Record<string, unknown> },
 ): Promise<void> {
-  const set = { availableReplicas: obs.availableReplicas };
+  // An applied rollout is observed state: whatever `reason` said before (e.g. `unknown` while its
+  // cluster was stopped) no longer holds.
+  const set = { availableReplicas: obs.availableReplicas, reason: null };
   if (obs.phase === 'running') {
     await lease.succeed({
       resourceStatus: 'running',
@@ -83,6 +85,64 @@ export async function settleServiceRollout(
       : reason,
     { resourceStatus: 'failed', resourceSet: { reason } },
   );
+}
+
+/**
+ * Settles a deployment.observe (its cluster runs again after a stop): the status becomes what the
+ * driver observed, never assumed. `running` when the rollout is complete; otherwise `failed` with the
+ * reason (crashing, still short of replicas at the deadline, or no longer on the cluster). The
+ * operation succeeds either way: observing worked, the deployment is what may have failed. Latest
+ * generation wins, as for a rollout.
+ */
+export async function settleObservedDeployment(
+  lease: Lease<'deployment'>,
+  generation: number,
+  obs: RolloutObservation,
+  opts: { timeoutMs: number; cluster: string },
+): Promise<void> {
+  const counts = `${obs.availableReplicas}/${obs.desiredReplicas} replicas available`;
+  const reason =
+    obs.phase === 'running'
+      ? null
+      : obs.phase === 'absent'
+        ? `not found on cluster ${opts.cluster} after it ran again`
+        : obs.phase === 'failed'
+          ? `observed failed after cluster ${opts.cluster} ran again: ${obs.reason ?? 'unknown reason'}`
+          : `${counts} ${Math.round(opts.timeoutMs / 1000)}s after cluster ${opts.cluster} ran again${obs.reason ? `: ${obs.reason}` : ''}`;
+  await lease.succeed({
+    resourceStatus: reason === null ? 'running' : 'failed',
+    generation,
+    resourceSet: { availableReplicas: obs.availableReplicas, reason, error: reason },
+    result: { ...obs },
+    message: reason === null ? `observed running: ${counts}` : `observed failed: ${reason}`,
+  });
+}
+
+/** Settles a service.observe the same way: `active`, or `failed` with the reason the driver gave. */
+export async function settleObservedService(
+  lease: Lease<'service'>,
+  generation: number,
+  obs: ServiceObservation,
+  opts: { timeoutMs: number; cluster: string },
+): Promise<void> {
+  const reason =
+    obs.phase === 'active'
+      ? null
+      : obs.phase === 'absent'
+        ? `not found on cluster ${opts.cluster} after it ran again`
+        : obs.phase === 'pending'
+          ? `still pending ${Math.round(opts.timeoutMs / 1000)}s after cluster ${opts.cluster} ran again: ${obs.reason ?? 'no ready endpoints'}`
+          : (obs.reason ?? 'service failed');
+  await lease.succeed({
+    resourceStatus: reason === null ? 'active' : 'failed',
+    generation,
+    resourceSet: { reason, error: reason },
+    result: { ...obs },
+    message:
+      reason === null
+        ? `observed active${obs.ingress?.length ? ` at ${obs.ingress.join(', ')}` : ''}`
+        : `observed failed: ${reason}`,
+  });
 }
 
 /**

@@ -35,8 +35,12 @@ export const jobInputs = {
   'deployment.apply': z.object({ generation: generation.optional() }),
   'deployment.scale': z.object({ generation: generation.optional() }),
   'deployment.delete': none,
+  // Re-reads a deployment's state from its cluster (after the cluster runs again); also the kind of the
+  // record written when its cluster stops or is deleted (`cause` says which, the event says what happened).
+  'deployment.observe': z.object({ cause: z.string().max(64).optional() }),
   'service.apply': z.object({ generation: generation.optional() }),
   'service.delete': none,
+  'service.observe': z.object({ cause: z.string().max(64).optional() }),
   'ai.deploy': z.object({
     generation: generation.optional(),
     aiAgent: agent.default('kubectl-ai'),
@@ -149,6 +153,13 @@ export const jobCatalog = {
     backoffMs: 1000,
     input: jobInputs['deployment.delete'],
   },
+  'deployment.observe': {
+    resource: 'deployment',
+    queue: 'deployments',
+    attempts: 4,
+    backoffMs: 1000,
+    input: jobInputs['deployment.observe'],
+  },
   'service.apply': {
     resource: 'service',
     queue: 'services',
@@ -162,6 +173,13 @@ export const jobCatalog = {
     attempts: 5,
     backoffMs: 1000,
     input: jobInputs['service.delete'],
+  },
+  'service.observe': {
+    resource: 'service',
+    queue: 'services',
+    attempts: 4,
+    backoffMs: 1000,
+    input: jobInputs['service.observe'],
   },
   'ai.deploy': {
     resource: 'deployment',

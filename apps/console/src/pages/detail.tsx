@@ -304,6 +304,7 @@ export function DeploymentDetail({ id }: { id: string }) {
               ['Namespace', d.namespace],
               ['Cluster', <RefLink key="c" kind="clusters" id={d.minikube_cluster_id} />],
               ['Generation', d.generation],
+              ['Reason', d.reason],
               ['Error', d.error],
               ['Updated', <Time key="t" at={d.last_updated} />],
             ]}

@@ -4,6 +4,7 @@ import { validateChart } from './charts.ts';
 import { deleteCluster, restartCluster, startCluster, stopCluster } from './clusters.ts';
 import { aiDeploy, applyDeployment, deleteDeployment, scaleDeployment } from './deployments.ts';
 import { buildImage, deleteImage, retagImage } from './images.ts';
+import { observeDeployment, observeService } from './observe.ts';
 import { applyService, deleteService } from './services.ts';
 
 /** One processor per job name (the catalog in @slipway/jobs). */
@@ -19,8 +20,10 @@ export const processors: Processors = {
   'deployment.apply': applyDeployment,
   'deployment.scale': scaleDeployment,
   'deployment.delete': deleteDeployment,
+  'deployment.observe': observeDeployment,
   'service.apply': applyService,
   'service.delete': deleteService,
+  'service.observe': observeService,
   'ai.deploy': aiDeploy,
   'ai.scale': aiScale,
   'ai.debug': aiDebug,

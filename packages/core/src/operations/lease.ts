@@ -90,6 +90,8 @@ export type Settlement<T extends ResourceType = ResourceType> = {
   generation?: number | undefined;
   result?: Record<string, unknown>;
   message: string;
+  /** More writes that commit with the settlement, in its transaction (a cluster's workloads). */
+  alsoIn?: (tx: Tx) => Promise<void>;
 };
 
 /** Narrows a lease to the resource type its operation acts on (the runner checks it against the job catalog). */
@@ -233,6 +235,7 @@ export class Lease<T extends ResourceType = ResourceType> {
           generation: s.generation,
         });
       }
+      await s.alsoIn?.(tx);
       await this.finishIn(tx, 'succeeded', s.message, null, s.result);
     });
   }

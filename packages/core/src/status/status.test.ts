@@ -50,6 +50,17 @@ describe('status machines', () => {
     expect(canTransition(serviceMachine, 'failed', 'active')).toBe(false);
   });
 
+  it('deployment and service: any -> unknown (cluster stopped or gone) -> what is observed again', () => {
+    for (const from of Object.keys(deploymentMachine) as (keyof typeof deploymentMachine)[])
+      expect(canTransition(deploymentMachine, from, 'unknown')).toBe(true);
+    for (const from of Object.keys(serviceMachine) as (keyof typeof serviceMachine)[])
+      expect(canTransition(serviceMachine, from, 'unknown')).toBe(true);
+    expect(canTransition(deploymentMachine, 'unknown', 'running')).toBe(true);
+    expect(canTransition(deploymentMachine, 'unknown', 'failed')).toBe(true);
+    expect(canTransition(serviceMachine, 'unknown', 'active')).toBe(true);
+    expect(canTransition(serviceMachine, 'unknown', 'failed')).toBe(true);
+  });
+
   it('operation: terminal states never move', () => {
     for (const t of ['succeeded', 'failed', 'cancelled'] as const) expect(operationMachine[t]).toEqual([]);
     expect(canTransition(operationMachine, 'running', 'queued')).toBe(true);
