@@ -8,7 +8,7 @@
 // files at the end, on failure, on SIGINT/SIGTERM and at the hard limit.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,19 @@ import { fileSize, type Proc, spawnNode, waitHttp, waitLog } from './stack/procs
 import { ms, percentile, table } from './stats.ts';
 
 const root = join(import.meta.dirname, '..');
+const PHASES = ['poll', 'create', 'pipeline', 'paced', 'io'] as const;
+type Phase = (typeof PHASES)[number];
+/** BENCH_ONLY=create or =poll,pipeline: only those phases run (empty: all of them). */
+function phasesOf(v: string): ReadonlySet<Phase> {
+  const names = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!(PHASES as readonly string[]).includes(n))
+      throw new Error(`BENCH_ONLY: unknown phase ${n} (phases: ${PHASES.join(', ')})`);
+  return new Set((names.length ? names : PHASES) as Phase[]);
+}
 const num = (k: string, d: number) => {
   const v = process.env[k];
   return v === undefined || v === '' ? d : Number(v);
@@ -51,6 +64,7 @@ const S = {
   hardLimitMs: num('BENCH_HARD_LIMIT_MS', 480_000),
   cpuProf: process.env.BENCH_CPU_PROF ?? '', // api | worker | api,worker
   keepLogs: process.env.BENCH_KEEP_LOGS === '1',
+  only: phasesOf(process.env.BENCH_ONLY ?? ''),
 };
 const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 // Premium operators: 500 requests per sliding minute each. Every user's share of the whole HTTP phase
@@ -80,14 +94,22 @@ function track(p: Proc): Proc {
 }
 
 // ---------------------------------------------------------------------------------------------- sink
-/** A local OTLP/HTTP receiver: tracing stays on and exports for real, the spans are dropped. */
+/**
+ * A local OTLP/HTTP receiver: tracing stays on and exports for real, the spans are dropped — or, with
+ * BENCH_SPANS=<file>, each export body (OTLP JSON) is appended to that file as one line.
+ */
 function otlpSink(): Promise<{ url: string; server: Server; bytes: () => number }> {
   let bytes = 0;
+  const dump = process.env.BENCH_SPANS;
+  if (dump) writeFileSync(dump, '');
   const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       bytes += c.length;
+      if (dump) parts.push(c);
     });
     req.on('end', () => {
+      if (dump) appendFileSync(dump, `${Buffer.concat(parts).toString('utf8').replace(/\n/g, ' ')}\n`);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
     });
@@ -187,11 +209,16 @@ async function startBare(ctx: Ctx, name: string, script: string, env: Record<str
 }
 
 // --------------------------------------------------------------------------------------------- HTTP
-type HttpSample = LoadResult & { load: number };
+type HttpSample = LoadResult & {
+  load: number;
+  /** Slipway only: pg_stat_database deltas of the API's database over the run, per request. */
+  perReq?: OpStats;
+};
 type HttpPath = 'poll' | 'create';
 
-async function httpPhase(ctx: Ctx) {
+async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
   const dbUrl = await ctx.infra.clone('http');
+  const dbName = new URL(dbUrl).pathname.slice(1);
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
   const prefix = `${ctx.infra.prefix}_http`;
   const api = await startSlipwayApi(ctx, 'api', dbUrl, prefix);
@@ -266,18 +293,32 @@ async function httpPhase(ctx: Ctx) {
     await r.body?.cancel();
   }
   log('http: warm-up (1 s per path and side, unmeasured)');
-  for (const path of ['poll', 'create'] as const)
+  for (const path of paths)
     for (const side of ['slipway', 'bare'] as const)
       await runLoad({ ...spec(side, path, `w-${side}`), durationS: 1 });
 
   const samples: Record<string, HttpSample[]> = {};
   for (let r = 0; r < S.rounds; r++) {
     const order = r % 2 === 0 ? (['slipway', 'bare'] as const) : (['bare', 'slipway'] as const);
-    for (const path of ['poll', 'create'] as const)
+    for (const path of paths)
       for (const side of order) {
         const l0 = loadavg()[0] ?? 0;
+        // The previous run's counts flushed first (a backend reports within 1 s of going idle).
+        if (side === 'slipway') await sleep(1200);
+        const before = side === 'slipway' ? await dbStats(dbName) : null;
         const res = await runLoad(spec(side, path, `r${r}-${side}`));
-        const sample = { ...res, load: ((loadavg()[0] ?? 0) + l0) / 2 };
+        const sample: HttpSample = { ...res, load: ((loadavg()[0] ?? 0) + l0) / 2 };
+        if (before) {
+          await sleep(1200); // a backend flushes its pg_stat_database counts within 1 s of going idle
+          const after = await dbStats(dbName);
+          const n = Math.max(1, res.requests);
+          sample.perReq = {
+            tx: (after.tx - before.tx) / n,
+            inserted: (after.inserted - before.inserted) / n,
+            updated: (after.updated - before.updated) / n,
+            fetched: (after.fetched - before.fetched) / n,
+          };
+        }
         const key = `${path}/${side}`;
         samples[key] = [...(samples[key] ?? []), sample];
         log(
@@ -689,17 +730,30 @@ async function main(): Promise<number> {
       secret: randomBytes(32).toString('hex'),
     };
 
-    log(
-      `1/4 HTTP: ${S.rounds} rounds x (poll, create) x (Slipway, bare), wrk ${S.threads}x${S.connections}, ${S.durationS} s each`,
-    );
-    const http = await httpPhase(ctx);
+    const paths = (['poll', 'create'] as const).filter((p) => S.only.has(p));
+    if (S.only.size < PHASES.length) log(`BENCH_ONLY: ${[...S.only].join(', ')}`);
+    const NONE = Number.NaN;
+    let http: Awaited<ReturnType<typeof httpPhase>> = {
+      samples: {},
+      users: 0,
+      apiIdleRss: NONE,
+      apiLoadedRss: NONE,
+      logBytes: NONE,
+    };
+    if (paths.length) {
+      log(
+        `1/4 HTTP: ${S.rounds} rounds x (${paths.join(', ')}) x (Slipway, bare), wrk ${S.threads}x${S.connections}, ${S.durationS} s each`,
+      );
+      http = await httpPhase(ctx, paths);
+    }
 
-    log(
-      `2/4 pipeline: ${S.pipelineRounds} rounds x ${S.pipelineOps} pre-created operations, 1 process x ${S.workerConcurrency}`,
-    );
+    if (S.only.has('pipeline'))
+      log(
+        `2/4 pipeline: ${S.pipelineRounds} rounds x ${S.pipelineOps} pre-created operations, 1 process x ${S.workerConcurrency}`,
+      );
     const slip: Awaited<ReturnType<typeof slipwayPipeline>>[] = [];
     const bare: Awaited<ReturnType<typeof barePipeline>>[] = [];
-    for (let r = 0; r < S.pipelineRounds; r++) {
+    for (let r = 0; S.only.has('pipeline') && r < S.pipelineRounds; r++) {
       const runS = async () => {
         const x = await slipwayPipeline(ctx, r);
         slip.push(x);
@@ -719,17 +773,27 @@ async function main(): Promise<number> {
       }
     }
 
-    log(`3/4 enqueue-to-start at ${S.pacedRate}/s for ${S.pacedS} s`);
-    const pacedBare = await barePaced(ctx);
-    const pacedSlip = await slipwayPaced(ctx);
-    log(`paced: slipway p99 ${ms(pacedSlip.p99)} ms, bare p99 ${ms(pacedBare.p99)} ms`);
+    const noPaced = { p50: NONE, p99: NONE, late: 0, load: NONE, idleRss: NONE, loadedRss: NONE };
+    let pacedBare: Awaited<ReturnType<typeof barePaced>> = noPaced;
+    let pacedSlip: Awaited<ReturnType<typeof slipwayPaced>> = noPaced;
+    if (S.only.has('paced')) {
+      log(`3/4 enqueue-to-start at ${S.pacedRate}/s for ${S.pacedS} s`);
+      pacedBare = await barePaced(ctx);
+      pacedSlip = await slipwayPaced(ctx);
+      log(`paced: slipway p99 ${ms(pacedSlip.p99)} ms, bare p99 ${ms(pacedBare.p99)} ms`);
+    }
 
-    log(
-      `4/4 I/O-bound: ${S.ioOps} operations, 1 then 2 worker processes x ${S.ioConcurrency}, time scale ${S.ioTimeScale}`,
-    );
-    const io1 = await ioScaling(ctx, 1);
-    const io2 = await ioScaling(ctx, 2);
-    log(`io: 1 process ${io1.opsPerSec.toFixed(1)} ops/s, 2 processes ${io2.opsPerSec.toFixed(1)} ops/s`);
+    const noIo = { opsPerSec: NONE, load: NONE, runMs: NONE };
+    let io1: Awaited<ReturnType<typeof ioScaling>> = noIo;
+    let io2: Awaited<ReturnType<typeof ioScaling>> = noIo;
+    if (S.only.has('io')) {
+      log(
+        `4/4 I/O-bound: ${S.ioOps} operations, 1 then 2 worker processes x ${S.ioConcurrency}, time scale ${S.ioTimeScale}`,
+      );
+      io1 = await ioScaling(ctx, 1);
+      io2 = await ioScaling(ctx, 2);
+      log(`io: 1 process ${io1.opsPerSec.toFixed(1)} ops/s, 2 processes ${io2.opsPerSec.toFixed(1)} ops/s`);
+    }
 
     // ------------------------------------------------------------------------------------ report
     const rowsHttp: string[][] = [];
@@ -737,8 +801,13 @@ async function main(): Promise<number> {
       poll: ['status poll GET /api/deployments/{id}', 'Hono + postgres.js PK SELECT'],
       create: ['create POST /api/container-images', 'Hono + INSERT + queue.add'],
     };
-    for (const path of ['poll', 'create'] as const) {
+    const perReq: string[] = [];
+    for (const path of paths) {
       const s = http.samples[`${path}/slipway`] ?? [];
+      const pr = (k: keyof OpStats) => f1(median(s.map((x) => x.perReq?.[k] ?? Number.NaN)));
+      perReq.push(
+        `Per Slipway ${path} request (API database, pg_stat_database over each run / requests, median round): ${pr('tx')} transactions, ${pr('inserted')} rows inserted, ${pr('updated')} updated, ${pr('fetched')} fetched.`,
+      );
       const b = http.samples[`${path}/bare`] ?? [];
       const m = (xs: HttpSample[], k: 'reqPerSec' | 'p50' | 'p99' | 'load' | 'errors') =>
         median(xs.map((x) => x[k]));
@@ -788,6 +857,7 @@ async function main(): Promise<number> {
         rowsHttp,
       ),
       '',
+      ...perReq.flatMap((l) => [l, '']),
       table(
         [
           `pipeline (1 process x ${S.workerConcurrency})`,
