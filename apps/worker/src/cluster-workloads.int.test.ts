@@ -112,7 +112,9 @@ describe('cluster stop/start/restart/delete: deployments and services say what h
     );
 
     // Desired-state changes wait for the cluster (409), as for any stopped cluster.
-    await expect(scaleDeployment(h.deps, h.owner, web, 3)).rejects.toThrow(DomainError);
+    const refused = scaleDeployment(h.deps, h.owner, web, 3);
+    await expect(refused).rejects.toThrow(DomainError);
+    await expect(refused).rejects.toMatchObject({ code: 'conflict', message: /Cluster c-truth is stopped/ });
 
     const start = await clusterAction(h.deps, h.owner, c.id, 'start');
     expect((await h.settle(start.operation)).status).toBe('succeeded');
