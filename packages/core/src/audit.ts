@@ -41,6 +41,12 @@ export async function recordAudit(deps: CoreDeps | { db: Tx }, e: AuditEntry): P
 export type AuditScope = Omit<AuditEntry, 'statusCode'> & {
   /** The row written inside a transaction, once one was (its commit is not known here). */
   rowId?: number;
+  /**
+   * The status the row already carries, when something else stored it together with other work
+   * (the idempotency middleware stores the response and the audit status in one statement): the
+   * audit middleware then writes nothing more for this status.
+   */
+  finishedStatus?: number;
 };
 
 const auditScope = new AsyncLocalStorage<AuditScope>();
@@ -75,12 +81,34 @@ export async function auditInTransaction(
   if (written) scope.rowId = written.id;
 }
 
+/** The audited request in scope, if any (for statements that write its row themselves). */
+export function currentAuditScope(): AuditScope | undefined {
+  return auditScope.getStore();
+}
+
+/**
+ * The values of the audited request's row (status null: not answered yet) for a verb that inserts it
+ * within its own single statement; null outside an audited request or once a row was written. The
+ * caller reports the row id with `auditRowWritten`.
+ */
+export function pendingAuditRow(resourceId?: string | null): ReturnType<typeof row> | null {
+  const scope = auditScope.getStore();
+  if (!scope || scope.rowId !== undefined) return null;
+  return row({ ...scope, resourceId: scope.resourceId ?? resourceId ?? null, statusCode: null });
+}
+
+export function auditRowWritten(id: number): void {
+  const scope = auditScope.getStore();
+  if (scope) scope.rowId = id;
+}
+
 /**
  * The response is ready: stores its status on the row the transaction wrote, or — when no
  * transaction wrote one (a refused request, a verb without operations), or it rolled back — writes
  * the row now. Awaited before the response goes out.
  */
 export async function finishAudit(deps: CoreDeps, scope: AuditScope, statusCode: number): Promise<void> {
+  if (scope.rowId !== undefined && scope.finishedStatus === statusCode) return;
   if (scope.rowId !== undefined) {
     const done = await deps.db
       .update(auditLog)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { idempotencyKeys } from '@slipway/db';
+import { auditLog, idempotencyKeys } from '@slipway/db';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { CoreDeps } from './deps.ts';
 
@@ -113,6 +113,40 @@ export async function completeIdempotencyKey(
     .where(and(held(userId, key, lockToken), isNull(idempotencyKeys.responseStatus)))
     .returning({ key: idempotencyKeys.key });
   return done.length > 0;
+}
+
+/**
+ * `completeIdempotencyKey` and the audited request's final status (finishAudit's UPDATE of the row
+ * its transaction wrote) in one statement, so a keyed write costs one commit after its verb, not two.
+ * `audited` is false when no such row exists (its transaction rolled back): the caller then leaves
+ * the audit row to finishAudit.
+ */
+export async function completeIdempotencyKeyAndAudit(
+  deps: CoreDeps,
+  userId: string,
+  key: string,
+  response: StoredResponse,
+  lockToken: string,
+  audit: { rowId: number; statusCode: number; resourceId?: string | null | undefined },
+): Promise<{ stored: boolean; audited: boolean }> {
+  const rid = audit.resourceId ? audit.resourceId.slice(0, 200) : null;
+  const rows = await deps.db.execute<{ stored: number; audited: number }>(sql`
+    with audited as (
+      update ${auditLog} set status_code = ${audit.statusCode}::int,
+             resource_id = coalesce(${rid}::text, ${auditLog.resourceId})
+       where ${auditLog.id} = ${audit.rowId}::bigint
+      returning 1
+    ), stored as (
+      update ${idempotencyKeys}
+         set response_status = ${response.status}::int, response_body = ${response.body}::text,
+             response_headers = ${JSON.stringify(response.headers)}::jsonb
+       where ${idempotencyKeys.userId} = ${userId}::uuid and ${idempotencyKeys.key} = ${key}::text
+         and ${idempotencyKeys.lockToken} = ${lockToken}::uuid and ${idempotencyKeys.responseStatus} is null
+      returning 1
+    )
+    select (select count(*) from stored)::int as stored, (select count(*) from audited)::int as audited`);
+  const r = rows[0];
+  return { stored: (r?.stored ?? 0) > 0, audited: (r?.audited ?? 0) > 0 };
 }
 
 /** Frees the key (the request failed on our side, 5xx): a retry with the same key runs afresh. */

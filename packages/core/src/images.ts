@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InvalidImageReference, imageReferenceOf } from '@slipway/contract/image-reference';
 import {
   type ContainerImage,
@@ -6,13 +7,18 @@ import {
   type ImageSource,
   type Operation,
   type OperationEvent,
+  operations,
+  type Sql,
 } from '@slipway/db';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { parseJobInput } from '@slipway/jobs';
+import { and, desc, eq, getTableColumns, isNull, type Table } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
+import { auditRowWritten, currentAuditScope, pendingAuditRow } from './audit.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, invalidField, notFound } from './errors.ts';
 import { resourceEvents } from './operations/query.ts';
-import { insertOperation } from './operations/record.ts';
+import { dispatch, insertOperation } from './operations/record.ts';
+import { EVENTS_CHANNEL } from './operations/watch.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { listRows, orDuplicate, withOperations } from './shared.ts';
 import { imageMachine } from './status/image.ts';
@@ -53,6 +59,105 @@ const nameTagHolder = (ownerId: string, name: string, tag: string) => ({
   match: [eq(containerImages.ownerId, ownerId), eq(containerImages.name, name), eq(containerImages.tag, tag)],
 });
 
+/**
+ * A row of `table` from its `row_to_json()` (keys are column names), decoded the way drizzle decodes
+ * the same row from a select (timestamps to Date, bigint to number, jsonb parsed).
+ */
+function rowFromJson<T>(table: Table, json: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, col] of Object.entries(getTableColumns(table))) {
+    const v = json[col.name];
+    out[key] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
+  }
+  return out as T;
+}
+
+// The whole create as ONE statement (one implicit transaction, one round trip, no reserved
+// connection): the image, its image.build operation with the first event, the NOTIFY that wakes
+// live streams (delivered at commit), and the audited request's row (status still null: the
+// response is not sent yet), exactly the rows withOperations + insertOperation + auditInTransaction
+// write, in the same transaction. Ids are made here, so no statement waits for another's result.
+const CREATE_IMAGE_WITH = `with img as (
+  insert into container_images (id, owner_id, name, tag, repository, description, status, driver,
+                                source, dockerfile, build_args, push, load_into_cluster_id)
+  values ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, 'building', $7::text,
+          $8::jsonb, $9::text, $10::jsonb, $11::boolean, $12::uuid)
+  returning *
+), op as (
+  insert into operations (id, owner_id, kind, resource_type, resource_id, input)
+  select $13::uuid, img.owner_id, 'image.build', 'container_image'::resource_type, img.id, $14::jsonb from img
+  returning *
+), ev as (
+  insert into operation_events (operation_id, status, message)
+  select op.id, 'queued', 'image.build accepted' from op
+  returning id
+), note as (
+  select pg_notify($15::text, json_build_object('op', op.id, 'owner', op.owner_id,
+                   'type', op.resource_type, 'rid', op.resource_id)::text) from op
+)`;
+const CREATE_IMAGE_SELECT = `select (select row_to_json(img) from img) as image,
+  (select row_to_json(op) from op) as operation,
+  (select count(*) from ev)::int as events, (select count(*) from note)::int as notified`;
+const CREATE_IMAGE = `${CREATE_IMAGE_WITH}
+${CREATE_IMAGE_SELECT}`;
+const CREATE_IMAGE_AUDITED = `${CREATE_IMAGE_WITH}, au as (
+  insert into audit_log (user_id, action, method, path, resource_id, status_code, request_id)
+  select $16::uuid, $17::text, $18::text, $19::text, coalesce($20::text, img.id::text), null, $21::text from img
+  returning id
+)
+${CREATE_IMAGE_SELECT}, (select id from au) as audit_id`;
+
+type CreatedRow = {
+  image: Record<string, unknown>;
+  operation: Record<string, unknown>;
+  audit_id?: number | string | null;
+};
+
+/** createImage's statement; undefined when `deps.db` is not a postgres.js-backed drizzle db. */
+async function insertImageStatement(
+  deps: CoreDeps,
+  actor: Actor,
+  input: CreateImageInput,
+): Promise<{ image: ContainerImage; operation: Operation } | undefined> {
+  const client = (deps.db as { $client?: Sql }).$client;
+  if (typeof client?.unsafe !== 'function') return undefined;
+  const parsed = parseJobInput('image.build', {});
+  if (!parsed.ok) throw new Error(`operation image.build: input does not match its schema (${parsed.issue})`);
+  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+  const params: (string | boolean | null)[] = [
+    randomUUID(),
+    actor.id,
+    input.name,
+    input.tag,
+    input.repository,
+    input.description ?? null,
+    deps.driver.images,
+    json(input.source),
+    input.dockerfile ?? null,
+    json(input.buildArgs),
+    input.push ?? false,
+    input.loadIntoClusterId ?? null,
+    randomUUID(),
+    JSON.stringify(parsed.input),
+    EVENTS_CHANNEL,
+  ];
+  const audit = pendingAuditRow();
+  if (audit)
+    params.push(audit.userId, audit.action, audit.method, audit.path, audit.resourceId, audit.requestId);
+  const [row] = await client.unsafe<CreatedRow[]>(audit ? CREATE_IMAGE_AUDITED : CREATE_IMAGE, params, {
+    prepare: true,
+  });
+  if (!row?.image || !row.operation) throw new Error('create image statement returned nothing');
+  const image = rowFromJson<ContainerImage>(containerImages, row.image);
+  if (audit && row.audit_id !== null && row.audit_id !== undefined) {
+    auditRowWritten(Number(row.audit_id));
+    // The committed row names the image; the audit middleware need not find it in the response.
+    const scope = currentAuditScope();
+    if (scope && !scope.resourceId) scope.resourceId = image.id;
+  }
+  return { image, operation: rowFromJson<Operation>(operations, row.operation) };
+}
+
 export async function createImage(
   deps: CoreDeps,
   actor: Actor,
@@ -72,6 +177,16 @@ export async function createImage(
       );
     if (!c) throw invalidField('load_into_cluster_id', 'cluster not found');
   }
+  const one = await orDuplicate(
+    deps,
+    () => insertImageStatement(deps, actor, input),
+    nameTagHolder(actor.id, input.name, input.tag),
+  );
+  if (one) {
+    await dispatch(deps, one.operation);
+    return one;
+  }
+  // Not on postgres.js (no $client): the same rows through drizzle, statement by statement.
   const out = await orDuplicate(
     deps,
     () =>

@@ -3,6 +3,8 @@ import {
   type CoreDeps,
   claimIdempotencyKey,
   completeIdempotencyKey,
+  completeIdempotencyKeyAndAudit,
+  currentAuditScope,
   DomainError,
   releaseIdempotencyKey,
 } from '@slipway/core';
@@ -67,12 +69,30 @@ export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv>
       if (v !== null) headers[h] = v;
     }
     const text = await res.clone().text();
-    await completeIdempotencyKey(
-      opts.core,
-      user.id,
-      key,
-      { status: res.status, body: text, headers },
-      lockToken,
-    );
+    const stored = { status: res.status, body: text, headers };
+    // The verb's transaction wrote the audit row (status still null): its status goes in the same
+    // statement as the stored response, and the audit middleware has nothing left to write.
+    const audit = currentAuditScope();
+    if (audit?.rowId !== undefined) {
+      if (!audit.resourceId && res.status === 201) audit.resourceId = createdId(text);
+      const done = await completeIdempotencyKeyAndAudit(opts.core, user.id, key, stored, lockToken, {
+        rowId: audit.rowId,
+        statusCode: res.status,
+        resourceId: audit.resourceId,
+      });
+      if (done.audited) audit.finishedStatus = res.status;
+      return;
+    }
+    await completeIdempotencyKey(opts.core, user.id, key, stored, lockToken);
   };
+}
+
+/** The id of what a 201 created (its body's `id`), as the audit middleware records it. */
+function createdId(body: string): string | null {
+  try {
+    const id = (JSON.parse(body) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
 }
