@@ -56,7 +56,7 @@ export const deploymentFields = (clusters: Option[], charts: Option[]): FieldSpe
     ...(clusters[0] && clusters.length === 1 ? { initial: clusters[0].value } : {}),
   },
   { name: 'helm_chart_id', label: 'Helm chart', kind: 'select', options: charts, optional: true },
-  { name: 'namespace', label: 'Namespace', optional: true, placeholder: 'default' },
+  { name: 'namespace', label: 'Namespace', optional: true, placeholder: 'yours (slipway-u-…)' },
 ];
 
 export const serviceFields = (deployments: Option[]): FieldSpec[] => [

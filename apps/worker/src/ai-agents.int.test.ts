@@ -104,7 +104,9 @@ describe('worker AI operations with kubectl-ai and kagent configured', () => {
     k8s.crashPodsOf('api', 'CrashLoopBackOff', ['Error: missing required environment variable DATABASE_URL']);
     // Let the fixture's kubelet crash the pod before asking (bounded poll of the API).
     for (let i = 0; i < 200; i++) {
-      const list = (await (await fetch(`${k8s.url}/api/v1/namespaces/default/pods`)).json()) as {
+      const list = (await (
+        await fetch(`${k8s.url}/api/v1/namespaces/${deployment.namespace}/pods`)
+      ).json()) as {
         items: { status?: { containerStatuses?: { state?: { waiting?: { reason?: string } } }[] } }[];
       };
       const crashed = list.items.some((p) =>

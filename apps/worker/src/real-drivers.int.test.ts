@@ -14,6 +14,7 @@ import {
   createDeployment,
   createImage,
   createService,
+  defaultNamespace,
   deleteImage,
   getChart,
   getCluster,
@@ -161,7 +162,7 @@ describe('worker on real adapters (Docker, helm, minikube CLI fixture, Kubernete
       driver: 'kubernetes',
     });
     // Server-side apply with Slipway's field manager and labels reached the API server.
-    const obj = k8s.getObject('deployments', 'default', 'web') as
+    const obj = k8s.getObject('deployments', defaultNamespace(h.owner.id), 'web') as
       | { metadata: { labels: Record<string, string> } }
       | undefined;
     expect(obj?.metadata.labels['slipway.dev/deployment-id']).toBe(deployment.id);

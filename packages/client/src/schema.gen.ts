@@ -332,6 +332,41 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/namespaces': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The namespace assignments, newest first (admins only) */
+    get: operations['listNamespaceAssignments'];
+    put?: never;
+    /** Assign a namespace to an owner (admins only) */
+    post: operations['createNamespaceAssignment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/namespaces/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Withdraw an assignment (admins only): the owner's later changes there are refused (403), and so are the operations it had queued */
+    delete: operations['deleteNamespaceAssignment'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/deployments': {
     parameters: {
       query?: never;
@@ -1201,6 +1236,44 @@ export type components = {
       per_page: number;
       total: number;
     };
+    NamespaceAssignment: {
+      /** Format: uuid */
+      id: string;
+      namespace: string;
+      /** Format: uuid */
+      owner_id: string;
+      /**
+       * Format: uuid
+       * @description The admin who assigned it; null: assigned by the migration to existing rows.
+       */
+      created_by: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-02-07T10:00:00.000Z
+       */
+      created_at: string;
+    };
+    /**
+     * @example {
+     *       "namespace": "team-a",
+     *       "owner_id": "0b7c2a9e-2f4b-4a0e-9d7f-4d3c2b1a0f9e"
+     *     }
+     */
+    CreateNamespaceAssignment: {
+      /** @description A DNS-1123 label; not a system namespace (kube-*, openshift-*, ...) nor a default (`slipway-u-*`). */
+      namespace: string;
+      /**
+       * Format: uuid
+       * @description The user who may deploy into it.
+       */
+      owner_id: string;
+    };
+    NamespaceAssignmentList: {
+      items: components['schemas']['NamespaceAssignment'][];
+      page: number;
+      per_page: number;
+      total: number;
+    };
     /**
      * @example {
      *       "id": "2b1f9d3c-4e5a-4b6c-8d7e-9f0a1b2c3d4e",
@@ -1286,6 +1359,7 @@ export type components = {
        * @description Defaults to the caller's only running cluster.
        */
       minikube_cluster_id?: string | null;
+      /** @description Defaults to the owner's own namespace, `slipway-u-` and the 32 hex digits of its id. Any other must be assigned to the owner by an admin (else 403); system namespaces are a 422. */
       namespace?: string;
     };
     DeploymentList: {
@@ -3335,6 +3409,148 @@ export interface operations {
     };
   };
   deleteKubeContext: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes the write safe to retry: the same key and request within 24 h replays the first answer; the same key with another request is a 422; while the first runs, a 409. */
+        'Idempotency-Key'?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Withdrawn. */
+      204: {
+        headers: {
+          'API-Version': components['headers']['API-Version'];
+          'Cache-Control': components['headers']['Cache-Control'];
+          Pragma: components['headers']['Pragma'];
+          Expires: components['headers']['Expires'];
+          'X-Content-Type-Options': components['headers']['X-Content-Type-Options'];
+          'X-Frame-Options': components['headers']['X-Frame-Options'];
+          'X-XSS-Protection': components['headers']['X-XSS-Protection'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['ValidationFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listNamespaceAssignments: {
+    parameters: {
+      query?: {
+        /** @description Page number, from 1. */
+        page?: number;
+        /** @description Items per page (at most 100). */
+        per_page?: number;
+        /** @description Only this owner's assignments. */
+        owner_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          'API-Version': components['headers']['API-Version'];
+          'Cache-Control': components['headers']['Cache-Control'];
+          Pragma: components['headers']['Pragma'];
+          Expires: components['headers']['Expires'];
+          'X-Content-Type-Options': components['headers']['X-Content-Type-Options'];
+          'X-Frame-Options': components['headers']['X-Frame-Options'];
+          'X-XSS-Protection': components['headers']['X-XSS-Protection'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'X-Total-Count': components['headers']['X-Total-Count'];
+          Link: components['headers']['Link'];
+          Page: components['headers']['Page'];
+          PerPage: components['headers']['PerPage'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NamespaceAssignmentList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      422: components['responses']['ValidationFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  createNamespaceAssignment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes the write safe to retry: the same key and request within 24 h replays the first answer; the same key with another request is a 422; while the first runs, a 409. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateNamespaceAssignment'];
+      };
+    };
+    responses: {
+      /** @description Assigned. */
+      201: {
+        headers: {
+          'API-Version': components['headers']['API-Version'];
+          'Cache-Control': components['headers']['Cache-Control'];
+          Pragma: components['headers']['Pragma'];
+          Expires: components['headers']['Expires'];
+          'X-Content-Type-Options': components['headers']['X-Content-Type-Options'];
+          'X-Frame-Options': components['headers']['X-Frame-Options'];
+          'X-XSS-Protection': components['headers']['X-XSS-Protection'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NamespaceAssignment'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['ValidationFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  deleteNamespaceAssignment: {
     parameters: {
       query?: never;
       header?: {

@@ -34,7 +34,10 @@ export const CreateDeploymentBody = z
     minikube_cluster_id: uuid.nullable().optional().openapi({
       description: "Defaults to the caller's only running cluster.",
     }),
-    namespace: dnsLabel.optional(),
+    namespace: dnsLabel.optional().openapi({
+      description:
+        "Defaults to the owner's own namespace, `slipway-u-` and the 32 hex digits of its id. Any other must be assigned to the owner by an admin (else 403); system namespaces are a 422.",
+    }),
   })
   .openapi('CreateDeployment', {
     example: {

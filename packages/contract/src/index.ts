@@ -6,6 +6,7 @@ import { deploymentRoutes } from './deployments.ts';
 import { eventRoutes } from './events.ts';
 import { imageRoutes } from './images.ts';
 import { kubeContextRoutes } from './kube-contexts.ts';
+import { namespaceRoutes } from './namespaces.ts';
 import { operationRoutes } from './operations.ts';
 import { serviceRoutes } from './services.ts';
 import { systemRoutes } from './system.ts';
@@ -21,6 +22,7 @@ export { buildOpenApiDocument, type OpenApiDocument } from './document.ts';
 export * from './events.ts';
 export * from './images.ts';
 export * from './kube-contexts.ts';
+export * from './namespaces.ts';
 export * from './operations.ts';
 export * from './route.ts';
 export * from './services.ts';
@@ -36,6 +38,7 @@ export const routes = {
   ...chartRoutes,
   ...clusterRoutes,
   ...kubeContextRoutes,
+  ...namespaceRoutes,
   ...deploymentRoutes,
   ...serviceRoutes,
   ...operationRoutes,

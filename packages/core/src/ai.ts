@@ -15,16 +15,18 @@ import {
   deploymentNameHolder,
   findDeployment,
   insertDeployment,
+  lockCluster,
   resolveTargetCluster,
   scaleDeployment,
 } from './deployments.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { DomainError } from './errors.ts';
+import { assertTenancy, defaultNamespace } from './namespaces.ts';
 import { insertOperation } from './operations/record.ts';
 import { orDuplicate, withOperations } from './shared.ts';
 
-/** Defaults for a chart installed by AI deploy (documented in the API README). */
-export const aiDeployDefaults = { replicas: 1, containerPort: 8080, namespace: 'default' } as const;
+/** Defaults for a chart installed by AI deploy (documented in the API README); the namespace is the owner's default. */
+export const aiDeployDefaults = { replicas: 1, containerPort: 8080 } as const;
 
 export async function aiDeploy(
   deps: CoreDeps,
@@ -38,13 +40,16 @@ export async function aiDeploy(
       id: chart.id,
     });
   }
-  const cluster = await resolveTargetCluster(deps, actor, input.minikubeClusterId);
+  const target = await resolveTargetCluster(deps, actor, input.minikubeClusterId);
+  const namespace = defaultNamespace(actor.id);
   // The image is planned by the worker (@slipway/ai's planDeploy over the owner's images, in the ai.deploy
   // processor: core may not import ai). Until then the row names the chart's default image.
   const out = await orDuplicate(
     deps,
     () =>
       withOperations(deps, async (tx) => {
+        const cluster = await lockCluster(tx, target.id, target.id);
+        await assertTenancy(tx, actor.id, cluster, namespace);
         const r = await insertDeployment(
           tx,
           deps,
@@ -56,13 +61,14 @@ export async function aiDeploy(
             image: `${chart.name}:${chart.appVersion ?? chart.version}`,
             containerPort: aiDeployDefaults.containerPort,
             helmChartId: chart.id,
+            namespace,
           },
           { kind: 'ai.deploy', input: { generation: 1, aiAgent: input.aiAgent, helmChartId: chart.id } },
         );
         return { ...r, operations: [r.operation] };
       }),
-    deploymentNameHolder(cluster.id, aiDeployDefaults.namespace, chart.name),
-    `A deployment named ${chart.name} already exists on cluster ${cluster.name}`,
+    deploymentNameHolder(target.id, namespace, chart.name),
+    `A deployment named ${chart.name} already exists on cluster ${target.name}`,
   );
   return { deployment: out.deployment, operation: out.operation };
 }
@@ -92,6 +98,9 @@ export async function aiDebug(
   assertCanWrite(actor);
   const dep = await findDeployment(deps, actor, input.deploymentId);
   const out = await withOperations(deps, async (tx) => {
+    // Read-only, but it reads the owner's namespace through the cluster's context: both must still be theirs.
+    const cluster = await lockCluster(tx, dep.clusterId, dep.id, false);
+    await assertTenancy(tx, dep.ownerId, cluster, dep.namespace);
     const op = await insertOperation(tx, {
       ownerId: dep.ownerId,
       kind: 'ai.debug',
@@ -115,11 +124,9 @@ export async function aiAnalyze(
       details: { field: 'minikube_cluster_id', issue: 'cluster not found' },
     });
   });
-  if (cluster.status !== 'running')
-    throw new DomainError('conflict', `Cluster ${cluster.name} is ${cluster.status}; start it first`, {
-      id: cluster.id,
-    });
   const out = await withOperations(deps, async (tx) => {
+    const locked = await lockCluster(tx, cluster.id, cluster.id);
+    await assertTenancy(tx, locked.ownerId, locked);
     const op = await insertOperation(tx, {
       ownerId: cluster.ownerId,
       kind: 'ai.analyze',

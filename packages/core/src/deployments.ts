@@ -13,6 +13,7 @@ import { assertCanWrite, ownerFilter } from './access.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, DomainError, invalidField, notFound } from './errors.ts';
 import { assertTenantNamespace } from './kube-contexts.ts';
+import { assertTenancy, defaultNamespace } from './namespaces.ts';
 import { insertOperation, type OperationOf } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { movableTo } from './resources.ts';
@@ -103,6 +104,28 @@ export async function resolveTargetCluster(
   return running[0];
 }
 
+/**
+ * The cluster row, read FOR SHARE inside the transaction that records a desired-state change: a
+ * concurrent stop, restart or delete (an UPDATE of the row) waits until this transaction commits, and
+ * one that committed first is seen here. So no change is queued against a cluster that stopped between
+ * the check and the write. `running`: the cluster must be running (409 otherwise).
+ */
+export async function lockCluster(
+  tx: Tx,
+  clusterId: string,
+  resourceId: string,
+  running = true,
+): Promise<Cluster> {
+  const [cluster] = await tx.select().from(clusters).where(eq(clusters.id, clusterId)).for('share');
+  if (!cluster || cluster.deletedAt)
+    throw new DomainError('conflict', "The deployment's cluster no longer exists", { id: resourceId });
+  if (running && cluster.status !== 'running')
+    throw new DomainError('conflict', `Cluster ${cluster.name} is ${cluster.status}; start it first`, {
+      id: resourceId,
+    });
+  return cluster;
+}
+
 export async function assertChartVisible(
   deps: CoreDeps,
   actor: Actor,
@@ -132,7 +155,7 @@ export async function insertDeployment(
     .values({
       ownerId: actor.id,
       clusterId: cluster.id,
-      namespace: input.namespace ?? 'default',
+      namespace: input.namespace ?? defaultNamespace(actor.id),
       name: input.name,
       replicas: input.replicas,
       image: input.image,
@@ -168,20 +191,32 @@ export async function createDeployment(
   input: CreateDeploymentInput,
 ): Promise<{ deployment: Deployment; operation: Operation }> {
   assertCanWrite(actor);
-  if (input.namespace !== undefined) assertTenantNamespace(input.namespace);
-  const cluster = await resolveTargetCluster(deps, actor, input.minikubeClusterId);
+  // No namespace: the owner's own (slipway-u-<id>); any other must be assigned to the owner (403).
+  const namespace = input.namespace ?? defaultNamespace(actor.id);
+  assertTenantNamespace(namespace);
+  const target = await resolveTargetCluster(deps, actor, input.minikubeClusterId);
   if (input.helmChartId) await assertChartVisible(deps, actor, input.helmChartId);
   const out = await orDuplicate(
     deps,
     () =>
       withOperations(deps, async (tx) => {
-        const r = await insertDeployment(tx, deps, actor, cluster, input, {
-          kind: 'deployment.apply',
-          input: { generation: 1 },
-        });
+        // Checked again under the row lock, with the write: the cluster may have stopped meanwhile.
+        const cluster = await lockCluster(tx, target.id, target.id);
+        await assertTenancy(tx, actor.id, cluster, namespace);
+        const r = await insertDeployment(
+          tx,
+          deps,
+          actor,
+          cluster,
+          { ...input, namespace },
+          {
+            kind: 'deployment.apply',
+            input: { generation: 1 },
+          },
+        );
         return { ...r, operations: [r.operation] };
       }),
-    deploymentNameHolder(cluster.id, input.namespace ?? 'default', input.name),
+    deploymentNameHolder(target.id, namespace, input.name),
   );
   return { deployment: out.deployment, operation: out.operation };
 }
@@ -207,13 +242,12 @@ async function changeDesiredState(
 ): Promise<{ before: Deployment; deployment: Deployment; operation: Operation }> {
   assertCanWrite(actor);
   const before = await findDeployment(deps, actor, id);
-  const [cluster] = await deps.db.select().from(clusters).where(eq(clusters.id, before.clusterId));
-  if (!cluster || cluster.deletedAt)
-    throw new DomainError('conflict', "The deployment's cluster no longer exists", { id });
-  if (cluster.status !== 'running')
-    throw new DomainError('conflict', `Cluster ${cluster.name} is ${cluster.status}; start it first`, { id });
   assertTransition(deploymentMachine, 'deployment', id, before.status, status);
   const out = await withOperations(deps, async (tx) => {
+    // The cluster check and the tenancy check run in the transaction that moves the status, under a
+    // share lock on the cluster row (a stop committed before is seen; one after waits for this).
+    const cluster = await lockCluster(tx, before.clusterId, id);
+    await assertTenancy(tx, before.ownerId, cluster, before.namespace);
     // Compare-and-set through the machine: the row moves only from a status that may move to `status`.
     const [deployment] = await tx
       .update(deployments)
@@ -288,6 +322,10 @@ export async function deleteDeployment(
   assertCanWrite(actor);
   const cur = await findDeployment(deps, actor, id);
   const out = await withOperations(deps, async (tx) => {
+    // A delete needs no running cluster, but the owner must still hold the context and namespace: after a
+    // withdrawal the namespace may be someone else's, and deleting by name would delete their workload.
+    const [cluster] = await tx.select().from(clusters).where(eq(clusters.id, cur.clusterId)).for('share');
+    if (cluster && !cluster.deletedAt) await assertTenancy(tx, cur.ownerId, cluster, cur.namespace);
     const now = new Date();
     const [gone] = await tx
       .update(deployments)

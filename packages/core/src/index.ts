@@ -11,6 +11,7 @@ export * from './errors.ts';
 export * from './idempotency.ts';
 export * from './images.ts';
 export * from './kube-contexts.ts';
+export * from './namespaces.ts';
 export * from './operations/index.ts';
 export * from './pagination.ts';
 export * from './resources.ts';

@@ -1,8 +1,18 @@
-import { deployments, type Operation, type Service, type ServiceType, services } from '@slipway/db';
+import {
+  clusters,
+  deployments,
+  type Operation,
+  type Service,
+  type ServiceType,
+  services,
+  type Tx,
+} from '@slipway/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
+import { lockCluster } from './deployments.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, invalidField, notFound } from './errors.ts';
+import { assertTenancy } from './namespaces.ts';
 import { insertOperation } from './operations/record.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { movableTo } from './resources.ts';
@@ -29,6 +39,26 @@ async function findService(deps: CoreDeps, actor: Actor, id: string): Promise<Se
   return row;
 }
 
+/**
+ * In the transaction of a service change: the service's cluster locked FOR SHARE and running, its
+ * deployment still live (read FOR SHARE), and the deployment owner still holding the cluster's context
+ * and the namespace (the namespace is the deployment owner's, whoever made the service: an admin may).
+ * The cluster row is locked before the deployment row, in the order a cluster's stop writes them.
+ */
+async function lockServiceTarget(tx: Tx, deploymentId: string, resourceId: string): Promise<void> {
+  const live = and(eq(deployments.id, deploymentId), isNull(deployments.deletedAt));
+  const [where] = await tx.select({ clusterId: deployments.clusterId }).from(deployments).where(live);
+  if (!where) throw conflict(resourceId, "The service's deployment no longer exists");
+  const cluster = await lockCluster(tx, where.clusterId, resourceId);
+  const [dep] = await tx
+    .select({ ownerId: deployments.ownerId, namespace: deployments.namespace })
+    .from(deployments)
+    .where(live)
+    .for('share');
+  if (!dep) throw conflict(resourceId, "The service's deployment no longer exists");
+  await assertTenancy(tx, dep.ownerId, cluster, dep.namespace);
+}
+
 /** A service follows its deployment: same cluster, same namespace. */
 export async function createService(
   deps: CoreDeps,
@@ -51,6 +81,7 @@ export async function createService(
     deps,
     () =>
       withOperations(deps, async (tx) => {
+        await lockServiceTarget(tx, dep.id, dep.id);
         const [service] = await tx
           .insert(services)
           .values({
@@ -105,6 +136,7 @@ export async function updateService(
   const cur = await findService(deps, actor, id);
   assertTransition(serviceMachine, 'service', id, cur.status, 'pending');
   return withOperations(deps, async (tx) => {
+    await lockServiceTarget(tx, cur.deploymentId, id);
     // Compare-and-set through the machine: an update re-applies the service from `pending`.
     const [service] = await tx
       .update(services)
@@ -138,6 +170,15 @@ export async function deleteService(
   assertCanWrite(actor);
   const cur = await findService(deps, actor, id);
   const out = await withOperations(deps, async (tx) => {
+    // No running cluster needed to delete; the tenancy still is (deleting by name in a namespace that
+    // is no longer the owner's could remove another owner's service).
+    const [cluster] = await tx.select().from(clusters).where(eq(clusters.id, cur.clusterId)).for('share');
+    const [dep] = await tx
+      .select({ ownerId: deployments.ownerId })
+      .from(deployments)
+      .where(eq(deployments.id, cur.deploymentId));
+    if (cluster && !cluster.deletedAt)
+      await assertTenancy(tx, dep?.ownerId ?? cur.ownerId, cluster, cur.namespace);
     const [gone] = await tx
       .update(services)
       .set({ deletedAt: new Date(), lastUpdated: new Date() })

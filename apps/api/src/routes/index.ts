@@ -39,6 +39,9 @@ import { registerUpdateImage } from './images/update.ts';
 import { registerCreateKubeContext } from './kube-contexts/create.ts';
 import { registerListKubeContexts } from './kube-contexts/list.ts';
 import { registerDeleteKubeContext } from './kube-contexts/remove.ts';
+import { registerCreateNamespaceAssignment } from './namespaces/create.ts';
+import { registerListNamespaceAssignments } from './namespaces/list.ts';
+import { registerDeleteNamespaceAssignment } from './namespaces/remove.ts';
 import { registerCancelOperation } from './operations/cancel.ts';
 import { registerOperationEvents } from './operations/events.ts';
 import { registerGetOperation } from './operations/get.ts';
@@ -83,6 +86,9 @@ export function registerRoutes(app: ApiApp, deps: AppDeps): void {
   registerCreateKubeContext(app, deps);
   registerListKubeContexts(app, deps);
   registerDeleteKubeContext(app, deps);
+  registerCreateNamespaceAssignment(app, deps);
+  registerListNamespaceAssignments(app, deps);
+  registerDeleteNamespaceAssignment(app, deps);
 
   registerCreateImage(app, deps);
   registerListImages(app, deps);

@@ -5,6 +5,7 @@ import { type AgentOptions, type AiAgent, createAgent, planScale, type SlipwayCo
 import {
   type AiDebugContext,
   aiDebugContext,
+  assertTenancyForWorker,
   listDeploymentsOnCluster,
   loadClusterForWorker,
   loadDeploymentForWorker,
@@ -119,6 +120,7 @@ export const aiDebug: Processor<'ai.debug'> = async (ctx) => {
   const known = await aiDebugContext(ctx.deps, dep, cluster);
   const snapshot = await snapshotOf(ctx, cluster, dep, known);
   const { agent, done } = await agentFor(ctx, cluster);
+  await assertTenancyForWorker(ctx.deps, dep.ownerId, cluster, dep.namespace);
   const result = await agent
     .debug({
       snapshot,
@@ -141,6 +143,7 @@ export const aiAnalyze: Processor<'ai.analyze'> = async (ctx) => {
   const deployments = await listDeploymentsOnCluster(ctx.deps, cluster.id);
   const known = await Promise.all(deployments.map((d) => aiDebugContext(ctx.deps, d, cluster)));
   const snapshot = await ctx.drivers.workloads.clusterSnapshot(
+  await assertTenancyForWorker(ctx.deps, cluster.ownerId, cluster);
     clusterTarget(cluster),
     deployments.map(deploymentSpec),
     deployments.flatMap((d, i) => (known[i]?.services ?? []).map((svc) => serviceSpec(svc, d))),

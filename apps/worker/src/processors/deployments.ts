@@ -1,5 +1,6 @@
 import { planDeploy } from '@slipway/ai';
 import {
+  assertTenancyForWorker,
   listImagesForWorker,
   loadChartForWorker,
   loadClusterForWorker,
@@ -20,6 +21,8 @@ export async function liveDeployment(
     await ctx.lease.succeed({ message: 'deployment deleted; nothing to apply' });
     return null;
   }
+  // Re-checked when the operation runs: a context or namespace withdrawn since it was queued refuses it.
+  await assertTenancyForWorker(ctx.deps, dep.ownerId, cluster, dep.namespace);
   if (cluster.status !== 'running') {
     throw new DriverError('cluster_not_running', `cluster ${cluster.name} is ${cluster.status}`, {
       retryable: true,
@@ -78,6 +81,7 @@ export const deleteDeployment: Processor<'deployment.delete'> = async ({
   const dep = await loadDeploymentForWorker(deps, op.resourceId);
   const cluster = dep ? await loadClusterForWorker(deps, dep.clusterId) : null;
   if (dep && cluster && !cluster.deletedAt) {
+    await assertTenancyForWorker(deps, dep.ownerId, cluster, dep.namespace);
     await drivers.workloads.deleteDeployment(clusterTarget(cluster), deploymentSpec(dep), driverCtx);
   }
   await lease.succeed({ message: `deployment ${dep?.name ?? op.resourceId} deleted from the cluster` });

@@ -1,4 +1,5 @@
 import {
+  assertTenancyForWorker,
   loadClusterForWorker,
   loadDeploymentForWorker,
   loadServiceForWorker,
@@ -23,6 +24,8 @@ export const applyService: Processor<'service.apply'> = async ({
     await lease.succeed({ message: 'service deleted; nothing to apply' });
     return;
   }
+  // The namespace is the deployment owner's; re-checked now (withdrawn since it was queued: refused).
+  await assertTenancyForWorker(deps, dep.ownerId, cluster, dep.namespace);
   if (cluster.status !== 'running')
     throw new DriverError('cluster_not_running', `cluster ${cluster.name} is ${cluster.status}`, {
       retryable: true,
@@ -40,7 +43,10 @@ export const applyService: Processor<'service.apply'> = async ({
 export const deleteService: Processor<'service.delete'> = async ({ op, lease, deps, drivers, driverCtx }) => {
   const svc = await loadServiceForWorker(deps, op.resourceId);
   const cluster = svc ? await loadClusterForWorker(deps, svc.clusterId) : null;
-  if (svc && cluster && !cluster.deletedAt)
+  if (svc && cluster && !cluster.deletedAt) {
+    const dep = await loadDeploymentForWorker(deps, svc.deploymentId);
+    await assertTenancyForWorker(deps, dep?.ownerId ?? svc.ownerId, cluster, svc.namespace);
     await drivers.workloads.deleteService(clusterTarget(cluster), svc, driverCtx);
+  }
   await lease.succeed({ message: `service ${svc?.name ?? op.resourceId} deleted from the cluster` });
 };

@@ -26,7 +26,7 @@ describe('deployments: happy paths', () => {
       container_port: 8000,
       status: 'pending',
       minikube_cluster_id: clusterId,
-      namespace: 'default',
+      namespace: `slipway-u-${api.alice.id.replaceAll('-', '')}`,
     });
     const id = c.body.id as string;
     expect(await api.producer.holds('deployment.apply', c.body.operation_id as string)).toBe(true);

@@ -1,4 +1,5 @@
-// Issue 12 item 1 (tenants): no tenant deploys into kube-system or the other system namespaces.
+// Issue 12 item 1 (tenants): no tenant deploys into kube-system or the other system namespaces, and
+// each owner works in its own default namespace and the ones assigned to it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi, uniqueName } from '../../test-helpers.ts';
 
@@ -36,11 +37,26 @@ describe('system namespaces', () => {
     },
   );
 
-  it('an owner still deploys into its own namespaces and default', async () => {
-    for (const ns of ['team-a', 'default', undefined]) {
+  it('an owner deploys into its default namespace (none given, or named) and into assigned ones only', async () => {
+    const own = `slipway-u-${api.alice.id.replaceAll('-', '')}`;
+    const team = uniqueName('team-a');
+    expect(
+      (
+        await api.call('POST', '/api/namespaces', {
+          token: api.admin.token,
+          body: { namespace: team, owner_id: api.alice.id },
+        })
+      ).status,
+    ).toBe(201);
+    for (const ns of [team, own, undefined]) {
       const r = await api.call('POST', '/api/deployments', { token: api.alice.token, body: deployment(ns) });
       expect(r.status).toBe(201);
-      expect(r.body).toMatchObject({ namespace: ns ?? 'default' });
+      expect(r.body).toMatchObject({ namespace: ns ?? own });
     }
+    const d = await api.call('POST', '/api/deployments', {
+      token: api.alice.token,
+      body: deployment('default'),
+    });
+    expect(d.status).toBe(403);
   });
 });
