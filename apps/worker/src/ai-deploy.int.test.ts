@@ -1,4 +1,5 @@
 import { aiDeploy, createChart, createImage, getDeployment, getOperation } from '@slipway/core';
+import { type ChartTool, createSandboxDrivers, SandboxChartTool } from '@slipway/drivers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type WorkerHarness } from './test-harness.ts';
 
@@ -89,5 +90,43 @@ describe('worker: AI deploy through the ai package planner', () => {
     expect(events.some((m) => /^kagent plan: Several built images could belong to chart shop/.test(m))).toBe(
       true,
     );
+  });
+});
+
+describe('worker: AI deploy with a chart driver that has no dry run', () => {
+  let h: WorkerHarness;
+  beforeAll(async () => {
+    const sandbox = new SandboxChartTool({ timeScale: 0.001 });
+    // Only validate and install: what a driver without dryRunInstall offers.
+    const charts: ChartTool = {
+      kind: 'no-dry-run',
+      validate: (chart, ctx) => sandbox.validate(chart, ctx),
+      install: (target, chart, release, ctx) => sandbox.install(target, chart, release, ctx),
+    };
+    h = await startHarness({}, { drivers: { ...createSandboxDrivers({ timeScale: 0.001 }), charts } });
+  });
+  afterAll(() => h.close());
+
+  it('says so in the plan, written before the install', async () => {
+    const cluster = await h.runningCluster('no-dry-run');
+    const { chart, operation: validated } = await createChart(h.deps, h.owner, {
+      name: 'plain',
+      version: '1.0.0',
+    });
+    expect((await h.settle(validated)).status).toBe('succeeded');
+    const { operation } = await aiDeploy(h.deps, h.owner, {
+      helmChartId: chart.id,
+      minikubeClusterId: cluster.id,
+      aiAgent: 'kubectl-ai',
+    });
+    expect((await h.settle(operation)).status).toBe('succeeded');
+    const events = (await getOperation(h.deps, h.owner, operation.id)).events.map((e) => e.message);
+    const planAt = events.findIndex((m) => m.startsWith('plan: '));
+    expect(planAt).toBeGreaterThanOrEqual(0);
+    expect(planAt).toBeLessThan(events.findIndex((m) => /installed chart plain-1\.0\.0/.test(m)));
+    expect(JSON.parse(events[planAt]?.slice('plan: '.length) ?? '{}')).toMatchObject({
+      ok: true,
+      dryRun: { accepted: null, detail: 'this driver has no dry run', serverSide: false },
+    });
   });
 });
