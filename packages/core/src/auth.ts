@@ -99,8 +99,22 @@ export async function authenticate(deps: CoreDeps, email: string, password: stri
   return user;
 }
 
+// getUser runs for every authenticated request whose user is not cached: built once per pool.
+const userById = new WeakMap<CoreDeps['db'], ReturnType<typeof userByIdQuery>>();
+const userByIdQuery = (db: CoreDeps['db']) =>
+  db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('get_user_by_id');
+
 export async function getUser(deps: CoreDeps, id: string): Promise<User | null> {
-  const [u] = await deps.db.select().from(users).where(eq(users.id, id));
+  let q = userById.get(deps.db);
+  if (!q) {
+    q = userByIdQuery(deps.db);
+    userById.set(deps.db, q);
+  }
+  const [u] = await q.execute({ id });
   return u ?? null;
 }
 

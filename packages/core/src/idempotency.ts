@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { auditLog, idempotencyKeys } from '@slipway/db';
+import { idempotencyKeys, type Sql } from '@slipway/db';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { CoreDeps } from './deps.ts';
 
@@ -18,6 +18,34 @@ export const IDEMPOTENCY_LOCK_TIMEOUT_S = 120;
 
 export type StoredResponse = { status: number; body: string; headers: Record<string, string> };
 
+/**
+ * The postgres.js client under `deps.db`, for the statements of every keyed write: fixed texts run
+ * as prepared statements (no query building per request). Undefined for another kind of db.
+ */
+function rawClient(deps: CoreDeps): Sql | undefined {
+  const client = (deps.db as { $client?: Sql }).$client;
+  return typeof client?.unsafe === 'function' ? client : undefined;
+}
+
+// The fresh-key claim, as drizzle's insert below writes it (the other columns take their defaults).
+const CLAIM = `insert into idempotency_keys (user_id, key, request_hash, lock_token, expires_at)
+  values ($1::uuid, $2::text, $3::text, $4::uuid, now() + make_interval(hours => $5::int))
+  on conflict do nothing
+  returning key`;
+
+// completeIdempotencyKeyAndAudit's statement: the audit row's status and the stored response.
+const COMPLETE_AND_AUDIT = `with audited as (
+    update audit_log set status_code = $1::int, resource_id = coalesce($2::text, resource_id)
+     where id = $3::bigint
+    returning 1
+  ), stored as (
+    update idempotency_keys
+       set response_status = $4::int, response_body = $5::text, response_headers = $6::jsonb
+     where user_id = $7::uuid and key = $8::text and lock_token = $9::uuid and response_status is null
+    returning 1
+  )
+  select (select count(*) from stored)::int as stored, (select count(*) from audited)::int as audited`;
+
 export type IdempotencyClaim =
   | { state: 'new'; lockToken: string }
   | { state: 'replay'; response: StoredResponse }
@@ -34,7 +62,8 @@ export async function claimIdempotencyKey(
 ): Promise<IdempotencyClaim> {
   const lockTimeoutS = opts.lockTimeoutS ?? IDEMPOTENCY_LOCK_TIMEOUT_S;
   const lockToken = randomUUID();
-  const insert = () =>
+  const client = rawClient(deps);
+  const insertWithDrizzle = () =>
     deps.db
       .insert(idempotencyKeys)
       .values({
@@ -46,6 +75,12 @@ export async function claimIdempotencyKey(
       })
       .onConflictDoNothing()
       .returning({ key: idempotencyKeys.key });
+  const insert = async () =>
+    client
+      ? await client.unsafe(CLAIM, [userId, key, requestHash, lockToken, IDEMPOTENCY_TTL_HOURS], {
+          prepare: true,
+        })
+      : await insertWithDrizzle();
   // A fresh key (the usual case) is one statement. Only when the key exists is it checked for
   // expiry: an expired key is free again, so it is dropped and the claim tried once more.
   if ((await insert()).length > 0) return { state: 'new', lockToken };
@@ -130,21 +165,23 @@ export async function completeIdempotencyKeyAndAudit(
   audit: { rowId: number; statusCode: number; resourceId?: string | null | undefined },
 ): Promise<{ stored: boolean; audited: boolean }> {
   const rid = audit.resourceId ? audit.resourceId.slice(0, 200) : null;
-  const rows = await deps.db.execute<{ stored: number; audited: number }>(sql`
-    with audited as (
-      update ${auditLog} set status_code = ${audit.statusCode}::int,
-             resource_id = coalesce(${rid}::text, ${auditLog.resourceId})
-       where ${auditLog.id} = ${audit.rowId}::bigint
-      returning 1
-    ), stored as (
-      update ${idempotencyKeys}
-         set response_status = ${response.status}::int, response_body = ${response.body}::text,
-             response_headers = ${JSON.stringify(response.headers)}::jsonb
-       where ${idempotencyKeys.userId} = ${userId}::uuid and ${idempotencyKeys.key} = ${key}::text
-         and ${idempotencyKeys.lockToken} = ${lockToken}::uuid and ${idempotencyKeys.responseStatus} is null
-      returning 1
-    )
-    select (select count(*) from stored)::int as stored, (select count(*) from audited)::int as audited`);
+  const client = rawClient(deps);
+  type Done = { stored: number; audited: number };
+  const params: (string | number | null)[] = [
+    audit.statusCode,
+    rid,
+    audit.rowId,
+    response.status,
+    response.body,
+    JSON.stringify(response.headers),
+    userId,
+    key,
+    lockToken,
+  ];
+  // Not on postgres.js: the response alone; finishAudit then writes the audit status itself.
+  if (!client)
+    return { stored: await completeIdempotencyKey(deps, userId, key, response, lockToken), audited: false };
+  const rows = await client.unsafe<Done[]>(COMPLETE_AND_AUDIT, params, { prepare: true });
   const r = rows[0];
   return { stored: (r?.stored ?? 0) > 0, audited: (r?.audited ?? 0) > 0 };
 }
