@@ -293,14 +293,21 @@ export interface Workloads {
    * Pods (init containers, conditions, last states), events (deployment, ReplicaSets, pods, PVCs), usage,
    * logs, the services selecting the workload with their endpoints, its nodes and PVCs (AI debug).
    * `services`: the Slipway services recorded for the deployment; a driver that can list the cluster's
-   * own services reads those instead (the sandbox, which keeps no state, needs them).
+   * own services reads those instead (the sandbox, which keeps no state, needs them). `signal`: the
+   * operation's; aborting it aborts the reads in flight (a cancelled AI debug stops at once).
    */
-  inspect(target: ClusterTarget, spec: DeploymentSpec, services?: ServiceSpec[]): Promise<WorkloadSnapshot>;
-  /** Node capacity and every listed deployment's snapshot (AI analyze); `services` as for `inspect`. */
+  inspect(
+    target: ClusterTarget,
+    spec: DeploymentSpec,
+    services?: ServiceSpec[],
+    signal?: AbortSignal,
+  ): Promise<WorkloadSnapshot>;
+  /** Node capacity and every listed deployment's snapshot (AI analyze); `services`, `signal` as for `inspect`. */
   clusterSnapshot(
     target: ClusterTarget,
     deployments: DeploymentSpec[],
     services?: ServiceSpec[],
+    signal?: AbortSignal,
   ): Promise<ClusterSnapshot>;
 }
 

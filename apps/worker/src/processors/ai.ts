@@ -32,6 +32,8 @@ async function agentFor(
     llmUrl: ai.llmUrl ?? null,
     ...(ai.model ? { model: ai.model } : {}),
     ...(ai.apiKey ? { apiKey: ai.apiKey } : {}),
+    // The LLM call, like kubectl-ai and kagent, stops when the operation is cancelled.
+    signal: ctx.driverCtx.signal,
     ...(ai.kagent ? { kagent: { ...ai.kagent, signal: ctx.driverCtx.signal } } : {}),
     ...(simulated
       ? {
@@ -108,6 +110,7 @@ async function snapshotOf(
     clusterTarget(cluster),
     deploymentSpec(dep),
     c.services.map((s) => serviceSpec(s, dep)),
+    ctx.driverCtx.signal,
   );
 }
 
@@ -117,10 +120,10 @@ export const aiDebug: Processor<'ai.debug'> = async (ctx) => {
   const cluster = dep ? await loadClusterForWorker(ctx.deps, dep.clusterId) : null;
   if (!dep || dep.deletedAt || !cluster || cluster.deletedAt)
     throw new DriverError('gone', 'the deployment no longer exists');
+  await assertTenancyForWorker(ctx.deps, dep.ownerId, cluster, dep.namespace);
   const known = await aiDebugContext(ctx.deps, dep, cluster);
   const snapshot = await snapshotOf(ctx, cluster, dep, known);
   const { agent, done } = await agentFor(ctx, cluster);
-  await assertTenancyForWorker(ctx.deps, dep.ownerId, cluster, dep.namespace);
   const result = await agent
     .debug({
       snapshot,
@@ -140,13 +143,14 @@ export const aiDebug: Processor<'ai.debug'> = async (ctx) => {
 export const aiAnalyze: Processor<'ai.analyze'> = async (ctx) => {
   const cluster = await loadClusterForWorker(ctx.deps, ctx.op.resourceId);
   if (!cluster || cluster.deletedAt) throw new DriverError('gone', 'the cluster no longer exists');
+  await assertTenancyForWorker(ctx.deps, cluster.ownerId, cluster);
   const deployments = await listDeploymentsOnCluster(ctx.deps, cluster.id);
   const known = await Promise.all(deployments.map((d) => aiDebugContext(ctx.deps, d, cluster)));
   const snapshot = await ctx.drivers.workloads.clusterSnapshot(
-  await assertTenancyForWorker(ctx.deps, cluster.ownerId, cluster);
     clusterTarget(cluster),
     deployments.map(deploymentSpec),
     deployments.flatMap((d, i) => (known[i]?.services ?? []).map((svc) => serviceSpec(svc, d))),
+    ctx.driverCtx.signal,
   );
   const { agent, done } = await agentFor(ctx, cluster);
   const result = await agent
@@ -185,7 +189,9 @@ export const aiScale: Processor<'ai.scale'> = async (ctx) => {
   if (!live) return;
   const target = clusterTarget(live.cluster);
   const spec = deploymentSpec(live.dep);
-  const snapshot = await ctx.drivers.workloads.inspect(target, spec).catch(() => undefined);
+  const snapshot = await ctx.drivers.workloads
+    .inspect(target, spec, undefined, ctx.driverCtx.signal)
+    .catch(() => undefined);
   const current = snapshot?.deployment.desiredReplicas ?? spec.replicas;
   const checks = planScale({ current, target: spec.replicas, snapshot });
   const dryRun =

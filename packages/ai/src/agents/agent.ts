@@ -54,6 +54,8 @@ export type AgentOptions = RuleOptions & {
   apiKey?: string;
   /** LLM request budget; default DEFAULT_LLM_TIMEOUT_MS. */
   llmTimeoutMs?: number;
+  /** Cancellation of the LLM call (the operation's signal); kubectl-ai and kagent take theirs in their config. */
+  signal?: AbortSignal;
   /** kubectl-ai, when installed (KUBECTL_AI_BIN resolved by the worker). */
   kubectlAi?: KubectlAiConfig | null;
   /** kagent, when configured (KAGENT_URL). */
@@ -93,6 +95,7 @@ export function createAgent(name: string, opts: AgentOptions = {}): AiAgent {
     model,
     apiKey,
     llmTimeoutMs,
+    signal,
     kubectlAi,
     kagent,
     kubectlAiUnavailable,
@@ -102,7 +105,7 @@ export function createAgent(name: string, opts: AgentOptions = {}): AiAgent {
   const label = name.trim() === '' ? 'built-in' : name.trim();
   const builtIn = new BuiltInAgent(label, rules);
   const fallback: AiAgent = llmUrl
-    ? new LlmAgent(builtIn, { url: llmUrl, model, apiKey, timeoutMs: llmTimeoutMs })
+    ? new LlmAgent(builtIn, { url: llmUrl, model, apiKey, timeoutMs: llmTimeoutMs, signal })
     : builtIn;
   const answeredBy = llmUrl ? 'an LLM over the built-in rules answered' : 'the built-in rules answered';
   if (label === 'kubectl-ai') {

@@ -14,6 +14,8 @@ export type LlmConfig = {
   apiKey?: string;
   /** Whole request budget; past it the built-in result is used. Default 20 s. */
   timeoutMs?: number;
+  /** Cancellation (the operation's signal): the request is aborted and the call rejects, no fallback. */
+  signal?: AbortSignal | undefined;
 };
 
 export const DEFAULT_LLM_TIMEOUT_MS = 20_000;
@@ -137,6 +139,7 @@ export class LlmAgent implements AiAgent {
         recommendations: answer.recommendations.length > 0 ? answer.recommendations : base.recommendations,
       };
     } catch (err) {
+      this.#config.signal?.throwIfAborted();
       const why = describeError(err, this.#timeoutMs());
       return {
         ...base,
@@ -173,6 +176,7 @@ export class LlmAgent implements AiAgent {
         recommendations: answer.recommendations.length > 0 ? answer.recommendations : base.recommendations,
       };
     } catch (err) {
+      this.#config.signal?.throwIfAborted();
       return { ...base, llmError: describeError(err, this.#timeoutMs()) };
     }
   }
@@ -195,7 +199,9 @@ export class LlmAgent implements AiAgent {
           { role: 'user', content: JSON.stringify(payload) },
         ],
       }),
-      signal: AbortSignal.timeout(this.#timeoutMs()),
+      signal: this.#config.signal
+        ? AbortSignal.any([this.#config.signal, AbortSignal.timeout(this.#timeoutMs())])
+        : AbortSignal.timeout(this.#timeoutMs()),
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`LLM endpoint answered HTTP ${res.status}: ${clip(text, 200)}`);

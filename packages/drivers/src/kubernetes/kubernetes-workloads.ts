@@ -539,9 +539,13 @@ export class KubernetesWorkloads implements Workloads {
   }
 
   /** Pod usage from metrics.k8s.io, or null when the metrics API is not installed or not answering. */
-  private async podUsage(c: Clients, spec: DeploymentSpec): Promise<Map<string, PodUsage> | null> {
+  private async podUsage(
+    c: Clients,
+    spec: DeploymentSpec,
+    signal: AbortSignal,
+  ): Promise<Map<string, PodUsage> | null> {
     try {
-      const list = (await this.call('list pod metrics', NEVER, (o) =>
+      const list = (await this.call('list pod metrics', signal, (o) =>
         c.custom.listNamespacedCustomObject(
           {
             group: 'metrics.k8s.io',
@@ -574,8 +578,14 @@ export class KubernetesWorkloads implements Workloads {
     }
   }
 
-  private async eventsFor(c: Clients, namespace: string, kind: string, name: string): Promise<K8sEvent[]> {
-    const list = await this.call(`list events of ${kind}/${name}`, NEVER, (o) =>
+  private async eventsFor(
+    c: Clients,
+    namespace: string,
+    kind: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<K8sEvent[]> {
+    const list = await this.call(`list events of ${kind}/${name}`, signal, (o) =>
       c.core.listNamespacedEvent(
         { namespace, fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` },
         o,
@@ -584,11 +594,16 @@ export class KubernetesWorkloads implements Workloads {
     return list.items.map(eventOf);
   }
 
-  private async tailLogs(c: Clients, namespace: string, pods: V1Pod[]): Promise<string[] | undefined> {
+  private async tailLogs(
+    c: Clients,
+    namespace: string,
+    pods: V1Pod[],
+    signal: AbortSignal,
+  ): Promise<string[] | undefined> {
     const target = firstUnhealthyContainer(pods);
     if (!target) return undefined;
     const read = (previous: boolean) =>
-      this.call(`read logs of ${target.pod}/${target.container}`, NEVER, (o) =>
+      this.call(`read logs of ${target.pod}/${target.container}`, signal, (o) =>
         c.core.readNamespacedPodLog(
           {
             name: target.pod,
@@ -619,8 +634,13 @@ export class KubernetesWorkloads implements Workloads {
   }
 
   /** Events of every ReplicaSet of the deployment (`<name>-<hash>`): where quota and FailedCreate show up. */
-  private async replicaSetEvents(c: Clients, namespace: string, name: string): Promise<K8sEvent[]> {
-    const list = await this.call(`list ReplicaSet events of ${name}`, NEVER, (o) =>
+  private async replicaSetEvents(
+    c: Clients,
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<K8sEvent[]> {
+    const list = await this.call(`list ReplicaSet events of ${name}`, signal, (o) =>
       c.core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.kind=ReplicaSet' }, o),
     );
     const ofDeployment = (rs: string): boolean =>
@@ -632,9 +652,10 @@ export class KubernetesWorkloads implements Workloads {
   private async servicesOf(
     c: Clients,
     spec: DeploymentSpec,
+    signal: AbortSignal,
     podLabels: Record<string, string> | undefined,
   ): Promise<ServiceSnapshot[]> {
-    const list = await this.call(`list services in ${spec.namespace}`, NEVER, (o) =>
+    const list = await this.call(`list services in ${spec.namespace}`, signal, (o) =>
       c.core.listNamespacedService({ namespace: spec.namespace }, o),
     );
     const mine = list.items.filter(
@@ -645,7 +666,7 @@ export class KubernetesWorkloads implements Workloads {
     return Promise.all(
       mine.map(async (svc) => {
         const name = svc.metadata?.name ?? '';
-        const endpoints = await this.readOrNull(`read endpoints ${spec.namespace}/${name}`, NEVER, (o) =>
+        const endpoints = await this.readOrNull(`read endpoints ${spec.namespace}/${name}`, signal, (o) =>
           c.core.readNamespacedEndpoints({ name, namespace: spec.namespace }, o),
         );
         return serviceSnapshot(svc, endpoints, podLabels);
@@ -654,8 +675,12 @@ export class KubernetesWorkloads implements Workloads {
   }
 
   /** The nodes the pods are on; every node when none is scheduled yet (what a Pending pod could go to). */
-  private async nodesOf(c: Clients, pods: V1Pod[]): Promise<{ nodes: NodeSnapshot[]; all: V1Node[] }> {
-    const list = await this.call('list nodes', NEVER, (o) => c.core.listNode({}, o));
+  private async nodesOf(
+    c: Clients,
+    pods: V1Pod[],
+    signal: AbortSignal,
+  ): Promise<{ nodes: NodeSnapshot[]; all: V1Node[] }> {
+    const list = await this.call('list nodes', signal, (o) => c.core.listNode({}, o));
     const used = new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => !!n));
     const picked = used.size ? list.items.filter((n) => used.has(n.metadata?.name ?? '')) : list.items;
     return { nodes: picked.map(nodeSnapshot), all: list.items };
@@ -665,6 +690,7 @@ export class KubernetesWorkloads implements Workloads {
   private async pvcsOf(
     c: Clients,
     namespace: string,
+    signal: AbortSignal,
     deployment: V1Deployment,
   ): Promise<{ pvcs: PvcSnapshot[]; events: K8sEvent[] }> {
     const claims = (deployment.spec?.template.spec?.volumes ?? [])
@@ -673,34 +699,45 @@ export class KubernetesWorkloads implements Workloads {
     const pvcs: PvcSnapshot[] = [];
     const events: K8sEvent[] = [];
     for (const name of claims) {
-      const pvc = await this.readOrNull(`read pvc ${namespace}/${name}`, NEVER, (o) =>
+      const pvc = await this.readOrNull(`read pvc ${namespace}/${name}`, signal, (o) =>
         c.core.readNamespacedPersistentVolumeClaim({ name, namespace }, o),
       );
       pvcs.push(pvc ? pvcSnapshot(pvc) : { name, phase: 'Missing' });
-      if (pvc) events.push(...(await this.eventsFor(c, namespace, 'PersistentVolumeClaim', name)));
+      if (pvc) events.push(...(await this.eventsFor(c, namespace, 'PersistentVolumeClaim', name, signal)));
     }
     return { pvcs, events };
   }
 
-  async inspect(target: ClusterTarget, spec: DeploymentSpec): Promise<WorkloadSnapshot> {
+  /** `signal`: the operation's (AI debug/analyze), so a cancel aborts the reads in flight. */
+  async inspect(
+    target: ClusterTarget,
+    spec: DeploymentSpec,
+    _services?: ServiceSpec[],
+    signal: AbortSignal = NEVER,
+  ): Promise<WorkloadSnapshot> {
     const c = this.api(target);
-    const { deployment, pods, observation } = await this.observeDeployment(c, spec, NEVER);
+    const { deployment, pods, observation } = await this.observeDeployment(c, spec, signal);
     if (!deployment) return { deployment: observation, pods: [], events: [] };
     const template = deployment.spec?.template;
     const podLabels = template?.metadata?.labels;
     // Optional reads: an API server that refuses one of them (RBAC, an old server) still gets a snapshot.
     const optional = <T>(p: Promise<T>, fallback: T): Promise<T> => p.catch(() => fallback);
     const [usage, logs, services, nodeInfo, pvcInfo, rsEvents, ...eventLists] = await Promise.all([
-      this.podUsage(c, spec),
-      this.tailLogs(c, spec.namespace, pods),
-      optional(this.servicesOf(c, spec, podLabels), [] as ServiceSnapshot[]),
-      optional(this.nodesOf(c, pods), { nodes: [] as NodeSnapshot[], all: [] as V1Node[] }),
-      optional(this.pvcsOf(c, spec.namespace, deployment), { pvcs: [] as PvcSnapshot[], events: [] }),
-      optional(this.replicaSetEvents(c, spec.namespace, spec.name), [] as K8sEvent[]),
-      this.eventsFor(c, spec.namespace, 'Deployment', spec.name),
+      this.podUsage(c, spec, signal),
+      this.tailLogs(c, spec.namespace, pods, signal),
+      optional(this.servicesOf(c, spec, podLabels, signal), [] as ServiceSnapshot[]),
+      optional(this.nodesOf(c, pods, signal), { nodes: [] as NodeSnapshot[], all: [] as V1Node[] }),
+      optional(this.pvcsOf(c, spec.namespace, deployment, signal), {
+        pvcs: [] as PvcSnapshot[],
+        events: [],
+      }),
+      optional(this.replicaSetEvents(c, spec.namespace, spec.name, signal), [] as K8sEvent[]),
+      this.eventsFor(c, spec.namespace, 'Deployment', spec.name, signal),
       ...pods
         .slice(0, EVENT_PODS)
-        .map((p) => this.eventsFor(c, spec.namespace, 'Pod', p.metadata?.name ?? '')),
+        .map((p) => this.eventsFor(c, spec.namespace, 'Pod', p.metadata?.name ?? '', signal)),
+    // The optional reads swallow their errors: a cancel must not end as a partial snapshot.
+    if (signal.aborted) throw toDriverError(signal.reason, `inspect ${spec.namespace}/${spec.name}`, signal);
     ]);
     const events = [...eventLists.flat(), ...rsEvents, ...pvcInfo.events]
       .sort((a, b) => a.at.localeCompare(b.at))
@@ -721,13 +758,22 @@ export class KubernetesWorkloads implements Workloads {
     };
   }
 
-  async clusterSnapshot(target: ClusterTarget, deployments: DeploymentSpec[]): Promise<ClusterSnapshot> {
+  async clusterSnapshot(
+    target: ClusterTarget,
+    deployments: DeploymentSpec[],
+    _services?: ServiceSpec[],
+    signal: AbortSignal = NEVER,
+  ): Promise<ClusterSnapshot> {
     const c = this.api(target);
-    const nodes = await this.call('list nodes', NEVER, (o) => c.core.listNode({}, o));
+    const nodes = await this.call('list nodes', signal, (o) => c.core.listNode({}, o));
     const workloads = [];
     // One deployment at a time: a snapshot is not latency-critical and this keeps the API server load flat.
     for (const d of deployments)
-      workloads.push({ ...(await this.inspect(target, d)), name: d.name, namespace: d.namespace });
+      workloads.push({
+        ...(await this.inspect(target, d, undefined, signal)),
+        name: d.name,
+        namespace: d.namespace,
+      });
     return { nodes: nodes.items.map(nodeCapacity), workloads };
   }
 
