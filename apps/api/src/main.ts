@@ -29,7 +29,8 @@ export type RunningApi = {
  */
 export async function startApi(config: Config): Promise<RunningApi> {
   const log = createLogger({ name: 'api', level: config.LOG_LEVEL });
-  const telemetry = startTelemetry({ serviceName: 'slipway-api', otel: config });
+  // Server spans come from the observe middleware (one span per request, cheaper than node:http's).
+  const telemetry = startTelemetry({ serviceName: 'slipway-api', otel: config, httpServerSpans: false });
   const db = createDb({ url: config.DATABASE_URL, connectTimeoutSec: 3 });
   instrumentPostgres(db.sql);
   if (!(await migrationsApplied(db.sql))) {

@@ -1,7 +1,12 @@
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino } from 'pino';
 
-export type LoggerOptions = { name: string; level?: string };
+export type LoggerOptions = {
+  name: string;
+  level?: string;
+  /** Where lines go; stdout (pino's default, synchronous) unless given. */
+  destination?: pino.DestinationStream;
+};
 
 /**
  * The active span's ids, as @opentelemetry/instrumentation-pino writes them (`trace_id`, `span_id`,
@@ -19,7 +24,7 @@ export function traceFields(): Record<string, string> {
 
 /** JSON logs with secrets redacted wherever they might appear; lines written inside a span carry its ids. */
 export function createLogger(opts: LoggerOptions): pino.Logger {
-  return pino({
+  const options: pino.LoggerOptions = {
     name: opts.name,
     level: opts.level ?? 'info',
     mixin: traceFields,
@@ -37,7 +42,8 @@ export function createLogger(opts: LoggerOptions): pino.Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 
 export type { Logger } from 'pino';

@@ -6,8 +6,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, traceFields } from './logger.ts';
 import {
+  endServerSpan,
   instrumentPostgres,
   samplerFrom,
+  startServerSpan,
   startTelemetry,
   traceDrivers,
   traceQuery,
@@ -117,6 +119,30 @@ describe('tracing', () => {
     expect(client?.spanContext().traceId).toBe(caller?.spanContext().traceId);
     expect(srv?.spanContext().traceId).toBe(caller?.spanContext().traceId);
     expect(seen).toContain(caller?.spanContext().traceId);
+  });
+
+  it('startServerSpan continues a W3C traceparent; endServerSpan marks 5xx (not 4xx) as errors', async () => {
+    const incoming: Record<string, string> = {
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    };
+    const a = startServerSpan('GET /x/:id', (k) => incoming[k], { 'http.route': '/x/:id' });
+    a.run(() => withSpan('inner', {}, async () => {}));
+    endServerSpan(a.span, 503, new TypeError('boom'));
+    const b = startServerSpan('GET /y', () => undefined, {});
+    endServerSpan(b.span, 404);
+    const all = await spans();
+    const first = all.find((s) => s.name === 'GET /x/:id');
+    expect(first?.kind).toBe(1);
+    expect(first?.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(first?.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(first?.attributes).toMatchObject({ 'http.response.status_code': 503, 'error.type': 'TypeError' });
+    expect(first?.status.code).toBe(2);
+    expect(first?.events.map((e) => e.name)).toContain('exception');
+    expect(all.find((s) => s.name === 'inner')?.parentSpanContext?.spanId).toBe(first?.spanContext().spanId);
+    const second = all.find((s) => s.name === 'GET /y');
+    expect(second?.parentSpanContext).toBeUndefined();
+    expect(second?.status.code).toBe(0);
+    expect(second?.attributes['error.type']).toBeUndefined();
   });
 
   it('traceDrivers wraps every driver call in a span and keeps the rest', async () => {
