@@ -10,6 +10,7 @@ import {
   ResourceFollower,
   scaleDeployment,
 } from '@slipway/core';
+import { createDrivers, type Drivers } from '@slipway/drivers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type WorkerHarness } from './test-harness.ts';
 
@@ -38,7 +39,9 @@ describe('cluster stop/start/restart/delete: deployments and services say what h
       containerPort: 80,
       minikubeClusterId: c.id,
     });
-    expect((await h.settle(web.operation)).status).toBe('succeeded');
+    const webOp = await h.settle(web.operation);
+    expect(webOp.error).toBeNull();
+    expect(webOp.status).toBe('succeeded');
     expect((await h.settle(bad.operation)).status).toBe('failed');
     const svc = await createService(h.deps, h.owner, {
       name: 'web-svc',
@@ -184,5 +187,77 @@ describe('cluster stop/start/restart/delete: deployments and services say what h
     expect(s?.deleted_at).not.toBeNull();
     const [rec] = await opsOn(web, 'deployment.observe');
     expect(rec).toMatchObject({ status: 'succeeded', input: { cause: 'cluster.delete' } });
+  });
+});
+
+describe('a rollout that finishes after its cluster began to stop', () => {
+  let h: WorkerHarness;
+  // The sandbox's workloads, with the end of a rollout wait held until the test lets it go.
+  let release: () => void = () => {};
+  let reached: () => void = () => {};
+  let held = false;
+  beforeAll(async () => {
+    const { drivers: sandbox } = await createDrivers({
+      mode: 'sandbox',
+      sandbox: { timeScale: 0.002, ledgerPath: null },
+      buildContextRoot: process.cwd(),
+    });
+    const gate = () => {
+      if (!held) return Promise.resolve();
+      reached();
+      return new Promise<void>((r) => {
+        release = r;
+      });
+    };
+    const inner = sandbox.workloads;
+    const waitDeployment: Drivers['workloads']['waitDeployment'] = async (...args) => {
+      const obs = await inner.waitDeployment(...args);
+      await gate();
+      return obs;
+    };
+    const workloads = new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'waitDeployment') return waitDeployment;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    h = await startHarness({}, { drivers: { ...sandbox, workloads } });
+  });
+  afterAll(() => h.close());
+
+  it('settles unknown with the reason, not running on a stopped cluster', async () => {
+    const c = await h.runningCluster('c-inflight');
+    held = true;
+    const inWait = new Promise<void>((r) => {
+      reached = r;
+    });
+    const { deployment, operation } = await createDeployment(h.deps, h.owner, {
+      name: 'late',
+      replicas: 2,
+      image: 'docker.io/acme/web:1',
+      containerPort: 8000,
+      minikubeClusterId: c.id,
+    });
+    // The rollout is in its wait (the driver saw it running) when the stop is asked for and completes.
+    await inWait;
+    const stop = await clusterAction(h.deps, h.owner, c.id, 'stop');
+    expect((await h.settle(stop.operation)).status).toBe('succeeded');
+    held = false;
+    release();
+    const settled = await h.settle(operation);
+    expect(settled.error).toBeNull();
+    expect(settled.status).toBe('succeeded');
+    const d = await getDeployment(h.deps, h.owner, deployment.id);
+    expect(d).toMatchObject({ status: 'unknown', availableReplicas: 0 });
+    expect(d.reason).toMatch(/^cluster c-inflight was stopped at .*; not observed since$/);
+    // The stop marked it (it was pending then); the late `running` was corrected in its own commit.
+    const recorded = await h.t.sql<{ input: unknown }[]>`
+      select input from operations where resource_id = ${deployment.id} and kind = 'deployment.observe'
+      order by created_at`;
+    expect(recorded.map((r) => r.input)).toEqual([
+      { cause: 'cluster.stop' },
+      { cause: 'cluster.not_running' },
+    ]);
   });
 });

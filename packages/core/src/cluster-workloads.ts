@@ -4,11 +4,19 @@
 // transaction that settles the cluster, and each gets an event on its own stream. When the cluster
 // runs again, each `unknown` one is observed again by an operation of its own (deployment.observe,
 // service.observe), which sets whatever the driver then sees.
-import { deployments, type Operation, operationEvents, operations, services, type Tx } from '@slipway/db';
+import {
+  clusters,
+  deployments,
+  type Operation,
+  operationEvents,
+  operations,
+  services,
+  type Tx,
+} from '@slipway/db';
 import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { EVENTS_CHANNEL } from './operations/watch.ts';
 
-export type WorkloadCause = 'cluster.stop' | 'cluster.restart' | 'cluster.delete';
+export type WorkloadCause = 'cluster.stop' | 'cluster.restart' | 'cluster.delete' | 'cluster.not_running';
 
 export type UnknownWorkloads = { deployments: string[]; services: string[] };
 
@@ -102,6 +110,54 @@ async function recordFinished(tx: Tx, rows: Recorded[], cause: WorkloadCause, re
       operations.id,
       ops.map((o) => o.id),
     ),
+  );
+}
+
+/**
+ * Inside the transaction of a settlement that would say `running`/`active` (a rollout or an
+ * observation that finished): if the cluster is not running by then (its stop began while the rollout
+ * was in flight), the workload is `unknown` instead, with the reason and its event, as if it had been
+ * there when the stop settled. Same transaction, so the claim and the correction commit together.
+ */
+export async function unknownUnlessClusterRuns(
+  tx: Tx,
+  type: 'deployment' | 'service',
+  id: string,
+): Promise<void> {
+  const at = sql`to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const reason = sql`format('cluster %s was %s at %s; not observed since', c.name, c.status, ${at})`;
+  const rows = (type === 'deployment'
+    ? await tx.execute(sql`
+          update ${deployments} w set status = 'unknown', available_replicas = 0, reason = ${reason}, last_updated = now()
+          from ${clusters} c
+          where w.id = ${id} and w.deleted_at is null and w.status = 'running'
+            and c.id = w.cluster_id and c.status <> 'running'
+          returning w.id, w.owner_id as "ownerId", w.name, w.reason`)
+    : await tx.execute(sql`
+          update ${services} w set status = 'unknown', reason = ${reason}, last_updated = now()
+          from ${clusters} c
+          where w.id = ${id} and w.deleted_at is null and w.status = 'active'
+            and c.id = w.cluster_id and c.status <> 'running'
+          returning w.id, w.owner_id as "ownerId", w.name, w.reason`)) as unknown as {
+    id: string;
+    ownerId: string;
+    name: string;
+    reason: string;
+  }[];
+  const row = rows[0];
+  if (!row) return;
+  await recordFinished(
+    tx,
+    [
+      {
+        ...row,
+        kind: `${type}.observe`,
+        type,
+        message: `${type} ${row.name}: status unknown (${row.reason})`,
+      },
+    ],
+    'cluster.not_running',
+    row.reason,
   );
 }
 

@@ -2,6 +2,7 @@
 // processors used to carry. A processor claims, calls the driver and hands what the driver observed
 // here; these rules decide the status. Observations are structural (core does not import drivers).
 import type { ChartFinding } from '@slipway/db';
+import { unknownUnlessClusterRuns } from './cluster-workloads.ts';
 import type { Lease } from './operations/lease.ts';
 
 /** What a workload driver reports at the end of a rollout wait. */
@@ -49,6 +50,8 @@ export async function settleRollout(
       resourceSet: { ...set, error: null },
       result: { ...obs, ...opts.extra },
       message: `rollout complete: ${obs.availableReplicas}/${obs.desiredReplicas} replicas available`,
+      // Its cluster began to stop while this rolled out: `unknown`, not a `running` nobody observes.
+      alsoIn: (tx) => unknownUnlessClusterRuns(tx, 'deployment', lease.op.resourceId),
     });
     return;
   }
@@ -75,6 +78,7 @@ export async function settleServiceRollout(
       resourceSet: { reason: null, error: null },
       result: { ...obs },
       message: `service active${obs.ingress?.length ? ` at ${obs.ingress.join(', ')}` : ''}`,
+      alsoIn: (tx) => unknownUnlessClusterRuns(tx, 'service', lease.op.resourceId),
     });
     return;
   }
@@ -115,6 +119,7 @@ export async function settleObservedDeployment(
     resourceSet: { availableReplicas: obs.availableReplicas, reason, error: reason },
     result: { ...obs },
     message: reason === null ? `observed running: ${counts}` : `observed failed: ${reason}`,
+    alsoIn: (tx) => unknownUnlessClusterRuns(tx, 'deployment', lease.op.resourceId),
   });
 }
 
@@ -142,6 +147,7 @@ export async function settleObservedService(
       reason === null
         ? `observed active${obs.ingress?.length ? ` at ${obs.ingress.join(', ')}` : ''}`
         : `observed failed: ${reason}`,
+    alsoIn: (tx) => unknownUnlessClusterRuns(tx, 'service', lease.op.resourceId),
   });
 }
 
