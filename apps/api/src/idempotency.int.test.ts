@@ -45,6 +45,26 @@ describe('Idempotency-Key', () => {
     expect(bob.body.id).not.toBe(first.body.id);
   });
 
+  it('a keyed body is read once and validated as sent: non-ASCII text, a BOM, a malformed body', async () => {
+    const key = uniqueName('key');
+    const body = { name: uniqueName('utf8'), repository: 'docker.io/acme', description: 'Grüße, 世界 ✓' };
+    const raw = `\uFEFF${JSON.stringify(body)}`;
+    const send = (k: string, b: string) =>
+      api.call('POST', '/api/container-images', {
+        token: api.alice.token,
+        body: b,
+        headers: { 'Idempotency-Key': k, 'Content-Type': 'application/json' },
+      });
+    const first = await send(key, raw);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ name: body.name, description: 'Grüße, 世界 ✓' });
+    const again = await send(key, raw);
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    const bad = await send(uniqueName('key'), '{"name": ');
+    expect(bad.status).toBe(400);
+  });
+
   it('the same key with another body is a 422', async () => {
     const key = uniqueName('key');
     await api.call('POST', '/api/container-images', {

@@ -12,6 +12,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const utf8 = new TextDecoder();
 /** Headers worth replaying: what tells the client where the work went. */
 const REPLAYED_HEADERS = ['Content-Type', 'Location'];
 
@@ -32,7 +33,12 @@ export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv>
         details: { field: 'Idempotency-Key', issue: 'must be 1-255 printable ASCII characters' },
       });
     }
-    const body = Buffer.from(await c.req.arrayBuffer());
+    const buf = await c.req.arrayBuffer();
+    // The body's text cached too (decoded as Response.text() decodes: UTF-8, BOM dropped), so the
+    // JSON gate's text() and the validator's json() read it instead of each wrapping the bytes in a
+    // new Response and reading that stream again.
+    (c.req.bodyCache as { text?: Promise<string> }).text ??= Promise.resolve(utf8.decode(buf));
+    const body = Buffer.from(buf);
     const hash = createHash('sha256').update(`${c.req.method}\n${c.req.path}\n`).update(body).digest('hex');
     const claim = await claimIdempotencyKey(opts.core, user.id, key, hash);
     if (claim.state === 'mismatch') {
