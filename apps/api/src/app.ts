@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps): App {
     trustProxy: deps.config.TRUST_PROXY,
   });
   const limit = rateLimit({
-    redis: deps.redis,
+    redis: deps.rateLimitRedis ?? deps.redis,
     prefix: deps.config.QUEUE_PREFIX,
     limits: deps.rateLimits ?? DEFAULT_RATE_LIMITS,
     trustProxy: deps.config.TRUST_PROXY,

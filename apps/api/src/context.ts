@@ -23,6 +23,11 @@ export type AppDeps = {
   sql: import('@slipway/db').Sql;
   /** Shared rate-limit counters; usually the producer's connection (fail-fast, no offline queue). */
   redis: Redis;
+  /**
+   * The per-request rate-limit script's connection, if not `redis`: main.ts gives it one with
+   * ioredis auto-pipelining, so the checks of concurrent requests share one write and one read.
+   */
+  rateLimitRedis?: Redis;
   config: Pick<Config, 'JWT_SECRET' | 'DRIVER' | 'QUEUE_PREFIX' | 'AI_SYNC_TIMEOUT_MS' | 'TRUST_PROXY'> &
     Partial<Pick<Config, 'GIT_ALLOWED_HOSTS'>>;
   metrics: HttpMetrics;

@@ -47,10 +47,16 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const admin = await ensureAdmin(core, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
   log.info({ adminId: admin.id, driver: config.DRIVER }, 'admin user present');
 
+  // The sliding-window script runs once per request: on its own connection with auto-pipelining,
+  // the scripts of requests arriving in one event-loop turn go to Redis in one write (same
+  // fail-fast options as the producer's). Still one exact, shared decision per request.
+  const rateLimitRedis = producer.redis.duplicate({ enableAutoPipelining: true });
+  rateLimitRedis.on('error', () => {});
   const app = createApp({
     core,
     sql: db.sql,
     redis: producer.redis,
+    rateLimitRedis,
     config,
     metrics: new HttpMetrics(),
     log,
@@ -87,6 +93,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
         await closed;
       }
       await app.drain();
+      rateLimitRedis.disconnect();
       await producer.close().catch((err: unknown) => log.warn({ err }, 'producer close failed'));
       await db.close().catch((err: unknown) => log.warn({ err }, 'database close failed'));
       await telemetry.shutdown().catch((err: unknown) => log.warn({ err }, 'telemetry shutdown failed'));

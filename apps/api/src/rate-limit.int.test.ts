@@ -78,4 +78,40 @@ describe('rate limits', () => {
     expect(res.filter((r) => r.status === 200).length).toBe(3);
     expect(res.filter((r) => r.status === 429).length).toBe(7);
   });
+
+  it("stays exact on main.ts's auto-pipelining connection: concurrent checks share writes, one decision each", async () => {
+    // What main.ts does: the rate-limit script on a duplicate connection with auto-pipelining, next
+    // to another process on a plain connection; 24 requests at once go out in a few pipelines.
+    const pipelined = api.producer.redis.duplicate({ enableAutoPipelining: true });
+    // Counts what goes out on it (the app must use the connection it is given for the script).
+    let scripts = 0;
+    const send = pipelined.sendCommand.bind(pipelined);
+    pipelined.sendCommand = (command, ...rest) => {
+      if (/^eval/i.test(command.name)) scripts++;
+      return send(command, ...rest);
+    };
+    try {
+      const u = await api.addUser('operator', 'premium');
+      const first = createApp({ ...api.deps, rateLimitRedis: pipelined });
+      const second = createApp(api.deps);
+      const call = (i: number) =>
+        (i % 3 ? first : second).request('/api/deployments', {
+          headers: { Authorization: `Bearer ${u.token}` },
+        });
+      const res = await Promise.all(Array.from({ length: 24 }, (_, i) => call(i)));
+      expect(res.filter((r) => r.status === 200).length).toBe(5);
+      expect(res.filter((r) => r.status === 429).length).toBe(19);
+      // Every pass saw its own count: remaining 4, 3, 2, 1, 0 exactly once each.
+      const remaining = res
+        .filter((r) => r.status === 200)
+        .map((r) => r.headers.get('X-RateLimit-Remaining'));
+      expect(remaining.sort()).toEqual(['0', '1', '2', '3', '4']);
+      expect(scripts).toBe(16);
+      expect(pipelined.autoPipelineQueueSize).toBe(0);
+      // The refusals' security events are written in the background: let them land first.
+      await Promise.all([first.drain(), second.drain()]);
+    } finally {
+      pipelined.disconnect();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { getPath } from 'hono/utils/url';
 import type { AppEnv } from '../context.ts';
 import { errorBody } from '../errors.ts';
 
@@ -13,7 +14,8 @@ function requested(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | null {
   if (media?.[1] && !ACCEPTED.has(media[1].toLowerCase())) return `v${media[1]}`;
   const q = c.req.query('version');
   if (q !== undefined && !ACCEPTED.has(q.toLowerCase())) return q;
-  const path = /^\/(v\d[^/]*)\/api(\/|$)/i.exec(new URL(c.req.url).pathname);
+  // The raw path (c.req.path has /v1 stripped already); getPath, not new URL(): once per request.
+  const path = /^\/(v\d[^/]*)\/api(\/|$)/i.exec(getPath(c.req.raw));
   if (path?.[1] && !ACCEPTED.has(path[1].toLowerCase())) return path[1];
   return null;
 }
