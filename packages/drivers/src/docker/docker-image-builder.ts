@@ -1,14 +1,22 @@
 // ImageBuilder over the Docker Engine API (dockerode). Builds from a git repository or a directory under
 // BUILD_CONTEXT_ROOT, or resolves an existing reference from the engine (inspect, pull when missing).
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repositoryOf, splitImageReference } from '@slipway/contract/image-reference';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import type { ImageBuilder, ImageResult, ImageSpec, OpContext } from '../types.ts';
 import { DriverError } from '../types.ts';
 import { measureContext, packContext, resolveInside, shallowClone } from './build-context.ts';
 import { buildImageOptions, validateGitUrl } from './build-options.ts';
+
+/** dockerode (with ssh2 under it), loaded only when a Docker engine client is made: a sandbox worker never needs it. */
+function newDocker(): Dockerode {
+  const Docker = createRequire(import.meta.url)('dockerode') as typeof Dockerode;
+  return new Docker();
+}
+
 import {
   driverErrorFromEngine,
   type EngineEvent,
@@ -108,7 +116,7 @@ export class DockerImageBuilder implements ImageBuilder {
   readonly #gitLookup: Lookup | undefined;
 
   constructor(opts: DockerImageBuilderOptions) {
-    this.#docker = opts.docker ?? new Dockerode();
+    this.#docker = opts.docker ?? newDocker();
     this.#root = opts.buildContextRoot;
     this.#timeoutMs = opts.buildTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#maxContextBytes = opts.maxContextBytes ?? DEFAULT_MAX_CONTEXT_BYTES;
@@ -120,7 +128,7 @@ export class DockerImageBuilder implements ImageBuilder {
 
   /** Pings the engine and reads its version; never throws. */
   static async probe(opts: { docker?: Dockerode } = {}): Promise<DockerProbe> {
-    const docker = opts.docker ?? new Dockerode();
+    const docker = opts.docker ?? newDocker();
     try {
       await docker.ping();
       const v = await docker.version();

@@ -4,16 +4,8 @@
 // own validation and admission never see them. Here each rendered object is sent exactly as helm's install
 // sends it — server-side apply, field manager `helm`, no force, fieldValidation=Strict, helm's ownership
 // labels and annotations — with dryRun=All: the API server runs every stage and persists nothing.
-import {
-  ApiException,
-  createConfiguration,
-  HttpMethod,
-  KubeConfig,
-  KubernetesObjectApi,
-  Observable,
-  type ObservableMiddleware,
-  ServerConfiguration,
-} from '@kubernetes/client-node';
+import type { Configuration, HttpMethod, ObservableMiddleware } from '@kubernetes/client-node';
+import { k8s } from '../kubernetes/client.ts';
 import { toDriverError } from '../kubernetes/errors.ts';
 import type { ChartDryRunObject } from '../types.ts';
 import { DriverError } from '../types.ts';
@@ -25,10 +17,13 @@ export const HELM_FIELD_MANAGER = 'helm';
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The client's discovery (apiVersion + kind -> resource name, namespaced), cached per instance. */
-class Discovery extends KubernetesObjectApi {
-  lookup(apiVersion: string, kind: string) {
-    return this.resource(apiVersion, kind);
+function discoveryFor(config: Configuration) {
+  class Discovery extends k8s().KubernetesObjectApi {
+    lookup(apiVersion: string, kind: string) {
+      return this.resource(apiVersion, kind);
+    }
   }
+  return new Discovery(config);
 }
 
 export type AdmitInput = {
@@ -65,6 +60,8 @@ function asHelmInstallsIt(body: Record<string, unknown>, release: string, namesp
  * object's answer; what may pass on a retry (unreachable, 5xx, cancelled) is thrown.
  */
 export async function admitRendered(input: AdmitInput): Promise<ChartDryRunObject[]> {
+  const { ApiException, createConfiguration, HttpMethod, KubeConfig, Observable, ServerConfiguration } =
+    k8s();
   const kc = new KubeConfig();
   if (input.kubeconfigPath) kc.loadFromFile(input.kubeconfigPath);
   else kc.loadFromDefault();
@@ -92,7 +89,7 @@ export async function admitRendered(input: AdmitInput): Promise<ChartDryRunObjec
   });
   // Discovery (kind -> resource, namespaced) only; the objects themselves are sent as rendered, since the
   // client's typed serializer would drop the unknown fields that fieldValidation=Strict exists to refuse.
-  const discovery = new Discovery(config);
+  const discovery = discoveryFor(config);
 
   const request = async (
     method: HttpMethod,

@@ -1,7 +1,8 @@
 // One place that turns what the Kubernetes client throws into DriverError: whether to retry is decided
 // here, from the HTTP status and the Status object the API server sent, or from the network error.
-import { ApiException } from '@kubernetes/client-node';
+
 import { DriverError } from '../types.ts';
+import { k8sIfLoaded } from './client.ts';
 
 export type K8sStatus = { code: number; reason: string; message: string };
 
@@ -23,7 +24,8 @@ const NETWORK_CODES = new Set([
 
 /** The Status object from an ApiException body (a JSON string in client-node v2), when there is one. */
 export function statusOf(e: unknown): K8sStatus | null {
-  if (!(e instanceof ApiException)) return null;
+  const client = k8sIfLoaded();
+  if (!client || !(e instanceof client.ApiException)) return null;
   const raw: unknown = e.body;
   let body: unknown = raw;
   if (typeof raw === 'string') {

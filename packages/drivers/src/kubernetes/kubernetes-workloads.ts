@@ -2,20 +2,18 @@
 // manager `slipway`, scale through the scale subresource, foreground deletes, and status read back from
 // the cluster by polling with backoff (a watch would need a long-lived stream per wait; polling survives
 // API server restarts and proxies without special handling, and the waits are short).
-import {
+import type {
   AppsV1Api,
-  type ConfigurationOptions,
+  ConfigurationOptions,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
-  Observable,
-  type ObservableMiddleware,
-  PatchStrategy,
-  type V1Deployment,
-  type V1Endpoints,
-  type V1Node,
-  type V1Pod,
-  type V1Service,
+  ObservableMiddleware,
+  V1Deployment,
+  V1Endpoints,
+  V1Node,
+  V1Pod,
+  V1Service,
   VersionApi,
 } from '@kubernetes/client-node';
 import {
@@ -35,6 +33,7 @@ import {
   type WorkloadSnapshot,
   type Workloads,
 } from '../types.ts';
+import { k8s } from './client.ts';
 import { toDriverError } from './errors.ts';
 import {
   buildDeploymentManifest,
@@ -83,7 +82,7 @@ const EVENT_PODS = 10;
 const MAX_EVENTS = 50;
 
 function loadKubeConfig(opts: KubernetesWorkloadsOptions): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new (k8s().KubeConfig)();
   if (opts.kubeconfigYaml) kc.loadFromString(opts.kubeconfigYaml);
   else if (opts.kubeconfigPath) kc.loadFromFile(opts.kubeconfigPath);
   else kc.loadFromDefault();
@@ -99,9 +98,9 @@ function callOptions(signal: AbortSignal, contentType?: string): ConfigurationOp
     pre: (ctx) => {
       ctx.setSignal(signal);
       if (contentType) ctx.setHeaderParam('Content-Type', contentType);
-      return new Observable(Promise.resolve(ctx));
+      return new (k8s().Observable)(Promise.resolve(ctx));
     },
-    post: (res) => new Observable(Promise.resolve(res)),
+    post: (res) => new (k8s().Observable)(Promise.resolve(res)),
   };
   return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }
@@ -147,7 +146,7 @@ export class KubernetesWorkloads implements Workloads {
       }
       if (!kc.getCurrentCluster()) return { reachable: false, detail: 'no current cluster in kubeconfig' };
       const v = await kc
-        .makeApiClient(VersionApi)
+        .makeApiClient(k8s().VersionApi)
         .getCode(callOptions(AbortSignal.timeout(opts.requestTimeoutMs ?? 5000)));
       return { reachable: true, version: v.gitVersion };
     } catch (e) {
@@ -168,7 +167,7 @@ export class KubernetesWorkloads implements Workloads {
       );
     }
     // A KubeConfig per context: makeApiClient binds the current context at construction time.
-    const kc = new KubeConfig();
+    const kc = new (k8s().KubeConfig)();
     kc.loadFromOptions({
       clusters: this.kc.getClusters(),
       contexts: this.kc.getContexts(),
@@ -176,10 +175,10 @@ export class KubernetesWorkloads implements Workloads {
       currentContext: target.context,
     });
     const clients: Clients = {
-      apps: kc.makeApiClient(AppsV1Api),
-      core: kc.makeApiClient(CoreV1Api),
-      custom: kc.makeApiClient(CustomObjectsApi),
-      version: kc.makeApiClient(VersionApi),
+      apps: kc.makeApiClient(k8s().AppsV1Api),
+      core: kc.makeApiClient(k8s().CoreV1Api),
+      custom: kc.makeApiClient(k8s().CustomObjectsApi),
+      version: kc.makeApiClient(k8s().VersionApi),
     };
     this.clients.set(target.context, clients);
     return clients;
@@ -250,7 +249,7 @@ export class KubernetesWorkloads implements Workloads {
           },
           o,
         ),
-      PatchStrategy.ServerSideApply,
+      k8s().PatchStrategy.ServerSideApply,
     );
     ctx.log(
       `applied deployment ${spec.namespace}/${spec.name} on ${target.context}: image ${spec.image}, ${spec.replicas} replica(s), generation ${applied.metadata?.generation ?? '?'}`,
@@ -272,7 +271,7 @@ export class KubernetesWorkloads implements Workloads {
           },
           o,
         ),
-      PatchStrategy.MergePatch,
+      k8s().PatchStrategy.MergePatch,
     );
     ctx.log(
       `scaled deployment ${spec.namespace}/${spec.name} to ${scale.spec?.replicas ?? spec.replicas} replica(s)`,
@@ -297,7 +296,7 @@ export class KubernetesWorkloads implements Workloads {
             },
             o,
           ),
-        PatchStrategy.MergePatch,
+        k8s().PatchStrategy.MergePatch,
       );
       return {
         accepted: true,
@@ -458,7 +457,7 @@ export class KubernetesWorkloads implements Workloads {
           },
           o,
         ),
-      PatchStrategy.ServerSideApply,
+      k8s().PatchStrategy.ServerSideApply,
     );
     ctx.log(
       `applied service ${spec.namespace}/${spec.name} (${spec.type} ${spec.port}->${spec.targetPort}/${manifest.spec.ports[0]?.protocol}) cluster IP ${applied.spec?.clusterIP ?? '?'}`,
