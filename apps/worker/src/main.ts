@@ -72,7 +72,7 @@ async function main() {
     },
     onSweep: (r) => metrics.recordSweep(r),
   });
-  observeOperations(worker.workers, metrics, db.sql);
+  observeOperations(worker.workers, metrics, db.sql, (id) => worker.runner.takeSettled(id));
   let metricsServer: Server | null = null;
   if (config.WORKER_METRICS_PORT > 0) {
     metricsServer = await serveMetrics({
@@ -123,14 +123,25 @@ async function main() {
  * operation kind (the job name) and the status the operation was left in (succeeded, failed,
  * cancelled; queued/running when it was handed back or will retry).
  */
-function observeOperations(workers: import('bullmq').Worker[], metrics: WorkerMetrics, sql: Sql): void {
+function observeOperations(
+  workers: import('bullmq').Worker[],
+  metrics: WorkerMetrics,
+  sql: Sql,
+  settled: (jobId: string) => string | null,
+): void {
   const started = new Map<string, number>();
   const done = (job: Job | undefined) => {
     if (!job?.id) return;
     const t0 = started.get(job.id);
     started.delete(job.id);
+    const status = settled(job.id);
     if (t0 === undefined) return;
     const seconds = (performance.now() - t0) / 1000;
+    // The runner knows the status when it settled the operation itself; otherwise Postgres says.
+    if (status) {
+      metrics.observeOperation(job.name, status, seconds);
+      return;
+    }
     sql<{ status: string }[]>`select status from operations where id = ${job.id}`.then(
       ([row]) => metrics.observeOperation(job.name, row?.status ?? 'missing', seconds),
       () => metrics.observeOperation(job.name, 'unknown', seconds),

@@ -133,6 +133,8 @@ export class OperationRunner {
   /** Start times of claims in flight (a claim is a Postgres transaction too). */
   private readonly claims = new Set<{ since: number }>();
   private readonly watchdog: NodeJS.Timeout | null;
+  /** The status each finished job's operation was left in by this worker (read once by takeSettled). */
+  private readonly settledStatus = new Map<string, string>();
   constructor(opts: RunnerOptions) {
     this.opts = opts;
     const onWedged = opts.onWedged;
@@ -162,6 +164,16 @@ export class OperationRunner {
       }
     }
     return false;
+  }
+
+  /**
+   * The status this worker left a job's operation in (succeeded, failed, queued), if it settled it
+   * itself; null otherwise (skipped, lost, cancelled: ask Postgres). Forgets it once read.
+   */
+  takeSettled(jobId: string): string | null {
+    const s = this.settledStatus.get(jobId) ?? null;
+    this.settledStatus.delete(jobId);
+    return s;
   }
 
   /** Stops the database watchdog (shutdown). */
@@ -328,6 +340,14 @@ export class OperationRunner {
       await Promise.race([body, abandoned]);
     } finally {
       this.active.delete(run);
+      if (lease.settled && job.id) {
+        this.settledStatus.set(job.id, lease.settled);
+        // A job handed back (moved to delayed) ends with no completed/failed event to read it: bounded.
+        if (this.settledStatus.size > 1000) {
+          const oldest = this.settledStatus.keys().next().value;
+          if (oldest !== undefined) this.settledStatus.delete(oldest);
+        }
+      }
     }
   };
 
@@ -380,7 +400,10 @@ export class OperationRunner {
     const producer = this.opts.deps.producer;
     if (!producer) return;
     try {
-      const next = await nextInLine(this.opts.deps.db, lease.op.resourceId);
+      // Read in the settlement's own transaction (under the resource's advisory lock) when it could be;
+      // a run that lost its lease, or settled through a custom commit, asks Postgres now.
+      const next =
+        lease.next !== undefined ? lease.next : await nextInLine(this.opts.deps.db, lease.op.resourceId);
       if (next && next.id !== lease.op.id && isJobName(next.kind)) await producer.enqueue(next.kind, next.id);
     } catch (err) {
       this.opts.log.warn({ err, resourceId: lease.op.resourceId }, 'could not wake the next operation');

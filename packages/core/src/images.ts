@@ -11,7 +11,7 @@ import {
   type Sql,
 } from '@slipway/db';
 import { parseJobInput } from '@slipway/jobs';
-import { and, desc, eq, getTableColumns, isNull, type Table } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNull, sql, type Table } from 'drizzle-orm';
 import { assertCanWrite, ownerFilter } from './access.ts';
 import { auditRowWritten, currentAuditScope, pendingAuditRow } from './audit.ts';
 import type { Actor, CoreDeps } from './deps.ts';
@@ -338,8 +338,25 @@ export async function listImagesForWorker(
     .limit(500);
 }
 
-/** Worker side: the image row regardless of owner or deletion. */
+const loadForWorker = new WeakMap<
+  CoreDeps['db'],
+  { execute(v: { id: string }): Promise<ContainerImage[]> }
+>();
+
+/**
+ * Worker side: the image row regardless of owner or deletion. A drizzle prepared query built once per
+ * pool (every image build reads it: no query building, and postgres.js sends Bind+Execute only).
+ */
 export async function loadImageForWorker(deps: CoreDeps, id: string): Promise<ContainerImage | null> {
-  const [row] = await deps.db.select().from(containerImages).where(eq(containerImages.id, id));
+  let q = loadForWorker.get(deps.db);
+  if (!q) {
+    q = deps.db
+      .select()
+      .from(containerImages)
+      .where(eq(containerImages.id, sql.placeholder('id')))
+      .prepare('load_image_for_worker');
+    loadForWorker.set(deps.db, q);
+  }
+  const [row] = await q.execute({ id });
   return row ?? null;
 }

@@ -112,15 +112,18 @@ export function movableTo<T extends ManagedType>(type: T, id: string, to: Status
 /**
  * The one untyped step, behind the typed `transitionResource`: `set` keys are checked against the
  * table's columns again at run time (a value built outside TypeScript cannot write an unknown column).
+ * Builds the compare-and-set UPDATE (RETURNING id) without running it; `guard` is ANDed into its WHERE
+ * (the lease's fence when the update runs inside one statement with it, see operations/lease.ts).
  */
-async function writeResource(
-  tx: Tx,
+export function resourceUpdate(
+  q: Pick<Tx, 'update'>,
   type: ManagedType,
   id: string,
   to: string | null,
   set: Record<string, unknown>,
   generation?: number,
-): Promise<void> {
+  guard?: SQL,
+) {
   const def = resourceDefs[type];
   const table: AnyResourceTable = def.table;
   // Widening, not a cast: each machine is checked against its own status enum in resourceDefs; here
@@ -140,11 +143,23 @@ async function writeResource(
       : undefined;
   const status = newer ? sql`case when ${newer} then ${table.status} else ${to} end` : to;
   const movable = inArray(table.status, from);
-  const rows = await tx
+  return q
     .update(table)
     .set({ ...set, ...(status ? { status } : {}), lastUpdated: sql`now()` })
-    .where(and(eq(table.id, id), isNull(table.deletedAt), newer ? or(newer, movable) : movable))
+    .where(and(eq(table.id, id), isNull(table.deletedAt), newer ? or(newer, movable) : movable, guard))
     .returning({ id: table.id });
+}
+
+/** The compare-and-set of `resourceUpdate`, run; zero rows is a conflict. */
+async function writeResource(
+  tx: Tx,
+  type: ManagedType,
+  id: string,
+  to: string | null,
+  set: Record<string, unknown>,
+  generation?: number,
+): Promise<void> {
+  const rows = await resourceUpdate(tx, type, id, to, set, generation);
   if (rows.length === 0) {
     throw new DomainError('conflict', `${type} ${id} cannot move to '${to}' from its current state`, { id });
   }

@@ -1,10 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { type Db, type Operation, operations, type ResourceType, type Tx } from '@slipway/db';
 import { jobNames, jobSpec } from '@slipway/jobs';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { DomainError } from '../errors.ts';
-import { applyResourceChange, failureStatusOf, type ResourceSet, type StatusOf } from '../resources.ts';
+import {
+  applyResourceChange,
+  failureStatusOf,
+  type ResourceSet,
+  resourceUpdate,
+  type StatusOf,
+} from '../resources.ts';
 import { appendEvent, appendEvents } from './record.ts';
+import { preparedStatement, runStatement, runTransaction, toOperation } from './trip.ts';
+import { EVENTS_CHANNEL } from './watch.ts';
+
+/** Second key of the per-resource advisory lock (claims and settlements of mutating operations). */
+const RESOURCE_LOCK = 7150;
 
 const readOnlyKinds = jobNames.filter((n) => jobSpec(n).readOnly === true);
 
@@ -19,63 +30,78 @@ export type ClaimOutcome =
 
 export type ClaimOptions = { leaseMs: number; workerId: string };
 
+const quoted = (xs: readonly string[]) => sql.raw(xs.length ? xs.map((k) => `'${k}'`).join(', ') : `''`);
+/** The read-only kinds as an SQL list: they never wait for, nor block, another operation. */
+const RO = quoted(readOnlyKinds);
+const claimable = sql.raw(
+  `(status = 'queued' or (status = 'running' and (lease_expires_at is null or lease_expires_at < now())))`,
+);
+
+const p = sql.placeholder;
+const claimLock = preparedStatement(
+  () => sql`select case when ${claimable} and kind not in (${RO})
+      then pg_advisory_xact_lock(hashtextextended(resource_id::text, ${RESOURCE_LOCK})) end as locked
+    from operations where id = ${p('op')} for update`,
+);
+const claimStatement = preparedStatement(
+  () => sql`with cur as (
+        select id, status, kind, resource_id, created_at, ${claimable} as claimable
+        from operations where id = ${p('op')}
+      ), blocker as (
+        select o.id from operations o join cur on o.resource_id = cur.resource_id
+        where cur.claimable and cur.kind not in (${RO}) and o.id <> cur.id and o.kind not in (${RO})
+          and ((o.status = 'running' and o.lease_expires_at > now())
+               or (o.status in ('queued', 'running') and (o.created_at, o.id) < (cur.created_at, cur.id)))
+        order by o.created_at limit 1
+      ), claimed as (
+        update operations o set status = 'running', attempts = o.attempts + 1, lease_token = ${p('token')}::uuid,
+          lease_expires_at = now() + make_interval(secs => ${p('leaseS')}),
+          started_at = coalesce(o.started_at, now()), updated_at = now()
+        from cur
+        where o.id = cur.id and cur.claimable and o.status = cur.status and not exists (select 1 from blocker)
+        returning o.*
+      ), ev as (
+        insert into operation_events (operation_id, status, message)
+        select id, 'running', 'attempt ' || attempts || ' started on ' || ${p('worker')}::text
+        from claimed returning id
+      )
+      select cur.status as cur_status, (select id from blocker) as blocked_by, claimed.*,
+        (select count(*) from ev)::int as events,
+        case when claimed.id is not null then pg_notify(${EVENTS_CHANNEL}, json_build_object('op', claimed.id,
+          'owner', claimed.owner_id, 'type', claimed.resource_type, 'rid', claimed.resource_id)::text) end as notified
+      from cur left join claimed on true`,
+);
+
 /**
  * Claims an operation with a compare-and-set: queued (or running with an expired lease) -> running,
  * attempts + 1, a fresh lease token, expiry computed by Postgres now(). Mutating operations on one
  * resource run one at a time, oldest first (a transaction-scoped advisory lock on the resource id
  * serialises the check-and-claim).
+ *
+ * One transaction in one round trip (trip.ts): the first statement locks the row and, when it may
+ * be claimed and is not read-only, takes the resource's advisory lock; the second (a fresh snapshot,
+ * so it sees whatever the lock waited for) checks for blockers, claims, appends the `running` event
+ * and notifies the live streams, all in one data-modifying CTE.
  */
 export async function claimOperation(db: Db, operationId: string, opts: ClaimOptions): Promise<ClaimOutcome> {
-  return db.transaction(async (tx) => {
-    // The row and whether its lease has expired (by Postgres' clock) in one locking read.
-    const [found] = await tx
-      .select({
-        op: operations,
-        expired: sql<boolean>`(${operations.leaseExpiresAt} is null or ${operations.leaseExpiresAt} < now())`,
-      })
-      .from(operations)
-      .where(eq(operations.id, operationId))
-      .for('update');
-    if (!found) return { outcome: 'missing' } as const;
-    const { op, expired } = found;
-    if (op.status === 'succeeded' || op.status === 'failed' || op.status === 'cancelled') {
-      return { outcome: 'terminal', status: op.status } as const;
-    }
-    if (op.status === 'running' && !expired) return { outcome: 'held' } as const;
-
-    if (!readOnlyKinds.includes(op.kind as (typeof readOnlyKinds)[number])) {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${op.resourceId}::text, 7150))`);
-      const blockers = (await tx.execute(sql`
-        select id from operations
-        where resource_id = ${op.resourceId} and id <> ${op.id}
-          and kind not in (${sql.join(
-            readOnlyKinds.map((k) => sql`${k}`),
-            sql`, `,
-          )})
-          and ((status = 'running' and lease_expires_at > now())
-               or (status in ('queued', 'running')
-                   and (created_at, id) < (${op.createdAt.toISOString()}::timestamptz, ${op.id}::uuid)))
-        order by created_at limit 1`)) as unknown as { id: string }[];
-      if (blockers[0]) return { outcome: 'wait', blockedBy: blockers[0].id } as const;
-    }
-
-    const token = randomUUID();
-    const [claimed] = await tx
-      .update(operations)
-      .set({
-        status: 'running',
-        attempts: sql`${operations.attempts} + 1`,
-        leaseToken: token,
-        leaseExpiresAt: sql`now() + make_interval(secs => ${opts.leaseMs / 1000})`,
-        startedAt: sql`coalesce(${operations.startedAt}, now())`,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(operations.id, op.id), eq(operations.status, op.status)))
-      .returning();
-    if (!claimed) return { outcome: 'held' } as const;
-    await appendEvent(tx, op.id, 'running', `attempt ${claimed.attempts} started on ${opts.workerId}`);
-    return { outcome: 'claimed', lease: new Lease(db, claimed, token, opts.leaseMs) } as const;
-  });
+  const token = randomUUID();
+  const [, rows] = await runTransaction(db, [
+    claimLock({ op: operationId }),
+    claimStatement({
+      op: operationId,
+      token,
+      leaseS: opts.leaseMs / 1000,
+      worker: opts.workerId.slice(0, 3000),
+    }),
+  ]);
+  const row = rows?.[0];
+  if (!row) return { outcome: 'missing' };
+  const status = String(row.cur_status);
+  if (status === 'succeeded' || status === 'failed' || status === 'cancelled')
+    return { outcome: 'terminal', status };
+  if (row.blocked_by) return { outcome: 'wait', blockedBy: String(row.blocked_by) };
+  if (row.id === null || row.id === undefined) return { outcome: 'held' };
+  return { outcome: 'claimed', lease: new Lease(db, toOperation(row), token, opts.leaseMs) };
 }
 
 /** How an operation on a resource of type T ends; statuses and columns are T's own (see ResourceSet). */
@@ -99,10 +125,48 @@ export function isLeaseOn<T extends ResourceType>(lease: Lease, type: T): lease 
   return lease.op.resourceType === type;
 }
 
+const settleLock = preparedStatement(
+  () => sql`select pg_advisory_xact_lock(hashtextextended(resource_id::text, ${RESOURCE_LOCK})) as locked
+    from operations where id = ${p('op')} and lease_token = ${p('token')}::uuid and status = 'running'
+    for update`,
+);
+const renewStatement = preparedStatement(
+  () => sql`update operations set lease_expires_at = now() + make_interval(secs => ${p('leaseS')}),
+      updated_at = now()
+    where id = ${p('op')} and lease_token = ${p('token')}::uuid and status = 'running'
+    returning cancel_requested_at`,
+);
+const nextStatement = preparedStatement(
+  () => sql`select id, kind from operations
+    where resource_id = ${p('resource')} and status = 'queued' and kind not in (${RO})
+    order by created_at, id limit 1`,
+);
+
+/** What `commitFenced` writes: operation columns, a resource change, events, in one statement. */
+type FencedWrite = {
+  /** SET list of the operations row (the fence holds), or nothing. */
+  op?: SQL;
+  /** A resource compare-and-set; `required`: zero rows means the whole write is a conflict. */
+  resource?: {
+    status: string | null;
+    set: Record<string, unknown>;
+    generation?: number | undefined;
+    required: boolean;
+  };
+  /** Events to append after the buffered log lines, in order. */
+  events: { status: string; message: string }[];
+  /**
+   * The operation settles (or goes back to queued): take the resource's advisory lock first (the one
+   * claims take) and read who is next in line in the same transaction, so a claim that saw this one
+   * running and went to wait is always seen (see Lease.next).
+   */
+  settles?: 'done' | 'released';
+};
+
 /**
- * The right to act on one claimed operation. Every write goes through `commit`, which first checks
- * (and row-locks) that this lease token still owns the running operation: a worker that stalled past
- * its lease and wakes up late is fenced off and its writes are rejected.
+ * The right to act on one claimed operation. Every write is fenced: it only takes effect while this
+ * lease token still owns the running operation (row-locked for the write), so a worker that stalled
+ * past its lease and wakes up late is fenced off and its writes are rejected.
  */
 export class Lease<T extends ResourceType = ResourceType> {
   readonly op: Operation;
@@ -117,6 +181,14 @@ export class Lease<T extends ResourceType = ResourceType> {
   resourceDefaults: { driver?: string } = {};
   /** Set once this lease failed its operation (the runner ends the BullMQ job as failed too). */
   failedWith: string | null = null;
+  /** The status this lease left the operation in (succeeded, failed, queued), once it settled it. */
+  settled: 'succeeded' | 'failed' | 'queued' | null = null;
+  /**
+   * Read under the resource's advisory lock when this lease settled the operation: the oldest queued
+   * mutating operation on the resource (null: none); undefined when not known (not settled by the
+   * fast path, or a read-only kind, which never makes another operation wait).
+   */
+  next: { id: string; kind: string } | null | undefined = undefined;
   constructor(db: Db, op: Operation, token: string, leaseMs: number) {
     this.db = db;
     this.op = op;
@@ -129,16 +201,27 @@ export class Lease<T extends ResourceType = ResourceType> {
     return this.inflightSince === null ? 0 : Date.now() - this.inflightSince;
   }
 
-  async commit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  private async tracked<R>(fn: () => Promise<R>): Promise<R> {
     if (this.inflight++ === 0) this.inflightSince = Date.now();
     try {
-      return await this.commitNow(fn);
+      return await fn();
     } finally {
       if (--this.inflight === 0) this.inflightSince = null;
     }
   }
 
-  private async commitNow<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  private fenced(): DomainError {
+    return new DomainError('fenced', `operation ${this.op.id} is no longer owned by this worker`, {
+      id: this.op.id,
+    });
+  }
+
+  /** Any writes in one transaction, after the fence (a locking read of the owned row) and the buffered log lines. */
+  async commit<R>(fn: (tx: Tx) => Promise<R>): Promise<R> {
+    return this.tracked(() => this.commitNow(fn));
+  }
+
+  private async commitNow<R>(fn: (tx: Tx) => Promise<R>): Promise<R> {
     return this.db.transaction(async (tx) => {
       const owned = await tx
         .select({ id: operations.id })
@@ -151,11 +234,7 @@ export class Lease<T extends ResourceType = ResourceType> {
           ),
         )
         .for('update');
-      if (owned.length === 0) {
-        throw new DomainError('fenced', `operation ${this.op.id} is no longer owned by this worker`, {
-          id: this.op.id,
-        });
-      }
+      if (owned.length === 0) throw this.fenced();
       const lines = this.pending;
       this.pending = [];
       try {
@@ -168,6 +247,84 @@ export class Lease<T extends ResourceType = ResourceType> {
     });
   }
 
+  /**
+   * The common writes (progress, events, a resource change, the settlement) as ONE statement: a
+   * data-modifying CTE whose first part is the fence (the owned row, locked); the resource
+   * compare-and-set, the operation's columns and the events (buffered lines first) are each
+   * conditional on it, and pg_notify wakes the live streams at commit. A settlement runs it in a
+   * transaction after the resource's advisory lock, in the same round trip (trip.ts).
+   */
+  private async commitFenced(w: FencedWrite): Promise<void> {
+    const lines = this.pending;
+    this.pending = [];
+    const events = [...lines.map((message) => ({ status: 'running', message })), ...w.events];
+    const mutating = !readOnlyKinds.includes(this.op.kind as (typeof readOnlyKinds)[number]);
+    const locked = w.settles !== undefined && mutating;
+    const r =
+      w.resource && this.op.resourceType !== 'ai'
+        ? resourceUpdate(
+            this.db,
+            this.op.resourceType,
+            this.op.resourceId,
+            w.resource.status,
+            { ...this.resourceDefaults, ...w.resource.set },
+            w.resource.generation,
+            sql`exists (select 1 from f)`,
+          ).getSQL()
+        : null;
+    const required = r !== null && w.resource?.required === true;
+    const statement = sql`with f as (
+        select id, owner_id, resource_type, resource_id from operations
+        where id = ${this.op.id} and lease_token = ${this.token}::uuid and status = 'running'
+        ${locked ? sql`` : sql`for update`}
+      )${r ? sql`, r as (${r})` : sql``}, ok as (
+        select f.id from f where ${required ? sql`exists (select 1 from r)` : sql`true`}
+      )${w.op ? sql`, o as (update operations set ${w.op} where id = (select id from ok) returning id)` : sql``}, e as (
+        insert into operation_events (operation_id, status, message)
+        select ok.id, m.status, m.message
+        from ok, unnest(${sql.param(events.map((x) => x.status))}::text[],
+                        ${sql.param(events.map((x) => x.message.slice(0, 4000)))}::text[]) with ordinality as m(status, message, ord)
+        order by m.ord returning id
+      )
+      select (select count(*) from f)::int as owned, ${r ? sql`(select count(*) from r)::int` : sql`0`} as moved,
+        (select count(*) from (select pg_notify(${EVENTS_CHANNEL}, json_build_object('op', f.id, 'owner', f.owner_id,
+          'type', f.resource_type, 'rid', f.resource_id)::text) from f where exists (select 1 from e)) n)::int as notified,
+        ${
+          locked
+            ? sql`(select json_build_object('id', q.id, 'kind', q.kind) from operations q
+                where q.resource_id = ${this.op.resourceId} and q.kind not in (${RO}) and exists (select 1 from ok)
+                  and (q.status = 'queued'${w.settles === 'released' ? sql` or q.id = ${this.op.id}` : sql``})
+                order by q.created_at, q.id limit 1)`
+            : sql`null`
+        } as next`;
+    try {
+      const rows = await this.tracked(async () =>
+        locked
+          ? (await runTransaction(this.db, [settleLock({ op: this.op.id, token: this.token }), statement]))[1]
+          : await runStatement(this.db, statement),
+      );
+      const row = rows?.[0];
+      if (!row || Number(row.owned) === 0) throw this.fenced();
+      if (required && Number(row.moved) === 0) {
+        throw new DomainError(
+          'conflict',
+          `${this.op.resourceType} ${this.op.resourceId} cannot move to '${w.resource?.status}' from its current state`,
+          { id: this.op.resourceId },
+        );
+      }
+      if (locked) {
+        const next = row.next as { id: string; kind: string } | null;
+        this.next = next ? { id: String(next.id), kind: String(next.kind) } : null;
+      } else if (w.settles !== undefined) {
+        // A read-only kind never blocks another operation: nobody waits for this one.
+        this.next = null;
+      }
+    } catch (e) {
+      this.pending = [...lines, ...this.pending];
+      throw e;
+    }
+  }
+
   /** Buffers a log line (build output, CLI output); written with the next commit or `flush()`. */
   log(message: string): void {
     this.pending.push(message);
@@ -175,102 +332,112 @@ export class Lease<T extends ResourceType = ResourceType> {
 
   /** Writes buffered log lines now (a no-op when there are none). */
   async flush(): Promise<void> {
-    if (this.pending.length > 0) await this.commit(async () => {});
+    if (this.pending.length > 0) await this.commitFenced({ events: [] });
   }
 
   /** Extends the lease; returns false when it was lost (cancelled, or taken over after expiry). */
   async renew(): Promise<{ owned: boolean; cancelRequested: boolean }> {
-    const rows = await this.db
-      .update(operations)
-      .set({
-        leaseExpiresAt: sql`now() + make_interval(secs => ${this.leaseMs / 1000})`,
-        updatedAt: sql`now()`,
-      })
-      .where(
-        and(
-          eq(operations.id, this.op.id),
-          eq(operations.leaseToken, this.token),
-          eq(operations.status, 'running'),
-        ),
-      )
-      .returning({ cancel: operations.cancelRequestedAt });
-    return { owned: rows.length > 0, cancelRequested: rows[0]?.cancel != null };
+    const rows = await runStatement(
+      this.db,
+      renewStatement({ op: this.op.id, token: this.token, leaseS: this.leaseMs / 1000 }),
+    );
+    return { owned: rows.length > 0, cancelRequested: rows[0]?.cancel_requested_at != null };
   }
 
   async event(message: string | string[]): Promise<void> {
     const messages = Array.isArray(message) ? message : [message];
     if (messages.length === 0) return;
-    await this.commit(async (tx) => {
-      await appendEvents(tx, this.op.id, 'running', messages);
-    });
+    await this.commitFenced({ events: messages.map((m) => ({ status: 'running', message: m })) });
   }
 
   async progress(percent: number, message?: string): Promise<void> {
-    await this.commit(async (tx) => {
-      await tx
-        .update(operations)
-        .set({ progress: Math.max(0, Math.min(100, Math.round(percent))), updatedAt: sql`now()` })
-        .where(eq(operations.id, this.op.id));
-      if (message) await appendEvent(tx, this.op.id, 'running', message);
+    await this.commitFenced({
+      op: sql`progress = ${Math.max(0, Math.min(100, Math.round(percent)))}, updated_at = now()`,
+      events: message ? [{ status: 'running', message }] : [],
     });
   }
 
   /** A fenced mid-flight resource update (e.g. available_replicas while rolling out). */
   async updateResource(status: StatusOf<T> | null, set: ResourceSet<T>, message?: string): Promise<void> {
-    await this.commit(async (tx) => {
-      await applyResourceChange(tx, this.op.resourceType, this.op.resourceId, {
-        status,
-        set: { ...this.resourceDefaults, ...set },
-      });
-      if (message) await appendEvent(tx, this.op.id, 'running', message);
+    await this.commitFenced({
+      resource: { status, set, required: true },
+      events: message ? [{ status: 'running', message }] : [],
     });
   }
 
   async succeed(s: Settlement<T>): Promise<void> {
-    await this.commit(async (tx) => {
-      if (s.resourceStatus || s.resourceSet) {
-        await applyResourceChange(tx, this.op.resourceType, this.op.resourceId, {
-          status: s.resourceStatus ?? null,
-          set: { ...this.resourceDefaults, ...s.resourceSet },
-          generation: s.generation,
-        });
-      }
-      await s.alsoIn?.(tx);
-      await this.finishIn(tx, 'succeeded', s.message, null, s.result);
+    if (s.alsoIn) {
+      // Arbitrary writes in the settlement's transaction: the general path.
+      const alsoIn = s.alsoIn;
+      await this.commit(async (tx) => {
+        if (s.resourceStatus || s.resourceSet) {
+          await applyResourceChange(tx, this.op.resourceType, this.op.resourceId, {
+            status: s.resourceStatus ?? null,
+            set: { ...this.resourceDefaults, ...s.resourceSet },
+            generation: s.generation,
+          });
+        }
+        await alsoIn(tx);
+        await this.finishIn(tx, 'succeeded', s.message, null, s.result);
+      });
+      this.settled = 'succeeded';
+      return;
+    }
+    await this.commitFenced({
+      ...(s.resourceStatus || s.resourceSet
+        ? {
+            resource: {
+              status: s.resourceStatus ?? null,
+              set: { ...s.resourceSet },
+              generation: s.generation,
+              required: true,
+            },
+          }
+        : {}),
+      op: sql`status = 'succeeded', error = null, result = ${s.result ? JSON.stringify(s.result) : null}::jsonb,
+        progress = 100, lease_token = null, lease_expires_at = null, finished_at = now(), updated_at = now()`,
+      events: [{ status: 'succeeded', message: s.message }],
+      settles: 'done',
     });
+    this.settled = 'succeeded';
   }
 
   /**
    * Permanent failure: the operation fails with `reason`, and the resource takes its failure status
-   * (unless `resourceStatus` says otherwise, or the resource is already gone).
+   * (unless `resourceStatus` says otherwise, or the resource is already gone or moved on: it then
+   * keeps its state, and the operation still records why it failed).
    */
   async fail(reason: string, opts: Omit<Settlement<T>, 'message' | 'result'> = {}): Promise<void> {
-    await this.commit(async (tx) => {
-      const status =
-        opts.resourceStatus === undefined ? failureStatusOf(this.op.resourceType) : opts.resourceStatus;
-      if (status || opts.resourceSet) {
-        await applyResourceChange(tx, this.op.resourceType, this.op.resourceId, {
-          status,
-          set: { ...this.resourceDefaults, error: reason, ...opts.resourceSet },
-          generation: opts.generation,
-        }).catch((e: unknown) => {
-          // A deleted or moved-on resource keeps its state; the operation still records why it failed.
-          if (!(e instanceof DomainError && e.code === 'conflict')) throw e;
-        });
-      }
-      await this.finishIn(tx, 'failed', reason, reason);
+    const status =
+      opts.resourceStatus === undefined ? failureStatusOf(this.op.resourceType) : opts.resourceStatus;
+    await this.commitFenced({
+      ...(status || opts.resourceSet
+        ? {
+            resource: {
+              status: status ?? null,
+              set: { error: reason, ...opts.resourceSet },
+              generation: opts.generation,
+              required: false,
+            },
+          }
+        : {}),
+      op: sql`status = 'failed', error = ${reason}, result = null, lease_token = null, lease_expires_at = null,
+        finished_at = now(), updated_at = now()`,
+      events: [{ status: 'failed', message: reason }],
+      settles: 'done',
     });
+    this.settled = 'failed';
+    this.failedWith = reason;
   }
 
   /** Hands the operation back (retry later, shutdown): running -> queued, lease cleared. */
   async release(message: string): Promise<void> {
-    await this.commit(async (tx) => {
-      await tx
-        .update(operations)
-        .set({ status: 'queued', leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` })
-        .where(eq(operations.id, this.op.id));
-      await appendEvent(tx, this.op.id, 'queued', message);
+    await this.commitFenced({
+      op: sql`status = 'queued', lease_token = null, lease_expires_at = null, updated_at = now()`,
+      events: [{ status: 'queued', message }],
+      settles: 'released',
     });
+    this.settled = 'queued';
   }
 
   private async finishIn(
@@ -303,13 +470,6 @@ export class Lease<T extends ResourceType = ResourceType> {
  * running one settles (read-only kinds never wait, so they are not in line).
  */
 export async function nextInLine(db: Db, resourceId: string): Promise<{ id: string; kind: string } | null> {
-  const [next] = (await db.execute(sql`
-    select id, kind from operations
-    where resource_id = ${resourceId} and status = 'queued'
-      and kind not in (${sql.join(
-        readOnlyKinds.map((k) => sql`${k}`),
-        sql`, `,
-      )})
-    order by created_at, id limit 1`)) as unknown as { id: string; kind: string }[];
-  return next ?? null;
+  const [next] = await runStatement(db, nextStatement({ resource: resourceId }));
+  return next ? { id: String(next.id), kind: String(next.kind) } : null;
 }

@@ -1,7 +1,8 @@
 import { type Operation, operationEvents, operations, type ResourceType, type Tx } from '@slipway/db';
 import { type JobInputIn, type JobName, parseJobInput } from '@slipway/jobs';
+import { sql } from 'drizzle-orm';
 import type { CoreDeps } from '../deps.ts';
-import { notifyOperationEvent } from './watch.ts';
+import { EVENTS_CHANNEL } from './watch.ts';
 
 /** An operation to record; `input` is typed by the kind's schema in the job catalog. */
 export type NewOperation = {
@@ -35,10 +36,7 @@ export async function insertOperation(tx: Tx, o: NewOperation): Promise<Operatio
     })
     .returning();
   if (!op) throw new Error('operation insert returned nothing');
-  await tx
-    .insert(operationEvents)
-    .values({ operationId: op.id, status: 'queued', message: `${o.kind} accepted` });
-  await notifyOperationEvent(tx, op.id);
+  await appendEvent(tx, op.id, 'queued', `${o.kind} accepted`);
   return op;
 }
 
@@ -48,15 +46,14 @@ export async function appendEvent(
   status: string,
   message: string,
 ): Promise<void> {
-  await tx.insert(operationEvents).values({ operationId, status, message: message.slice(0, 4000) });
-  // Live streams (GET /api/operations/{id}/events, /api/events) wake at commit.
-  await notifyOperationEvent(tx, operationId);
+  await appendEvents(tx, operationId, status, [message]);
 }
 
 /**
- * Several events of one operation in one INSERT (ids follow the order given) and one notification:
- * a buffered batch of driver log lines costs two statements instead of two per line. Postgres folds
- * identical notifications of one transaction into one anyway, so listeners see the same wake-up.
+ * Several events of one operation (ids follow the order given) and one notification, in one
+ * statement: a data-modifying CTE inserts the rows, its SELECT sends the NOTIFY (live streams, GET
+ * /api/operations/{id}/events and /api/events, wake at commit). Postgres folds identical
+ * notifications of one transaction into one anyway, so listeners see the same wake-up.
  */
 export async function appendEvents(
   tx: Tx,
@@ -65,10 +62,15 @@ export async function appendEvents(
   messages: readonly string[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  await tx
-    .insert(operationEvents)
-    .values(messages.map((m) => ({ operationId, status, message: m.slice(0, 4000) })));
-  await notifyOperationEvent(tx, operationId);
+  await tx.execute(sql`with e as (
+      insert into ${operationEvents} (operation_id, status, message)
+      select ${operationId}::uuid, ${status}::text, m.message
+      from unnest(${sql.param(messages.map((m) => m.slice(0, 4000)))}::text[]) with ordinality as m(message, ord)
+      order by m.ord returning operation_id
+    )
+    select pg_notify(${EVENTS_CHANNEL}, json_build_object('op', o.id, 'owner', o.owner_id, 'type', o.resource_type,
+      'rid', o.resource_id)::text)
+    from ${operations} o where o.id = ${operationId} and exists (select 1 from e)`);
 }
 
 /**
