@@ -5,7 +5,6 @@
 import { clusters, deployments, operations, services } from '@slipway/db';
 import { createTestDatabase, eventually, insertUser, type TestDatabase } from '@slipway/testing';
 import { eq } from 'drizzle-orm';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployment, scaleDeployment, updateDeployment } from './deployments.ts';
 import type { Actor, CoreDeps } from './deps.ts';
@@ -16,7 +15,6 @@ import { createService, updateService } from './services.ts';
 let t: TestDatabase;
 let deps: CoreDeps;
 let actor: Actor;
-let other: postgres.Sql;
 beforeAll(async () => {
   t = await createTestDatabase();
   deps = {
@@ -25,10 +23,8 @@ beforeAll(async () => {
   };
   const u = await insertUser(t.db);
   actor = { id: u.id, role: 'operator' };
-  other = postgres(t.url, { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {
-  await other?.end();
   await t?.drop();
 });
 
@@ -98,7 +94,8 @@ async function raceWithStop(clusterId: string, change: () => Promise<unknown>) {
   const stopHeld = new Promise<void>((r) => {
     locked = r;
   });
-  const stop = other.begin(async (tx) => {
+  // Another connection of the pool (max 5) than the ones the verb uses while this one waits.
+  const stop = t.sql.begin(async (tx) => {
     await tx`update minikube_clusters set status = 'stopping' where id = ${clusterId}`;
     locked();
     await released;
