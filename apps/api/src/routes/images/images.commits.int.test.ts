@@ -1,4 +1,4 @@
-import postgres from 'postgres';
+import { createDb, type DbHandle } from '@slipway/db';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApi, type TestApi, uniqueName } from '../../test-helpers.ts';
 
@@ -10,14 +10,15 @@ import { createTestApi, type TestApi, uniqueName } from '../../test-helpers.ts';
 // create costs.
 
 let api: TestApi;
-let admin: postgres.Sql;
+let admin: DbHandle;
 beforeAll(async () => {
   // The user row cached for the whole test, as the API does for 5 s in production.
   api = await createTestApi({ userCacheMs: 60_000 });
-  admin = postgres(inject('pgAdminUrl'), { max: 1, onnotice: () => {} });
+  // Another database of the same server (reading the stats from the test database would add to them).
+  admin = createDb({ url: inject('pgAdminUrl'), max: 1 });
 });
 afterAll(async () => {
-  await admin?.end();
+  await admin?.close();
   await api?.close();
 });
 
@@ -25,13 +26,13 @@ afterAll(async () => {
 async function quiesce(): Promise<number> {
   const name = api.db.name;
   for (let i = 0; i < 200; i++) {
-    const live = await admin`
+    const live = await admin.sql`
       select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`;
     if (live.length === 0) break;
     await new Promise((r) => setTimeout(r, 25));
   }
-  await admin`select pg_stat_clear_snapshot()`;
-  const [r] = await admin<{ tx: string }[]>`
+  await admin.sql`select pg_stat_clear_snapshot()`;
+  const [r] = await admin.sql<{ tx: string }[]>`
     select xact_commit + xact_rollback as tx from pg_stat_database where datname = ${name}`;
   return Number(r?.tx);
 }
