@@ -27,6 +27,7 @@ export const COLUMNS: Record<string, string[]> = {
   deployments: ['id', 'name', 'image', 'replicas', 'available_replicas', 'status', 'reason'],
   services: ['id', 'name', 'type', 'port', 'target_port', 'status', 'deployment_id', 'reason'],
   operations: ['id', 'kind', 'status', 'progress', 'resource_id', 'created_at'],
+  users: ['id', 'email', 'role', 'tier', 'created_at'],
 };
 
 export function table(rows: Row[], columns?: string[]): string {

@@ -595,6 +595,36 @@ export function buildProgram(io: Io): Command {
     }
   }
 
+  // --- users (admins) -----------------------------------------------------------------------------
+  const usersCmd = program.command('users').description('users (admins only): list, create');
+  usersCmd
+    .command('list')
+    .description('every user, oldest first')
+    .option('--role <role>', 'only this role')
+    .option('--email <text>', 'only emails containing this text')
+    .option('--page <n>', 'page', int)
+    .option('--per-page <n>', 'items per page', int)
+    .action(async (o: { role?: string; email?: string; page?: number; perPage?: number }) => {
+      const query: Json = {};
+      if (o.role) query.role = o.role;
+      if (o.email) query.email = o.email;
+      if (o.page) query.page = o.page;
+      if (o.perPage) query.per_page = o.perPage;
+      print(await call(client(), 'GET', '/api/users', { params: { query } }), 'users');
+    });
+  usersCmd
+    .command('create')
+    .description('create a user; the password is read from standard input')
+    .requiredOption('--email <email>', 'their email')
+    .requiredOption('--role <role>', 'admin, operator or viewer')
+    .option('--tier <tier>', 'standard or premium')
+    .action(async (o: { email: string; role: string; tier?: string }) => {
+      const password = (await readAll(io.stdin)).replace(/\r?\n$/, '');
+      const body: Json = { email: o.email, password, role: o.role };
+      if (o.tier) body.tier = o.tier;
+      print(await call(client(), 'POST', '/api/users', { body }), 'users');
+    });
+
   // --- operations ---------------------------------------------------------------------------------
   const ops = program.command('operations').description('operations: list, get, watch, cancel');
   ops

@@ -41,7 +41,8 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** List every user, oldest first (admins only) */
+    get: operations['listUsers'];
     put?: never;
     /** Create a user (admins only) */
     post: operations['createUser'];
@@ -808,6 +809,12 @@ export type components = {
        * @enum {string}
        */
       tier: 'standard' | 'premium';
+    };
+    UserList: {
+      items: components['schemas']['User'][];
+      page: number;
+      per_page: number;
+      total: number;
     };
     Logout: {
       /** @description The refresh token of the login to end; omit it to use the `slipway_refresh` cookie. */
@@ -2202,6 +2209,57 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['ValidationFailed'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listUsers: {
+    parameters: {
+      query?: {
+        /** @description Page number, from 1. */
+        page?: number;
+        /** @description Items per page (at most 100). */
+        per_page?: number;
+        /** @description Only users with this role. */
+        role?: 'admin' | 'operator' | 'viewer';
+        /** @description Only users whose email contains this text. */
+        email?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          'API-Version': components['headers']['API-Version'];
+          'Cache-Control': components['headers']['Cache-Control'];
+          Pragma: components['headers']['Pragma'];
+          Expires: components['headers']['Expires'];
+          'X-Content-Type-Options': components['headers']['X-Content-Type-Options'];
+          'X-Frame-Options': components['headers']['X-Frame-Options'];
+          'X-XSS-Protection': components['headers']['X-XSS-Protection'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-RateLimit-Limit': components['headers']['X-RateLimit-Limit'];
+          'X-RateLimit-Remaining': components['headers']['X-RateLimit-Remaining'];
+          'X-RateLimit-Reset': components['headers']['X-RateLimit-Reset'];
+          'X-Total-Count': components['headers']['X-Total-Count'];
+          Link: components['headers']['Link'];
+          Page: components['headers']['Page'];
+          PerPage: components['headers']['PerPage'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UserList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       422: components['responses']['ValidationFailed'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalServerError'];

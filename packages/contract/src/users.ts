@@ -1,4 +1,4 @@
-import { text, timestamp, uuid, z } from './common.ts';
+import { pageOf, pageQuery, text, timestamp, uuid, z } from './common.ts';
 import { defineRoute } from './route.ts';
 import { userRoles, userTiers } from './vocabulary.ts';
 
@@ -29,6 +29,19 @@ export const User = z
   })
   .openapi('User');
 export type User = z.infer<typeof User>;
+
+export const UserList = pageOf(User, 'UserList');
+export const UserListQuery = pageQuery(userRoles)
+  .pick({ page: true, per_page: true })
+  .extend({
+    role: z.enum(userRoles).optional().openapi({ description: 'Only users with this role.' }),
+    email: z
+      .string()
+      .max(254)
+      .optional()
+      .transform((s) => (s === '' ? undefined : s))
+      .openapi({ type: 'string', maxLength: 254, description: 'Only users whose email contains this text.' }),
+  });
 
 /** Where a browser keeps its refresh token: HttpOnly, SameSite=Strict, Path=/api/auth. */
 export const REFRESH_COOKIE = 'slipway_refresh';
@@ -103,6 +116,16 @@ export const userRoutes = {
     idempotent: true,
     errors: [403, 409],
     responses: { 201: { description: 'Created.', schema: User } },
+  }),
+  listUsers: defineRoute({
+    operationId: 'listUsers',
+    method: 'get',
+    path: '/api/users',
+    tag: 'Users',
+    summary: 'List every user, oldest first (admins only)',
+    query: UserListQuery,
+    errors: [403],
+    responses: { 200: { description: 'One page.', schema: UserList, paginated: true } },
   }),
   getCurrentUser: defineRoute({
     operationId: 'getCurrentUser',

@@ -11,11 +11,12 @@ import {
   type UserTier,
   users,
 } from '@slipway/db';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, isNull, type SQL, sql } from 'drizzle-orm';
 import { assertAdmin } from './access.ts';
 import { auditInTransaction, recordSecurityEvent } from './audit.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, DomainError } from './errors.ts';
+import { offsetOf, type Page } from './pagination.ts';
 import { isUniqueViolation } from './shared.ts';
 
 const scrypt = promisify(scryptCb) as (
@@ -143,6 +144,34 @@ export async function createUser(deps: CoreDeps, actor: Actor, input: CreateUser
     }
     throw e;
   }
+}
+
+export type UserListQuery = {
+  page: number;
+  perPage: number;
+  role?: UserRole | undefined;
+  email?: string | undefined;
+};
+
+/** GET /api/users (admins only): every user, oldest first, filtered by role and email text. */
+export async function listUsers(deps: CoreDeps, actor: Actor, q: UserListQuery): Promise<Page<User>> {
+  assertAdmin(actor);
+  const filters: (SQL | undefined)[] = [
+    q.role ? eq(users.role, q.role) : undefined,
+    q.email ? ilike(users.email, `%${q.email.replace(/[\\%_]/g, (m) => `\\${m}`)}%`) : undefined,
+  ];
+  const where = and(...filters);
+  const [items, [total]] = await Promise.all([
+    deps.db
+      .select()
+      .from(users)
+      .where(where)
+      .orderBy(asc(users.createdAt), asc(users.id))
+      .limit(q.perPage)
+      .offset(offsetOf(q)),
+    deps.db.select({ n: count() }).from(users).where(where),
+  ]);
+  return { items, total: total?.n ?? 0, page: q.page, perPage: q.perPage };
 }
 
 /** First start: creates the admin from ADMIN_EMAIL / ADMIN_PASSWORD unless it exists. */

@@ -58,6 +58,7 @@ import { registerPrometheus } from './system/prometheus.ts';
 import { registerSystemQueues } from './system/queues.ts';
 import { registerReady } from './system/ready.ts';
 import { registerCreateUser } from './users/create.ts';
+import { registerListUsers } from './users/list.ts';
 import { registerMe } from './users/me.ts';
 
 /** Every endpoint, one register function per verb file. */
@@ -73,6 +74,7 @@ export function registerRoutes(app: ApiApp, deps: AppDeps): void {
   registerLogout(app, deps);
   registerListAudit(app, deps);
   registerCreateUser(app, deps);
+  registerListUsers(app, deps);
   registerMe(app, deps);
 
   registerCreateCluster(app, deps);

@@ -334,6 +334,8 @@ describe.skipIf(!hasChromium)(
         await p.goto(`${stack.base}/users`);
         await signIn(p, stack.admin);
         await p.getByRole('heading', { name: 'Users' }).waitFor();
+        // Every user is listed (GET /api/users), the signed-in admin among them, not only those made here.
+        await p.getByRole('table', { name: 'Users' }).getByText(stack.admin.email).waitFor();
         const nav = p.getByRole('navigation', { name: 'Main' });
         expect(await nav.getByRole('link', { name: 'Queues' }).getAttribute('href')).toBe('/admin/queues');
         await p.getByLabel('Email', { exact: true }).fill('new@console.test');
@@ -343,7 +345,7 @@ describe.skipIf(!hasChromium)(
         await p.getByLabel('Password', { exact: true }).fill('long-enough-password');
         await p.getByLabel('Role', { exact: true }).selectOption('viewer');
         await p.getByRole('button', { name: 'Create', exact: true }).click();
-        await p.getByRole('table', { name: 'Users created' }).getByText('new@console.test').waitFor();
+        await p.getByRole('table', { name: 'Users' }).getByText('new@console.test').waitFor();
         // A second create with the same email: the API's 409 message shows, in words.
         await p.getByLabel('Email', { exact: true }).fill('new@console.test');
         await p.getByLabel('Password', { exact: true }).fill('long-enough-password');

@@ -1,12 +1,12 @@
 import { AiDeployBody, AiScaleBody, CreateUserBody, LoginBody } from '@slipway/contract';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { ZodForm } from '../form.tsx';
-import { type Schemas, unwrap } from '../resources.ts';
+import { unwrap } from '../resources.ts';
 import { useClient, useSession, useUser } from '../session.tsx';
 import { aiDeployFields, aiScaleFields, userFields } from '../specs.ts';
-import { ErrorState, Loading, Notice } from '../ui.tsx';
+import { ErrorState, Loading, Notice, Time } from '../ui.tsx';
 import { useOptions } from './create.tsx';
 
 /** Only same-origin paths of the console: `next` never sends the user elsewhere. */
@@ -47,7 +47,11 @@ export function LoginPage() {
 export function UsersPage() {
   const client = useClient();
   const me = useUser();
-  const [created, setCreated] = useState<Schemas['User'][]>([]);
+  const qc = useQueryClient();
+  const users = useQuery({
+    queryKey: ['user', 'list'],
+    queryFn: () => unwrap(client.api.GET('/api/users', { params: { query: { page: 1, per_page: 100 } } })),
+  });
   return (
     <section aria-labelledby="page-title">
       <header className="page-head">
@@ -64,32 +68,48 @@ export function UsersPage() {
           schema={CreateUserBody}
           fields={userFields}
           onSubmit={async (body, form) => {
-            const u = await unwrap(client.api.POST('/api/users', { body }));
-            setCreated((xs) => [u, ...xs]);
+            await unwrap(client.api.POST('/api/users', { body }));
+            await qc.invalidateQueries({ queryKey: ['user', 'list'] });
             form.reset();
           }}
         />
       </section>
-      {created.length > 0 ? (
-        <table className="list" aria-label="Users created">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Tier</th>
-            </tr>
-          </thead>
-          <tbody>
-            {created.map((u) => (
-              <tr key={u.id}>
-                <td>{u.email}</td>
-                <td>{u.role}</td>
-                <td>{u.tier}</td>
+      {users.isPending ? (
+        <Loading what="users" />
+      ) : users.error ? (
+        <ErrorState error={users.error} />
+      ) : (
+        <>
+          <table className="list" aria-label="Users">
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Tier</th>
+                <th scope="col">Created</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+            </thead>
+            <tbody>
+              {users.data.items.map((u) => (
+                <tr key={u.id}>
+                  <td>{u.email}</td>
+                  <td>{u.role}</td>
+                  <td>{u.tier}</td>
+                  <td>
+                    <Time at={u.created_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {users.data.total > users.data.items.length ? (
+            <p className="hint">
+              The first {users.data.items.length} of {users.data.total} users (GET /api/users pages through
+              them all).
+            </p>
+          ) : null}
+        </>
+      )}
     </section>
   );
 }

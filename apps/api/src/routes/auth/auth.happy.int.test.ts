@@ -77,6 +77,44 @@ describe('auth and users', () => {
     expect(op.status).toBe(403);
   });
 
+  it('admins list every user, oldest first, paginated and filtered; others get 403', async () => {
+    type UserPage = {
+      items: { id: string; email: string; role: string }[];
+      total: number;
+      page: number;
+      per_page: number;
+    };
+    const all = await api.call<UserPage>('GET', '/api/users?per_page=100', { token: api.admin.token });
+    expect(all.status).toBe(200);
+    const emails = all.body.items.map((u) => u.email);
+    for (const u of [api.admin, api.alice, api.bob]) expect(emails).toContain(u.email);
+    expect(all.body.items[0]?.email).toBe(api.admin.email);
+    expect(all.body.total).toBe(all.body.items.length);
+    expect(all.headers.get('X-Total-Count')).toBe(String(all.body.total));
+    expect(JSON.stringify(all.body)).not.toMatch(/hash|password/i);
+
+    const page2 = await api.call<UserPage>('GET', '/api/users?per_page=1&page=2', { token: api.admin.token });
+    expect(page2.body).toMatchObject({ page: 2, per_page: 1, total: all.body.total });
+    expect(page2.body.items.map((u) => u.email)).toEqual([emails[1]]);
+    expect(page2.headers.get('Link')).toContain('rel="next"');
+
+    const ops = await api.call<UserPage>('GET', '/api/users?role=operator', { token: api.admin.token });
+    expect(ops.body.items.length).toBeGreaterThanOrEqual(2);
+    expect(ops.body.items.every((u) => u.role === 'operator')).toBe(true);
+    const byEmail = await api.call<UserPage>(
+      'GET',
+      `/api/users?email=${encodeURIComponent(api.bob.email.slice(0, 8).toUpperCase())}`,
+      { token: api.admin.token },
+    );
+    expect(byEmail.body.items.map((u) => u.email)).toContain(api.bob.email);
+    const none = await api.call<UserPage>('GET', '/api/users?email=%25', { token: api.admin.token });
+    expect(none.body).toMatchObject({ items: [], total: 0 });
+
+    const bad = await api.call('GET', '/api/users?role=root', { token: api.admin.token });
+    expect(bad.status).toBe(422);
+    expect((await api.call('GET', '/api/users', { token: api.alice.token })).status).toBe(403);
+  });
+
   it('login with a wrong password or unknown email is 401', async () => {
     const wrong = await api.call('POST', '/api/auth/login', {
       body: { email: api.alice.email, password: 'nope-nope' },
