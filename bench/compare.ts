@@ -161,6 +161,8 @@ async function startSlipwayApi(ctx: Ctx, name: string, databaseUrl: string, pref
         API_SHUTDOWN_GRACE_MS: '2000',
         OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlp,
         OTEL_SERVICE_NAME: 'slipway-api-bench',
+        // The node flags of `npm run start:api` (bench/stack/build.ts startFlags).
+        NODE_OPTIONS: ctx.bundles.nodeOptions.api,
       },
     }),
   );
@@ -198,6 +200,7 @@ async function startSlipwayWorker(
         BUILD_CONTEXT_ROOT: root,
         OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlp,
         OTEL_SERVICE_NAME: 'slipway-worker-bench',
+        NODE_OPTIONS: ctx.bundles.nodeOptions.worker,
       },
     }),
   );

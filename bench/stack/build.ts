@@ -4,7 +4,7 @@
 // apps/*/dist under someone else's running process. BENCH_BUILD=npm runs `npm run build` instead
 // (typecheck + every bundle) and uses apps/<app>/dist/main.js.
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -19,12 +19,36 @@ const externalNpm: Plugin = {
   },
 };
 
-export type Bundles = { api: string; worker: string; how: string };
+export type Bundles = {
+  api: string;
+  worker: string;
+  how: string;
+  /** The node flags `npm run start:api` / `start:worker` give, for NODE_OPTIONS: the bench runs what they run. */
+  nodeOptions: { api: string; worker: string };
+};
+
+/** The `--flags` between `node` and the script in a package.json start script. */
+export function startFlags(script: 'start:api' | 'start:worker'): string {
+  // BENCH_NODE_OPTIONS replaces them (A/B of a flag: BENCH_NODE_OPTIONS= runs without any).
+  if (process.env.BENCH_NODE_OPTIONS !== undefined) return process.env.BENCH_NODE_OPTIONS;
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (pkg.scripts[script] ?? '').trim().split(/\s+/);
+  const node = words.indexOf('node');
+  const flags: string[] = [];
+  for (const w of words.slice(node + 1)) {
+    if (!w.startsWith('--')) break;
+    flags.push(w);
+  }
+  return flags.join(' ');
+}
 
 export async function buildBundles(outRoot: string, mode: string | undefined): Promise<Bundles> {
   if (mode === 'npm') {
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     return {
+      nodeOptions: { api: startFlags('start:api'), worker: startFlags('start:worker') },
       api: join(root, 'apps/api/dist/main.js'),
       worker: join(root, 'apps/worker/dist/main.js'),
       how: 'npm run build (apps/*/dist/main.js)',
@@ -51,6 +75,7 @@ export async function buildBundles(outRoot: string, mode: string | undefined): P
     out[app] = join(dist, 'main.js');
   }
   return {
+    nodeOptions: { api: startFlags('start:api'), worker: startFlags('start:worker') },
     api: out.api as string,
     worker: out.worker as string,
     how: 'esbuild with the settings of scripts/build.ts (npm run build), into .data/bench/build',
