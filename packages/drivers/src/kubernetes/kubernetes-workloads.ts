@@ -651,8 +651,8 @@ export class KubernetesWorkloads implements Workloads {
   private async servicesOf(
     c: Clients,
     spec: DeploymentSpec,
-    signal: AbortSignal,
     podLabels: Record<string, string> | undefined,
+    signal: AbortSignal,
   ): Promise<ServiceSnapshot[]> {
     const list = await this.call(`list services in ${spec.namespace}`, signal, (o) =>
       c.core.listNamespacedService({ namespace: spec.namespace }, o),
@@ -689,8 +689,8 @@ export class KubernetesWorkloads implements Workloads {
   private async pvcsOf(
     c: Clients,
     namespace: string,
-    signal: AbortSignal,
     deployment: V1Deployment,
+    signal: AbortSignal,
   ): Promise<{ pvcs: PvcSnapshot[]; events: K8sEvent[] }> {
     const claims = (deployment.spec?.template.spec?.volumes ?? [])
       .map((v) => v.persistentVolumeClaim?.claimName)
@@ -735,9 +735,9 @@ export class KubernetesWorkloads implements Workloads {
       ...pods
         .slice(0, EVENT_PODS)
         .map((p) => this.eventsFor(c, spec.namespace, 'Pod', p.metadata?.name ?? '', signal)),
+    ]);
     // The optional reads swallow their errors: a cancel must not end as a partial snapshot.
     if (signal.aborted) throw toDriverError(signal.reason, `inspect ${spec.namespace}/${spec.name}`, signal);
-    ]);
     const events = [...eventLists.flat(), ...rsEvents, ...pvcInfo.events]
       .sort((a, b) => a.at.localeCompare(b.at))
       .slice(-MAX_EVENTS);
