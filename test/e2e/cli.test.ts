@@ -83,6 +83,28 @@ describe('slipway CLI against a real stack', () => {
     expect(badToken.code).toBe(3);
   });
 
+  it('admins create and list users', async () => {
+    const made = await slipway(
+      ['users', 'create', '--email', 'dev@cli.test', '--role', 'viewer', '-o', 'json'],
+      {
+        input: 'long-enough-password\n',
+      },
+    );
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({
+      email: 'dev@cli.test',
+      role: 'viewer',
+      tier: 'standard',
+    });
+    const page = await json(['users', 'list', '--role', 'viewer']);
+    expect((page.items as { email: string }[]).map((u) => u.email)).toEqual(['dev@cli.test']);
+    const all = await json(['users', 'list']);
+    expect((all.items as { email: string }[]).map((u) => u.email)).toEqual([
+      stack.admin.email,
+      'dev@cli.test',
+    ]);
+  });
+
   it('creates a cluster and waits for it to run, with progress on stderr', async () => {
     const c = await json([
       'clusters',
