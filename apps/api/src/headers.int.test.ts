@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from './test-helpers.ts';
 
@@ -73,5 +75,54 @@ describe('standard headers and versioning', () => {
   it('/v1 list links keep the versioned path', async () => {
     const r = await api.request('GET', '/v1/api/deployments?per_page=5', { token: api.alice.token });
     expect(r.headers.get('Link')).toContain('</v1/api/deployments?per_page=5&page=1>; rel="first"');
+  });
+
+  it('through the node server (as main.ts serves it) the same headers arrive as from app.request', async () => {
+    // Served by @hono/node-server, c.json answers get these headers on the node response itself
+    // (no WHATWG Headers built per request): the client must see exactly what app.request shows.
+    const server = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((ok) => (server.listening ? ok() : server.once('listening', () => ok())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const varying = new Set([
+      'date',
+      'x-request-id',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+      'connection',
+      'keep-alive',
+      'content-length',
+      'transfer-encoding',
+    ]);
+    const shape = (h: Headers) =>
+      Object.fromEntries([...h].filter(([k]) => !varying.has(k)).sort(([a], [b]) => a.localeCompare(b)));
+    try {
+      const cases: [string, string, string | undefined, string | undefined][] = [
+        ['GET', '/api/deployments', api.alice.token, undefined],
+        ['GET', `/api/deployments/${crypto.randomUUID()}`, api.alice.token, undefined],
+        ['GET', '/api/deployments', undefined, undefined],
+        ['GET', '/no/such/route', undefined, undefined],
+        ['POST', '/api/deployments', api.alice.token, '{oops'],
+        ['GET', '/healthz', undefined, undefined],
+        ['GET', '/metrics', api.admin.token, undefined],
+      ];
+      for (const [method, path, token, body] of cases) {
+        const headers: Record<string, string> = { 'X-Request-Id': 'node-path-1' };
+        if (token) headers.Authorization = `Bearer ${token}`;
+        if (body) headers['Content-Type'] = 'application/json';
+        const viaNode = await fetch(`${base}${path}`, { method, headers, body });
+        const viaApp = await api.app.request(path, { method, headers, body });
+        await Promise.all([viaNode.arrayBuffer(), viaApp.arrayBuffer()]);
+        expect(viaNode.status, `${method} ${path}`).toBe(viaApp.status);
+        expect(shape(viaNode.headers), `${method} ${path}`).toEqual(shape(viaApp.headers));
+        expect(viaNode.headers.get('x-request-id')).toBe('node-path-1');
+        if (path.startsWith('/api/') && token)
+          expect(viaNode.headers.get('x-ratelimit-remaining'), `${method} ${path}`).toMatch(/^\d+$/);
+        if (path !== '/metrics')
+          for (const [k, v] of Object.entries(STANDARD))
+            expect(viaNode.headers.get(k), `${method} ${path} ${k}`).toBe(v);
+      }
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
   });
 });

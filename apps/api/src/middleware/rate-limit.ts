@@ -6,6 +6,7 @@ import { errorBody } from '../errors.ts';
 import { clientAddress, type TrustProxy } from './client-address.ts';
 import { createLoginLimiter, type LoginLimiter, type LoginLimits } from './login-limiter.ts';
 import { slidingWindow } from './sliding-window.ts';
+import { responseHeaders } from './standard-headers.ts';
 
 export const DEFAULT_RATE_LIMITS: RateLimits = { standard: 100, premium: 500, admin: 1000 };
 const WINDOW_MS = 60_000;
@@ -93,6 +94,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     } else {
       await run();
     }
-    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+    const set = responseHeaders(c);
+    for (const [k, v] of Object.entries(headers)) set(k, v);
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
+import { responseHeaders } from './standard-headers.ts';
 
 // A caller-supplied X-Request-Id is kept when it is short and plain (so it can be logged safely);
 // otherwise a fresh one is minted. Every response carries it.
@@ -12,6 +13,6 @@ export function requestId(): MiddlewareHandler<AppEnv> {
     const id = incoming && SAFE_ID.test(incoming) ? incoming : randomUUID();
     c.set('requestId', id);
     await next();
-    c.res.headers.set('X-Request-Id', id);
+    responseHeaders(c)('X-Request-Id', id);
   };
 }
