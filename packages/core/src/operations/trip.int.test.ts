@@ -35,11 +35,11 @@ describe('trip: a transaction in one round trip', () => {
         await runStatement(t.db, sql`select current_setting('transaction_isolation') as iso, ${i}::int as i`),
       ).toEqual([{ iso: 'read committed', i }]);
     // One transaction: a setting local to it is seen by the next statement, and gone after.
-    const [, [local]] = await runTransaction(t.db, [
+    const inOne = await runTransaction(t.db, [
       sql`select set_config('trip.x', 'in', true)`,
       sql`select current_setting('trip.x', true) as v`,
     ]);
-    expect(local).toEqual({ v: 'in' });
+    expect(inOne[1]).toEqual([{ v: 'in' }]);
     const [after] = await runStatement(t.db, sql`select coalesce(current_setting('trip.x', true), '') as v`);
     expect(after).toEqual({ v: '' });
   });
