@@ -489,7 +489,9 @@ async function slipwayPipeline(ctx: Ctx, r: number) {
   const rss = w.rssMb();
   await sql.end();
   await w.stop();
+  const cpu0 = w.cpuMs();
   await sleep(700);
+  const cpu = w.cpuMs() - cpu0;
   const after = await dbStats(dbName);
   const n = rows.filter((x) => x.finished !== null).length;
   return {
@@ -503,6 +505,8 @@ async function slipwayPipeline(ctx: Ctx, r: number) {
       inserted: (after.inserted - before.inserted) / n,
       updated: (after.updated - before.updated) / n,
       fetched: (after.fetched - before.fetched) / n,
+    /** Worker CPU (user + system) per finished operation while it worked through them, ms. */
+    cpuMsPerOp: cpu / n,
     },
   };
 }
@@ -532,8 +536,11 @@ async function barePipeline(ctx: Ctx, r: number) {
   const load = ((loadavg()[0] ?? 0) + l0) / 2;
   await sql.end();
   await w.stop();
-  return { opsPerSec: throughput(rows), load };
+  const n = rows.filter((x) => x.finished !== null).length;
+  return { opsPerSec: throughput(rows), load, cpuMsPerOp: cpu / n };
+  const cpu0 = w.cpuMs();
 }
+  const cpu = w.cpuMs() - cpu0;
 
 // ------------------------------------------------------------------------------ enqueue-to-start
 /** Calls `fn` `rate` times a second for `seconds`, on schedule (not waiting for the previous call). */
@@ -899,7 +906,7 @@ async function main(): Promise<number> {
         ],
       ),
       '',
-      `Per pipeline operation (worker side only; Postgres pg_stat_database, median round): ${f1(median(slip.map((x) => x.perOp.tx)))} transactions, ${f1(median(slip.map((x) => x.perOp.inserted)))} rows inserted, ${f1(median(slip.map((x) => x.perOp.updated)))} updated, ${f1(median(slip.map((x) => x.perOp.fetched)))} fetched.`,
+      `Per pipeline operation (worker side only; Postgres pg_stat_database, median round): ${f1(median(slip.map((x) => x.perOp.tx)))} transactions, ${f1(median(slip.map((x) => x.perOp.inserted)))} rows inserted, ${f1(median(slip.map((x) => x.perOp.updated)))} updated, ${f1(median(slip.map((x) => x.perOp.fetched)))} fetched; worker CPU ${f2(median(slip.map((x) => x.cpuMsPerOp)))} ms per operation (bare worker ${f2(median(bare.map((x) => x.cpuMsPerOp)))} ms per job, its start-up included).`,
       '',
       table(
         ['other', 'Slipway', 'bare / target', 'load'],

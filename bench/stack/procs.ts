@@ -5,12 +5,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
+const CLK_TCK = 100;
+
 export type Proc = {
   name: string;
   child: ChildProcess;
   logFile: string;
   /** Resident set size now, in MB (VmRSS from /proc). */
   rssMb(): number;
+  /** CPU time used so far (user + system, /proc/<pid>/stat), in ms; NaN once it has exited. */
+  cpuMs(): number;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
   stop(graceMs?: number): Promise<number | null>;
 };
@@ -56,6 +61,16 @@ export function spawnNode(o: SpawnOptions): Proc {
       try {
         const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         return m ? Number(m[1]) / 1024 : Number.NaN;
+      } catch {
+        return Number.NaN;
+      }
+    },
+    cpuMs() {
+      try {
+        // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
       } catch {
         return Number.NaN;
       }
