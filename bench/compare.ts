@@ -218,6 +218,8 @@ type HttpSample = LoadResult & {
   load: number;
   /** Slipway only: pg_stat_database deltas of the API's database over the run, per request. */
   perReq?: OpStats;
+  /** CPU ms the server process used over the run, per request (load-independent, unlike req/s). */
+  cpuMsPerReq: number;
 };
 type HttpPath = 'poll' | 'create';
 
@@ -325,8 +327,11 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
         const l0 = loadavg()[0] ?? 0;
         // The API was idle since its last run (or the warm-up) and its counts were flushed then.
         const before = side === 'slipway' ? await dbStats(dbName) : null;
+        const server = side === 'slipway' ? api.p : bare;
+        const cpu0 = server.cpuMs();
         const res = await runLoad(spec(side, path, `r${r}-${side}`));
-        const sample: HttpSample = { ...res, load: ((loadavg()[0] ?? 0) + l0) / 2 };
+        const cpuMsPerReq = (server.cpuMs() - cpu0) / Math.max(1, res.requests);
+        const sample: HttpSample = { ...res, load: ((loadavg()[0] ?? 0) + l0) / 2, cpuMsPerReq };
         if (before) {
           // A backend that reported less than 1 s ago defers its last counts for up to 10 s.
           await sleep(STATS_FLUSH_MS);
@@ -342,7 +347,7 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
         const key = `${path}/${side}`;
         samples[key] = [...(samples[key] ?? []), sample];
         log(
-          `http round ${r + 1}/${S.rounds} ${path} ${side}: ${res.reqPerSec.toFixed(0)} req/s, p50 ${ms(res.p50)} ms, p99 ${ms(res.p99)} ms${res.errors ? `, ${res.errors} errors` : ''}`,
+          `http round ${r + 1}/${S.rounds} ${path} ${side}: ${res.reqPerSec.toFixed(0)} req/s, p50 ${ms(res.p50)} ms, p99 ${ms(res.p99)} ms, ${cpuMsPerReq.toFixed(2)} CPU ms/req${res.errors ? `, ${res.errors} errors` : ''}`,
         );
       }
   }
@@ -484,14 +489,14 @@ async function slipwayPipeline(ctx: Ctx, r: number) {
   );
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   const l0 = loadavg()[0] ?? 0;
+  const cpu0 = w.cpuMs();
   const rows = await waitDone(sql, 'slipway', S.pipelineOps, 120_000, S.windowS * 1000);
+  const cpu = w.cpuMs() - cpu0;
   const load = ((loadavg()[0] ?? 0) + l0) / 2;
   const rss = w.rssMb();
   await sql.end();
   await w.stop();
-  const cpu0 = w.cpuMs();
   await sleep(700);
-  const cpu = w.cpuMs() - cpu0;
   const after = await dbStats(dbName);
   const n = rows.filter((x) => x.finished !== null).length;
   return {
@@ -500,13 +505,13 @@ async function slipwayPipeline(ctx: Ctx, r: number) {
     failed: rows.filter((x) => x.finished !== null && x.status !== 'succeeded').length,
     load,
     rss,
+    /** Worker CPU (user + system) per finished operation while it worked through them, ms. */
+    cpuMsPerOp: cpu / n,
     perOp: {
       tx: (after.tx - before.tx) / n,
       inserted: (after.inserted - before.inserted) / n,
       updated: (after.updated - before.updated) / n,
       fetched: (after.fetched - before.fetched) / n,
-    /** Worker CPU (user + system) per finished operation while it worked through them, ms. */
-    cpuMsPerOp: cpu / n,
     },
   };
 }
@@ -532,15 +537,15 @@ async function barePipeline(ctx: Ctx, r: number) {
     BARE_POOL: String(Math.min(20, 2 * S.workerConcurrency + 4)),
   });
   const l0 = loadavg()[0] ?? 0;
+  const cpu0 = w.cpuMs();
   const rows = await waitDone(sql, 'bare', S.pipelineOps, 120_000, S.windowS * 1000);
+  const cpu = w.cpuMs() - cpu0;
   const load = ((loadavg()[0] ?? 0) + l0) / 2;
   await sql.end();
   await w.stop();
   const n = rows.filter((x) => x.finished !== null).length;
   return { opsPerSec: throughput(rows), load, cpuMsPerOp: cpu / n };
-  const cpu0 = w.cpuMs();
 }
-  const cpu = w.cpuMs() - cpu0;
 
 // ------------------------------------------------------------------------------ enqueue-to-start
 /** Calls `fn` `rate` times a second for `seconds`, on schedule (not waiting for the previous call). */
@@ -836,7 +841,7 @@ async function main(): Promise<number> {
         `Per Slipway ${path} request (API database, pg_stat_database over each run / requests, median round): ${pr('tx')} transactions, ${pr('inserted')} rows inserted, ${pr('updated')} updated, ${pr('fetched')} fetched.`,
       );
       const b = http.samples[`${path}/bare`] ?? [];
-      const m = (xs: HttpSample[], k: 'reqPerSec' | 'p50' | 'p99' | 'load' | 'errors') =>
+      const m = (xs: HttpSample[], k: 'reqPerSec' | 'p50' | 'p99' | 'load' | 'errors' | 'cpuMsPerReq') =>
         median(xs.map((x) => x[k]));
       const errs = (xs: HttpSample[]) => xs.reduce((a, x) => a + x.errors, 0);
       rowsHttp.push([
@@ -851,6 +856,7 @@ async function main(): Promise<number> {
         f2(m(s, 'reqPerSec') / m(b, 'reqPerSec')),
         f1(m(s, 'p99') / m(b, 'p99')),
         `${errs(s)}/${errs(b)}`,
+        `${f2(m(s, 'cpuMsPerReq'))} / ${f2(m(b, 'cpuMsPerReq'))}`,
         f1(median([...s, ...b].map((x) => x.load))),
       ]);
     }
@@ -879,6 +885,7 @@ async function main(): Promise<number> {
           'ratio req/s',
           'p99 x',
           'errors S/b',
+          'server CPU ms/req S/b',
           'load',
         ],
         rowsHttp,
