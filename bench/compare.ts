@@ -48,6 +48,8 @@ const S = {
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   rounds: num('BENCH_ROUNDS', 3),
   durationS: num('BENCH_DURATION_S', 5),
+  /** Unmeasured load per path and side before the rounds: V8 tiers Slipway's middleware chain up for ~15 s. */
+  warmupS: num('BENCH_WARMUP_S', 5),
   connections: num('BENCH_CONNECTIONS', 50),
   threads: num('BENCH_THREADS', 1),
   pipelineOps: num('BENCH_PIPELINE_OPS', 2000),
@@ -235,8 +237,9 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
 
   // Users straight into Postgres (the admin's password hash reused: nobody logs in), tokens signed
   // with the API's own signAccessToken and secret; the API verifies each one and reads the user row.
-  const perRun = ASSUMED_MAX_RATE * (S.durationS + 1);
-  const users = Math.ceil((perRun * (S.rounds * 2 + 1)) / PER_USER_BUDGET);
+  // Every Slipway second of the phase (rounds and warm-up, both paths) against the per-user budget.
+  const slipwaySeconds = 2 * (S.rounds * (S.durationS + 1) + S.warmupS + 1);
+  const users = Math.ceil((ASSUMED_MAX_RATE * slipwaySeconds) / PER_USER_BUDGET);
   const rows = await sql<{ id: string }[]>`
     insert into users (email, password_hash, role, tier)
     select 'u' || g || '@bench.local', (select password_hash from users where email = 'admin@bench.local'),
@@ -313,10 +316,10 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
     if (r.status !== 200) throw new Error(`${side} poll answered ${r.status}: ${await r.text()}`);
     await r.body?.cancel();
   }
-  log('http: warm-up (1 s per path and side, unmeasured)');
+  log(`http: warm-up (${S.warmupS} s per path and side, unmeasured)`);
   for (const path of paths)
     for (const side of ['slipway', 'bare'] as const)
-      await runLoad({ ...spec(side, path, `w-${side}`), durationS: 1 });
+      await runLoad({ ...spec(side, path, `w-${side}`), durationS: S.warmupS });
   await sleep(STATS_FLUSH_MS);
 
   const samples: Record<string, HttpSample[]> = {};
