@@ -14,7 +14,12 @@ export function k8s(): ClientNode {
   return loaded;
 }
 
-/** The module if something already loaded it, else null (nothing can have come from it yet). */
-export function k8sIfLoaded(): ClientNode | null {
-  return loaded;
+/**
+ * The module when `e` may have come from it: loaded by us already, or an error named ApiException
+ * (another importer loaded client-node; requiring it again returns that same, already loaded module).
+ * Else null: nothing can have come from it, and a sandbox process does not load it to find that out.
+ */
+export function k8sIfLoaded(e?: unknown): ClientNode | null {
+  if (loaded) return loaded;
+  return e instanceof Error && e.constructor.name === 'ApiException' ? k8s() : null;
 }

@@ -24,7 +24,7 @@ const NETWORK_CODES = new Set([
 
 /** The Status object from an ApiException body (a JSON string in client-node v2), when there is one. */
 export function statusOf(e: unknown): K8sStatus | null {
-  const client = k8sIfLoaded();
+  const client = k8sIfLoaded(e);
   if (!client || !(e instanceof client.ApiException)) return null;
   const raw: unknown = e.body;
   let body: unknown = raw;
