@@ -270,6 +270,46 @@ describe('streams', () => {
     ]);
   });
 
+  it('an operation that finishes while the stream is down still delivers every event after Last-Event-ID', async () => {
+    // The client asks whether the operation finished when the server ends the stream; here that
+    // answer is held until the operation has finished (what a slow network or a busy machine does).
+    let settled: () => void = () => {};
+    const finishedFirst = new Promise<void>((ok) => (settled = ok));
+    const { opId } = await newImage(api.alice.token);
+    const client = createSlipwayClient({
+      baseUrl: base,
+      accessToken: api.alice.token,
+      fetch: async (input, init) => {
+        const url = new URL(input instanceof Request ? input.url : String(input));
+        if (url.pathname === `/api/operations/${opId}`) await finishedFirst;
+        return fetch(input, init);
+      },
+    });
+    const lease = await claim(opId);
+    const got: OperationStreamEvent[] = [];
+    let closed = false;
+    const watching = (async () => {
+      for await (const e of client.watchOperation(opId)) {
+        got.push(e);
+        if (!closed && got.length === 2) {
+          closed = true;
+          await closeEventStreams(api.app);
+          await lease.event('while disconnected');
+          await lease.succeed({ message: 'built', resourceStatus: 'built' });
+          settled();
+        }
+      }
+    })();
+    await watching;
+    expect(got.map((e) => e.data.message)).toEqual([
+      'image.build accepted',
+      expect.stringContaining('attempt 1'),
+      'while disconnected',
+      'built',
+    ]);
+    expect(got.at(-1)?.event).toBe('done');
+  });
+
   it('waitForOperation times out with WaitTimeoutError; a stranger’s operation is a SlipwayError 404', async () => {
     const client = createSlipwayClient({ baseUrl: base, accessToken: api.alice.token });
     const { opId } = await newImage(api.alice.token);
@@ -293,6 +333,8 @@ describe('streams', () => {
     const { imageId, opId } = await newImage(api.alice.token);
     const op = await client.api.GET('/api/operations/{id}', { params: { path: { id: opId } } });
     const queuedId = String(op.data?.events?.[0]?.id);
+    // GET /api/operations/{id} gives each event its id (the SSE id), so a client can resume from it.
+    expect(queuedId).toMatch(/^\d+$/);
     const ac = new AbortController();
     const got: string[] = [];
     const reading = (async () => {

@@ -126,7 +126,7 @@ export function serializeService(r: Service): api.Service {
 }
 
 export function serializeEvent(e: OperationEvent): api.OperationEvent {
-  return { status: e.status, message: e.message, at: isoOrNull(e.at) };
+  return { id: e.id, status: e.status, message: e.message, at: isoOrNull(e.at) };
 }
 
 export function serializeOperation(op: Operation | OperationWithEvents): api.Operation {

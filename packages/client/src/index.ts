@@ -256,20 +256,30 @@ export function createSlipwayClient(opts: SlipwayClientOptions) {
   ): AsyncGenerator<T> {
     let last = o.lastEventId;
     let failures = 0;
+    /** One connection from `last`: yields its messages; true when the stop condition was met. */
+    async function* once(): AsyncGenerator<T, boolean> {
+      for await (const m of connect(path, last, o.signal)) {
+        failures = 0;
+        const msg = {
+          id: m.id ?? last ?? '',
+          event: m.event ?? 'message',
+          data: JSON.parse(m.data),
+        } as unknown as T;
+        if (m.id) last = m.id;
+        yield msg;
+        if (stopWhen(msg)) return true;
+      }
+      return false;
+    }
     for (;;) {
       try {
-        for await (const m of connect(path, last, o.signal)) {
-          failures = 0;
-          const msg = {
-            id: m.id ?? last ?? '',
-            event: m.event ?? 'message',
-            data: JSON.parse(m.data),
-          } as unknown as T;
-          if (m.id) last = m.id;
-          yield msg;
-          if (stopWhen(msg)) return;
+        if (yield* once()) return;
+        if (finished && !o.signal?.aborted && (await finished())) {
+          // It finished while we were away: one more read from `last` replays what came after it
+          // (the server then ends a finished operation's stream), so no event is lost, then stop.
+          yield* once();
+          return;
         }
-        if (finished && !o.signal?.aborted && (await finished())) return;
       } catch (e) {
         if (o.signal?.aborted) return;
         if (e instanceof SlipwayError) throw e;

@@ -15,6 +15,7 @@ import { ownerFilter } from '../access.ts';
 import type { Actor, CoreDeps, Logger } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { terminalOperationStatuses } from '../status/operation.ts';
+import { runStatement } from './trip.ts';
 
 // Live streams of operation events (SSE at the HTTP edge). Postgres is the authority: a follower
 // reads committed operation_events rows after a cursor (operation_events.id, the monotonic event id)
@@ -112,21 +113,39 @@ export class OperationFollower {
         this.prevStatus = prev?.status ?? null;
       }
     }
-    const [op] = await db
-      .select({ status: operations.status, progress: operations.progress, updatedAt: operations.updatedAt })
-      .from(operations)
-      .where(eq(operations.id, this.operationId));
-    if (!op) {
+    // The operation's progress and the events after the cursor in ONE statement (one snapshot): read
+    // apart, a progress write committed between the two reads would tag its own event with the old value.
+    const joined = await runStatement(
+      db,
+      sql`select o.status as op_status, o.progress as op_progress, o.updated_at as op_updated_at,
+          e.id, e.status, e.message, e.at
+        from ${operations} o
+        left join lateral (
+          select ev.id, ev.status, ev.message, ev.at from ${operationEvents} ev
+          where ev.operation_id = o.id and ev.id > ${this.cursor} order by ev.id limit ${WATCH_BATCH}
+        ) e on true
+        where o.id = ${this.operationId}
+        order by e.id`,
+    );
+    const first = joined[0];
+    if (!first) {
       // Deleted underneath (its resource was purged): nothing more will come.
       this.done = true;
       return [];
     }
-    const rows = await db
-      .select()
-      .from(operationEvents)
-      .where(and(eq(operationEvents.operationId, this.operationId), gt(operationEvents.id, this.cursor)))
-      .orderBy(asc(operationEvents.id))
-      .limit(WATCH_BATCH);
+    const op = {
+      status: String(first.op_status),
+      progress: Number(first.op_progress),
+      updatedAt: first.op_updated_at as Date | string,
+    };
+    const rows = joined
+      .filter((r) => r.id !== null && r.id !== undefined)
+      .map((r) => ({
+        id: Number(r.id),
+        status: String(r.status),
+        message: String(r.message),
+        at: r.at as Date | string,
+      }));
     const out: WatchMessage[] = [];
     for (const e of rows) {
       const event: WatchEventType = isTerminalStatus(e.status)
