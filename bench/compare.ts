@@ -12,14 +12,11 @@ import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { type CoreDeps, createImage, ensureAdmin, silentLogger } from '@slipway/core';
-import { createDb } from '@slipway/db';
-import { createProducer } from '@slipway/jobs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { signAccessToken } from '../apps/api/src/tokens.ts';
-import { type BenchInfra, createInfra, freePort } from './infra.ts';
+import { type BenchInfra, benchCore, createInfra, freePort } from './infra.ts';
 import { type Bundles, buildBundles } from './stack/build.ts';
 import { type LoadResult, loadTool, runLoad, type Target } from './stack/load.ts';
 import { fileSize, type Proc, spawnNode, waitHttp, waitLog } from './stack/procs.ts';
@@ -378,33 +375,16 @@ async function dbStats(name: string): Promise<OpStats> {
 
 /** Image operations made through core (the API's own create path) with no worker running. */
 async function precreate(dbUrl: string, prefix: string, n: number, inFlight = 16): Promise<void> {
-  const db = createDb({ url: dbUrl, max: inFlight });
-  const producer = createProducer({ redisUrl: S.redisUrl, prefix });
+  const core = await benchCore({ dbUrl, redisUrl: S.redisUrl, prefix, max: inFlight });
   try {
-    await producer.ready(5000);
-    const deps: CoreDeps = {
-      db: db.db,
-      producer,
-      driver: { images: 'sandbox', clusters: 'sandbox', workloads: 'sandbox', charts: 'sandbox' },
-      log: silentLogger,
-    };
-    const owner = await ensureAdmin(deps, 'owner@bench.local', 'bench-owner-password');
     let next = 0;
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
-        while (next < n) {
-          const i = next++;
-          await createImage(
-            deps,
-            { id: owner.id, role: owner.role },
-            { name: `img-${i}`, tag: 'v1', repository: 'bench.local/app' },
-          );
-        }
+        while (next < n) await core.createImage(`img-${next++}`);
       }),
     );
   } finally {
-    await producer.close().catch(() => {});
-    await db.close().catch(() => {});
+    await core.close();
   }
 }
 
@@ -571,31 +551,17 @@ async function slipwayPaced(ctx: Ctx) {
   const w = await startSlipwayWorker(ctx, 'worker-paced', dbUrl, prefix, S.workerConcurrency, S.timeScale);
   await sleep(2000);
   const idleRss = w.rssMb();
-  const db = createDb({ url: dbUrl, max: 8 });
-  const producer = createProducer({ redisUrl: S.redisUrl, prefix });
-  await producer.ready(5000);
-  const deps: CoreDeps = {
-    db: db.db,
-    producer,
-    driver: { images: 'sandbox', clusters: 'sandbox', workloads: 'sandbox', charts: 'sandbox' },
-    log: silentLogger,
-  };
-  const owner = await ensureAdmin(deps, 'owner@bench.local', 'bench-owner-password');
+  const core = await benchCore({ dbUrl, redisUrl: S.redisUrl, prefix, max: 8 });
   const l0 = loadavg()[0] ?? 0;
   await paced(S.pacedRate, S.pacedS, async (i) => {
-    await createImage(
-      deps,
-      { id: owner.id, role: owner.role },
-      { name: `p-${i}`, tag: 'v1', repository: 'bench.local/app' },
-    );
+    await core.createImage(`p-${i}`);
   });
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   const rows = await waitDone(sql, 'slipway', Math.round(S.pacedRate * S.pacedS), 30_000);
   const load = ((loadavg()[0] ?? 0) + l0) / 2;
   const loadedRss = w.rssMb();
   await sql.end();
-  await producer.close().catch(() => {});
-  await db.close().catch(() => {});
+  await core.close();
   await w.stop();
   if (process.env.BENCH_PACED_DUMP)
     writeFileSync(

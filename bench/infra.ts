@@ -3,7 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { loadConfig, type RunningApi, startApi } from '@slipway/api';
-import { migrate } from '@slipway/db';
+import { type CoreDeps, createImage, ensureAdmin, silentLogger } from '@slipway/core';
+import { createDb, migrate } from '@slipway/db';
+import { createProducer } from '@slipway/jobs';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 
@@ -129,4 +131,38 @@ export async function startBenchApi(o: {
     }),
   );
   return { api, base: `http://127.0.0.1:${port}`, admin };
+}
+
+/**
+ * Core on the sandbox drivers over `dbUrl` and the queue `prefix`, with the bench's owner (an admin):
+ * what the bench uses to make operations through the API's own create path without an API process.
+ */
+export async function benchCore(o: { dbUrl: string; redisUrl: string; prefix: string; max: number }) {
+  const db = createDb({ url: o.dbUrl, max: o.max });
+  const producer = createProducer({ redisUrl: o.redisUrl, prefix: o.prefix });
+  const close = async () => {
+    await producer.close().catch(() => {});
+    await db.close().catch(() => {});
+  };
+  try {
+    await producer.ready(5000);
+    const deps: CoreDeps = {
+      db: db.db,
+      producer,
+      driver: { images: 'sandbox', clusters: 'sandbox', workloads: 'sandbox', charts: 'sandbox' },
+      log: silentLogger,
+    };
+    const owner = await ensureAdmin(deps, 'owner@bench.local', 'bench-owner-password');
+    const actor = { id: owner.id, role: owner.role };
+    return {
+      deps,
+      /** One image build operation named `name` (queued on the prefix's queue). */
+      createImage: (name: string) =>
+        createImage(deps, actor, { name, tag: 'v1', repository: 'bench.local/app' }),
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }

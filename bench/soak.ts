@@ -10,11 +10,8 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { type CoreDeps, createImage, ensureAdmin, silentLogger } from '@slipway/core';
-import { createDb } from '@slipway/db';
-import { createProducer } from '@slipway/jobs';
 import postgres from 'postgres';
-import { createInfra, freePort } from './infra.ts';
+import { benchCore, createInfra, freePort } from './infra.ts';
 import { buildBundles } from './stack/build.ts';
 import { spawnNode, waitHttp, waitLog } from './stack/procs.ts';
 import { ms, percentile, table } from './stats.ts';
@@ -77,16 +74,7 @@ async function main(): Promise<number> {
     await waitLog(worker, 'worker started');
     await sleep(2000);
     const w = worker;
-    const db = createDb({ url: dbUrl, max: 8 });
-    const producer = createProducer({ redisUrl: S.redisUrl, prefix });
-    await producer.ready(5000);
-    const deps: CoreDeps = {
-      db: db.db,
-      producer,
-      driver: { images: 'sandbox', clusters: 'sandbox', workloads: 'sandbox', charts: 'sandbox' },
-      log: silentLogger,
-    };
-    const owner = await ensureAdmin(deps, 'owner@bench.local', 'bench-owner-password');
+    const core = await benchCore({ dbUrl, redisUrl: S.redisUrl, prefix, max: 8 });
     const samples: { s: number; rss: number; heap: number; cpu: number; load: number }[] = [];
     // The V8 heap in use (prom-client's process metrics on the worker's /metrics): RSS can grow
     // while V8 sizes its spaces; a leak shows as a heap that keeps growing.
@@ -114,13 +102,7 @@ async function main(): Promise<number> {
     for (let i = 0; i < n; i++) {
       const wait = start + (i * 1000) / S.rate - Date.now();
       if (wait > 0) await sleep(wait);
-      calls.push(
-        createImage(
-          deps,
-          { id: owner.id, role: owner.role },
-          { name: `s-${i}`, tag: 'v1', repository: 'bench.local/app' },
-        ).catch(() => failedCreates++),
-      );
+      calls.push(core.createImage(`s-${i}`).catch(() => failedCreates++));
     }
     await Promise.all(calls);
     const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
@@ -136,8 +118,7 @@ async function main(): Promise<number> {
       select status, extract(epoch from created_at) * 1000 as created, extract(epoch from started_at) * 1000 as started
       from operations where kind = 'image.build' order by created_at`;
     await sql.end();
-    await producer.close().catch(() => {});
-    await db.close().catch(() => {});
+    await core.close();
     const first = samples.find((x) => x.s >= 60) ?? samples[0];
     const last = samples.at(-1);
     const rows = samples.map((x, i) => {
