@@ -574,18 +574,7 @@ async function slipwayPaced(ctx: Ctx) {
         )
         .join('\n'),
     );
-  const waits = rows
-    .map((r) => r.started - r.created)
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b);
-  return {
-    p50: percentile(waits, 50),
-    p99: percentile(waits, 99),
-    late: Math.round(S.pacedRate * S.pacedS) - waits.length,
-    load,
-    idleRss,
-    loadedRss,
-  };
+  return { ...pacedWaits(rows), load, idleRss, loadedRss };
 }
 
 async function barePaced(ctx: Ctx) {
@@ -614,6 +603,11 @@ async function barePaced(ctx: Ctx) {
   await queue.close();
   await sql.end();
   await w.stop();
+  return { ...pacedWaits(rows), load };
+}
+
+/** Enqueue-to-start of a paced run: p50, p99 and how many never started. */
+function pacedWaits(rows: { created: number; started: number }[]) {
   const waits = rows
     .map((r) => r.started - r.created)
     .filter(Number.isFinite)
@@ -622,7 +616,6 @@ async function barePaced(ctx: Ctx) {
     p50: percentile(waits, 50),
     p99: percentile(waits, 99),
     late: Math.round(S.pacedRate * S.pacedS) - waits.length,
-    load,
   };
 }
 
