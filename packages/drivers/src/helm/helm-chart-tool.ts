@@ -196,6 +196,34 @@ export class HelmChartTool implements ChartTool {
     }
   }
 
+  /** The helm binary an install (or its dry run) needs; without one that is a permanent error. */
+  #installingHelm(): string {
+    if (this.#helmBin === null) {
+      throw new DriverError('helm_unavailable', 'no helm binary configured: cannot install charts', {
+        retryable: false,
+      });
+    }
+    return this.#helmBin;
+  }
+
+  /** What helmInstallArgs and helmDryRunArgs both take: the release on `target` from `dir`. */
+  #releaseArgs(
+    target: ClusterTarget,
+    dir: string,
+    release: { name: string; namespace: string; values: ChartValues & { deploymentId?: string } },
+  ) {
+    return {
+      release: release.name,
+      chartDir: dir,
+      namespace: release.namespace,
+      kubeContext: target.context,
+      values: release.values,
+      timeoutMs: this.#timeoutMs,
+      kubeconfigPath: this.#kubeconfigPath,
+      deploymentId: release.values.deploymentId,
+    };
+  }
+
   async install(
     target: ClusterTarget,
     chart: ChartSpec,
@@ -203,24 +231,10 @@ export class HelmChartTool implements ChartTool {
     release: { name: string; namespace: string; values: ChartValues & { deploymentId?: string } },
     ctx: OpContext,
   ): Promise<void> {
-    if (this.#helmBin === null) {
-      throw new DriverError('helm_unavailable', 'no helm binary configured: cannot install charts', {
-        retryable: false,
-      });
-    }
-    const helmBin = this.#helmBin;
+    const helmBin = this.#installingHelm();
     const { tmp, dir } = await this.#materialise(chart);
     try {
-      const args = helmInstallArgs({
-        release: release.name,
-        chartDir: dir,
-        namespace: release.namespace,
-        kubeContext: target.context,
-        values: release.values,
-        timeoutMs: this.#timeoutMs,
-        kubeconfigPath: this.#kubeconfigPath,
-        deploymentId: release.values.deploymentId,
-      });
+      const args = helmInstallArgs(this.#releaseArgs(target, dir, release));
       ctx.log(`helm ${args.join(' ')}`);
       // helm enforces --timeout itself; the process deadline only catches a helm that hangs past it.
       const r = await runHelm(helmBin, args, {
@@ -229,9 +243,7 @@ export class HelmChartTool implements ChartTool {
         onLine: ctx.log,
       });
       if (r.code === 0) return;
-      const message =
-        parseHelmErrors(r.stderr).at(-1)?.message ??
-        (r.stderr.trim().split('\n').at(-1) || `helm exited ${r.code}`);
+      const message = helmFailure(r);
       throw installError(release.name, message);
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -250,26 +262,12 @@ export class HelmChartTool implements ChartTool {
     release: { name: string; namespace: string; values: ChartValues & { deploymentId?: string } },
     ctx: OpContext,
   ): Promise<ChartDryRunResult> {
-    if (this.#helmBin === null) {
-      throw new DriverError('helm_unavailable', 'no helm binary configured: cannot install charts', {
-        retryable: false,
-      });
-    }
-    const helmBin = this.#helmBin;
+    const helmBin = this.#installingHelm();
     let args: string[];
     const { tmp, dir } = await this.#materialise(chart);
     try {
       try {
-        args = helmDryRunArgs({
-          release: release.name,
-          chartDir: dir,
-          namespace: release.namespace,
-          kubeContext: target.context,
-          values: release.values,
-          timeoutMs: this.#timeoutMs,
-          kubeconfigPath: this.#kubeconfigPath,
-          deploymentId: release.values.deploymentId,
-        });
+        args = helmDryRunArgs(this.#releaseArgs(target, dir, release));
       } catch (e) {
         if (e instanceof DriverError && e.code === 'invalid_values')
           return { accepted: false, detail: e.message, serverSide: false, resources: [] };
@@ -281,9 +279,7 @@ export class HelmChartTool implements ChartTool {
         timeoutMs: this.#timeoutMs + 60_000,
       });
       if (r.code !== 0) {
-        const message =
-          parseHelmErrors(r.stderr).at(-1)?.message ??
-          (r.stderr.trim().split('\n').at(-1) || `helm exited ${r.code}`);
+        const message = helmFailure(r);
         const err = installError(release.name, message);
         if (err.retryable) throw err;
         ctx.log(`dry run refused: ${message}`);
@@ -339,4 +335,12 @@ export class HelmChartTool implements ChartTool {
       throw err;
     }
   }
+}
+
+/** helm's last error line (its structured one when it printed one), else its exit code. */
+function helmFailure(r: { code: number | null; stderr: string }): string {
+  return (
+    parseHelmErrors(r.stderr).at(-1)?.message ??
+    (r.stderr.trim().split('\n').at(-1) || `helm exited ${r.code}`)
+  );
 }
