@@ -1,37 +1,14 @@
 // `npm run build`: bundles each app (with the workspace packages) into apps/<app>/dist/main.js;
 // npm dependencies stay external and load from node_modules. Migrations are copied beside the bundle.
 // The web console (apps/console) is built by Vite into apps/console/dist, which the API serves at `/`.
-import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
+import { bundleApp } from './bundle-app.ts';
 import { repoRoot } from './infra.ts';
 
-const externalNpm: Plugin = {
-  name: 'external-npm',
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith('@slipway/') ? undefined : { path: args.path, external: true },
-    );
-  },
-};
-
-for (const app of ['api', 'worker']) {
-  const dist = join(repoRoot, 'apps', app, 'dist');
-  rmSync(dist, { recursive: true, force: true });
-  await build({
-    entryPoints: [join(repoRoot, 'apps', app, 'src', 'main.ts')],
-    outfile: join(dist, 'main.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    sourcemap: true,
-    plugins: [externalNpm],
-    conditions: ['import', 'node'],
-    logLevel: 'warning',
-  });
-  cpSync(join(repoRoot, 'packages', 'db', 'migrations'), join(dist, 'migrations'), { recursive: true });
+for (const app of ['api', 'worker'] as const) {
+  await bundleApp(repoRoot, app, join(repoRoot, 'apps', app, 'dist'));
   console.log(`built apps/${app}/dist/main.js`);
 }
 

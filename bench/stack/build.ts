@@ -4,20 +4,11 @@
 // apps/*/dist under someone else's running process. BENCH_BUILD=npm runs `npm run build` instead
 // (typecheck + every bundle) and uses apps/<app>/dist/main.js.
 import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { bundleApp } from '../../scripts/bundle-app.ts';
 
 const root = join(import.meta.dirname, '../..');
-
-const externalNpm: Plugin = {
-  name: 'external-npm',
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith('@slipway/') ? undefined : { path: args.path, external: true },
-    );
-  },
-};
 
 export type Bundles = {
   api: string;
@@ -55,24 +46,9 @@ export async function buildBundles(outRoot: string, mode: string | undefined): P
     };
   }
   const out: Record<string, string> = {};
-  for (const app of ['api', 'worker']) {
+  for (const app of ['api', 'worker'] as const) {
     // Inside the repository, so the bundles' npm imports resolve from its node_modules.
-    const dist = join(outRoot, app);
-    rmSync(dist, { recursive: true, force: true });
-    await build({
-      entryPoints: [join(root, 'apps', app, 'src', 'main.ts')],
-      outfile: join(dist, 'main.js'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      sourcemap: true,
-      plugins: [externalNpm],
-      conditions: ['import', 'node'],
-      logLevel: 'warning',
-    });
-    cpSync(join(root, 'packages', 'db', 'migrations'), join(dist, 'migrations'), { recursive: true });
-    out[app] = join(dist, 'main.js');
+    out[app] = await bundleApp(root, app, join(outRoot, app));
   }
   return {
     nodeOptions: { api: startFlags('start:api'), worker: startFlags('start:worker') },
