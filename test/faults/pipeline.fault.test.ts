@@ -592,6 +592,20 @@ describe('fault suite: nothing lost, nothing run twice', () => {
           'poison',
           `poison op ${p?.status} after ${p?.attempts} attempts (${p?.error}); ${crashes} worker crashes (exit 137)`,
         );
+        // How close the healthy ones came to being dead-lettered beside it: their attempts, and how often
+        // each one went down with a worker (lost: its lease expired and the reconciler re-drove it).
+        const spread = (await c.db.sql`
+          select o.attempts, (select count(*)::int from operation_events e where e.operation_id = o.id
+              and e.message like 'lease expired%') as lost, count(*)::int as n
+          from operations o where o.id = any(${healthy}) group by 1, 2 order by 1, 2`) as unknown as {
+          attempts: number;
+          lost: number;
+          n: number;
+        }[];
+        checked(
+          'poison',
+          `healthy operations by attempts/times lost: ${spread.map((x) => `${x.n}x ${x.attempts}/${x.lost}`).join(', ')}`,
+        );
         expect(p?.status).toBe('failed');
         expect(crashes).toBeGreaterThanOrEqual(1);
         const r = await c.check([poison.operation.id, ...healthy]);

@@ -37,6 +37,11 @@ export const WorkerConfig = z.object({
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Claims of one operation (crashes included) before it is failed as poison. */
   MAX_OPERATION_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /**
+   * Base delay before an operation whose worker died runs again: doubled per attempt it used, the
+   * upper half of it at random (0.5-1 x on its first loss, 1-2 x on its second, at most 60 s).
+   */
+  REDRIVE_DELAY_MS: int(1000),
   /** BullMQ: starts of one job before it is dead-lettered (a job that keeps crashing its worker). */
   MAX_STARTED_ATTEMPTS: z.coerce.number().int().min(1).default(20),
   STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),

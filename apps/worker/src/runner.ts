@@ -1,4 +1,5 @@
 import {
+  type ClaimOutcome,
   type CoreDeps,
   claimOperation,
   DomainError,
@@ -118,6 +119,51 @@ function driverKindFor(type: Operation['resourceType'], d: Drivers): string | nu
 
 type ActiveRun = { abort: AbortController; done: Promise<unknown>; lease: Lease };
 
+/**
+ * Who may claim and run in this process: any number of ordinary operations side by side, or one
+ * operation that was lost before, alone. A lost one may be the poison that crashed its worker: run
+ * beside others it would take them down with it again, and again, until they too had used up their
+ * attempts. Turns are given in arrival order (one waiting to run alone holds back those behind it).
+ * Waiting happens before the claim, so a worker that crashes costs the waiting operations no attempt.
+ */
+export class IsolationGate {
+  private shared = 0;
+  private exclusive = false;
+  private readonly waiting: { alone: boolean; go: () => void }[] = [];
+
+  /** Waits for a turn; resolves with the function that ends it (safe to call more than once). */
+  enter(alone: boolean): Promise<() => void> {
+    return new Promise((resolve) => {
+      this.waiting.push({ alone, go: () => resolve(this.leaver(alone)) });
+      this.pump();
+    });
+  }
+
+  private leaver(alone: boolean): () => void {
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      if (alone) this.exclusive = false;
+      else this.shared--;
+      this.pump();
+    };
+  }
+
+  private pump(): void {
+    for (let next = this.waiting[0]; next && !this.exclusive; next = this.waiting[0]) {
+      if (next.alone) {
+        if (this.shared > 0) return;
+        this.exclusive = true;
+      } else {
+        this.shared++;
+      }
+      this.waiting.shift();
+      next.go();
+    }
+  }
+}
+
 /** Why a run was aborted: the user cancelled / the lease was lost, or this worker is shutting down. */
 type AbortReason = 'lost' | 'shutdown';
 
@@ -135,6 +181,8 @@ export class OperationRunner {
   private readonly watchdog: NodeJS.Timeout | null;
   /** The status each finished job's operation was left in by this worker (read once by takeSettled). */
   private readonly settledStatus = new Map<string, string>();
+  /** Lost-before operations run alone in this process (see IsolationGate). */
+  readonly gate = new IsolationGate();
   constructor(opts: RunnerOptions) {
     this.opts = opts;
     const onWedged = opts.onWedged;
@@ -217,21 +265,76 @@ export class OperationRunner {
     const name = job.name;
     const processor = this.opts.processors[name];
     if (!processor) throw new UnrecoverableError(`no processor for ${name}`);
-    const { deps, log } = this.opts;
-    if (this.stopping) {
+    const { log } = this.opts;
+    const handBackIfStopping = async () => {
+      if (!this.stopping) return;
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
-    }
+    };
+    await handBackIfStopping();
 
+    const operationId = parsed.data.operationId;
+    let leave = await this.gate.enter(false);
+    try {
+      // It may have waited behind an operation running alone: shutdown may have begun meanwhile.
+      await handBackIfStopping();
+      let claim = await this.claim(operationId, false);
+      if (claim.outcome === 'isolate') {
+        // Lost before (its worker died running it): wait until nothing else runs here, then claim it
+        // alone; what arrives meanwhile waits behind it, unclaimed.
+        leave();
+        log.info({ operationId }, 'lost before; waiting to run it alone');
+        leave = await this.gate.enter(true);
+        await handBackIfStopping();
+        claim = await this.claim(operationId, true);
+      }
+      return await this.claimed(job, token, name, operationId, claim);
+    } finally {
+      leave();
+    }
+  };
+
+  /**
+   * The compare-and-set claim. Never takes over an operation whose lease expired (its worker died,
+   * or BullMQ handed out a stalled job): the reconciler counts that loss against the attempts and
+   * re-drives it with a delay, and from then on it is claimed only `alone`.
+   */
+  private async claim(operationId: string, alone: boolean): Promise<ClaimOutcome> {
     const claimStarted = { since: Date.now() };
     this.claims.add(claimStarted);
-    const claim = await claimOperation(deps.db, parsed.data.operationId, {
-      leaseMs: this.opts.leaseMs,
-      workerId: this.opts.workerId,
-    }).finally(() => this.claims.delete(claimStarted));
+    try {
+      return await claimOperation(this.opts.deps.db, operationId, {
+        leaseMs: this.opts.leaseMs,
+        workerId: this.opts.workerId,
+        takeOver: false,
+        alone,
+      });
+    } finally {
+      this.claims.delete(claimStarted);
+    }
+  }
+
+  /** Runs a claimed operation (or acks a delivery that found nothing to claim). */
+  private async claimed(
+    job: Job,
+    token: string | undefined,
+    name: JobName,
+    operationId: string,
+    claim: ClaimOutcome,
+  ): Promise<void> {
+    const { deps, log } = this.opts;
     if (claim.outcome === 'missing' || claim.outcome === 'terminal' || claim.outcome === 'held') {
       // Duplicate or late delivery: one claim wins, the others just ack.
-      log.info({ operationId: parsed.data.operationId, outcome: claim.outcome }, 'job skipped');
+      log.info({ operationId, outcome: claim.outcome }, 'job skipped');
+      return;
+    }
+    if (claim.outcome === 'lost' || claim.outcome === 'isolate') {
+      // Running with an expired lease (a stalled job BullMQ handed out again after its worker died):
+      // the reconciler counts the loss and re-drives it. (`isolate` is not answered to a claim alone.)
+      log.info(
+        { operationId, outcome: claim.outcome },
+        'job skipped; lost with its worker, left to the reconciler',
+      );
       return;
     }
     if (claim.outcome === 'wait') {
@@ -241,7 +344,7 @@ export class OperationRunner {
       // it waits for wakes the next in line when it settles (wakeNext); the reconciler re-enqueues it
       // should that wake be lost.
       log.info(
-        { operationId: parsed.data.operationId, blockedBy: claim.blockedBy },
+        { operationId, blockedBy: claim.blockedBy },
         'waiting behind another operation on the resource',
       );
       return;
@@ -349,7 +452,7 @@ export class OperationRunner {
         }
       }
     }
-  };
+  }
 
   private async onError(
     e: unknown,

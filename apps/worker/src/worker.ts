@@ -79,6 +79,7 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
       const r = await reconcile(deps, {
         queuedGraceMs: Math.max(1000, config.RECONCILE_INTERVAL_MS),
         maxAttempts: config.MAX_OPERATION_ATTEMPTS,
+        redriveDelayMs: config.REDRIVE_DELAY_MS,
       });
       o.onSweep?.(r);
       if (r.reenqueued || r.redriven || r.failed) log.info(r, 'reconciler sweep');

@@ -12,7 +12,7 @@ import {
 } from '../resources.ts';
 import { appendEvent, appendEvents } from './record.ts';
 import { preparedStatement, runStatement, runTransaction, toOperation } from './trip.ts';
-import { EVENTS_CHANNEL } from './watch.ts';
+import { sendNotices } from './notices.ts';
 
 /** Second key of the per-resource advisory lock (claims and settlements of mutating operations). */
 const RESOURCE_LOCK = 7150;
@@ -25,19 +25,44 @@ export type ClaimOutcome =
   | { outcome: 'terminal'; status: string }
   /** Another live worker holds it (duplicate delivery). */
   | { outcome: 'held' }
+  /**
+   * Running with an expired lease (its worker died) and `takeOver` is false: left to the reconciler,
+   * which counts the loss against the attempts and re-drives it (or dead-letters it).
+   */
+  | { outcome: 'lost' }
+  /**
+   * It was lost before (a worker died running it) and `alone` is false: it may be the poison that
+   * killed that worker, so it is claimed only by a worker that runs nothing else (no attempt counted).
+   */
+  | { outcome: 'isolate' }
   /** An earlier operation on the same resource is still pending or running: try again later. */
   | { outcome: 'wait'; blockedBy: string };
 
-export type ClaimOptions = { leaseMs: number; workerId: string };
+export type ClaimOptions = {
+  leaseMs: number;
+  workerId: string;
+  /** Claim a `running` operation whose lease expired (default true); false leaves it to the reconciler. */
+  takeOver?: boolean;
+  /**
+   * The claimer runs nothing else (default true). False: an operation that was lost before is not
+   * claimed but answered `isolate`, so that a poison cannot take healthy operations down with it again.
+   */
+  alone?: boolean;
+};
+
+/**
+ * The start of the event the reconciler writes when it re-drives an operation whose lease expired:
+ * an operation with one was lost before (its worker died while running it).
+ */
+export const LOST_EVENT = 'lease expired (worker lost)';
 
 const quoted = (xs: readonly string[]) => sql.raw(xs.length ? xs.map((k) => `'${k}'`).join(', ') : `''`);
 /** The read-only kinds as an SQL list: they never wait for, nor block, another operation. */
 const RO = quoted(readOnlyKinds);
-const claimable = sql.raw(
-  `(status = 'queued' or (status = 'running' and (lease_expires_at is null or lease_expires_at < now())))`,
-);
-
 const p = sql.placeholder;
+/** Queued, or running with no lease, or (when taking over) running with an expired lease. */
+const claimable = sql`(status = 'queued' or (status = 'running' and (lease_expires_at is null
+  or (${p('takeOver')}::boolean and lease_expires_at < now()))))`;
 const claimLock = preparedStatement(
   () => sql`select case when ${claimable} and kind not in (${RO})
       then pg_advisory_xact_lock(hashtextextended(resource_id::text, ${RESOURCE_LOCK})) end as locked
@@ -45,7 +70,12 @@ const claimLock = preparedStatement(
 );
 const claimStatement = preparedStatement(
   () => sql`with cur as (
-        select id, status, kind, resource_id, created_at, ${claimable} as claimable
+        select id, status, kind, resource_id, created_at, ${claimable} as claimable,
+          status = 'running' and lease_expires_at < now() as expired,
+          -- Lost before: the reconciler re-drove it after a lease expiry (looked up only after an attempt).
+          case when attempts > 0 then exists (select 1 from operation_events e
+            where e.operation_id = operations.id and e.status = 'queued' and starts_with(e.message, ${LOST_EVENT}))
+            else false end as lost
         from operations where id = ${p('op')}
       ), blocker as (
         select o.id from operations o join cur on o.resource_id = cur.resource_id
@@ -59,39 +89,43 @@ const claimStatement = preparedStatement(
           started_at = coalesce(o.started_at, now()), updated_at = now()
         from cur
         where o.id = cur.id and cur.claimable and o.status = cur.status and not exists (select 1 from blocker)
+          and (not cur.lost or ${p('alone')}::boolean)
         returning o.*
       ), ev as (
         insert into operation_events (operation_id, status, message)
         select id, 'running', 'attempt ' || attempts || ' started on ' || ${p('worker')}::text
         from claimed returning id
       )
-      select cur.status as cur_status, (select id from blocker) as blocked_by, claimed.*,
-        (select count(*) from ev)::int as events,
-        case when claimed.id is not null then pg_notify(${EVENTS_CHANNEL}, json_build_object('op', claimed.id,
-          'owner', claimed.owner_id, 'type', claimed.resource_type, 'rid', claimed.resource_id)::text) end as notified
+      select cur.status as cur_status, cur.claimable as cur_claimable, cur.expired as cur_expired,
+        cur.lost as cur_lost, (select id from blocker) as blocked_by, claimed.*,
+        (select count(*) from ev)::int as events
       from cur left join claimed on true`,
 );
 
 /**
- * Claims an operation with a compare-and-set: queued (or running with an expired lease) -> running,
- * attempts + 1, a fresh lease token, expiry computed by Postgres now(). Mutating operations on one
- * resource run one at a time, oldest first (a transaction-scoped advisory lock on the resource id
- * serialises the check-and-claim).
+ * Claims an operation with a compare-and-set: queued (or running with an expired lease, unless
+ * `takeOver` is false) -> running, attempts + 1, a fresh lease token, expiry computed by Postgres
+ * now(). Mutating operations on one resource run one at a time, oldest first (a transaction-scoped
+ * advisory lock on the resource id serialises the check-and-claim). An operation lost before is
+ * claimed only `alone` (else `isolate`, nothing written).
  *
  * One transaction in one round trip (trip.ts): the first statement locks the row and, when it may
  * be claimed and is not read-only, takes the resource's advisory lock; the second (a fresh snapshot,
- * so it sees whatever the lock waited for) checks for blockers, claims, appends the `running` event
- * and notifies the live streams, all in one data-modifying CTE.
+ * so it sees whatever the lock waited for) checks for blockers, claims and appends the `running`
+ * event, all in one data-modifying CTE; the live streams are woken after it committed (notices.ts).
  */
 export async function claimOperation(db: Db, operationId: string, opts: ClaimOptions): Promise<ClaimOutcome> {
   const token = randomUUID();
+  const takeOver = opts.takeOver ?? true;
   const [, rows] = await runTransaction(db, [
-    claimLock({ op: operationId }),
+    claimLock({ op: operationId, takeOver }),
     claimStatement({
       op: operationId,
       token,
       leaseS: opts.leaseMs / 1000,
       worker: opts.workerId.slice(0, 3000),
+      takeOver,
+      alone: opts.alone ?? true,
     }),
   ]);
   const row = rows?.[0];
@@ -100,7 +134,12 @@ export async function claimOperation(db: Db, operationId: string, opts: ClaimOpt
   if (status === 'succeeded' || status === 'failed' || status === 'cancelled')
     return { outcome: 'terminal', status };
   if (row.blocked_by) return { outcome: 'wait', blockedBy: String(row.blocked_by) };
-  if (row.id === null || row.id === undefined) return { outcome: 'held' };
+  if (row.id === null || row.id === undefined) {
+    if (row.cur_claimable === true && row.cur_lost === true) return { outcome: 'isolate' };
+    if (row.cur_claimable !== true && row.cur_expired === true) return { outcome: 'lost' };
+    return { outcome: 'held' };
+  }
+  sendNotices(db.$client, [String(row.id)]);
   return { outcome: 'claimed', lease: new Lease(db, toOperation(row), token, opts.leaseMs) };
 }
 
@@ -251,7 +290,7 @@ export class Lease<T extends ResourceType = ResourceType> {
    * The common writes (progress, events, a resource change, the settlement) as ONE statement: a
    * data-modifying CTE whose first part is the fence (the owned row, locked); the resource
    * compare-and-set, the operation's columns and the events (buffered lines first) are each
-   * conditional on it, and pg_notify wakes the live streams at commit. A settlement runs it in a
+   * conditional on it; the live streams are woken once it committed (notices.ts). A settlement runs it in a
    * transaction after the resource's advisory lock, in the same round trip (trip.ts).
    */
   private async commitFenced(w: FencedWrite): Promise<void> {
@@ -287,8 +326,7 @@ export class Lease<T extends ResourceType = ResourceType> {
         order by m.ord returning id
       )
       select (select count(*) from f)::int as owned, ${r ? sql`(select count(*) from r)::int` : sql`0`} as moved,
-        (select count(*) from (select pg_notify(${EVENTS_CHANNEL}, json_build_object('op', f.id, 'owner', f.owner_id,
-          'type', f.resource_type, 'rid', f.resource_id)::text) from f where exists (select 1 from e)) n)::int as notified,
+        (select count(*) from e)::int as appended,
         ${
           locked
             ? sql`(select json_build_object('id', q.id, 'kind', q.kind) from operations q
@@ -305,6 +343,7 @@ export class Lease<T extends ResourceType = ResourceType> {
       );
       const row = rows?.[0];
       if (!row || Number(row.owned) === 0) throw this.fenced();
+      if (Number(row.appended) > 0) sendNotices(this.db.$client, [this.op.id]);
       if (required && Number(row.moved) === 0) {
         throw new DomainError(
           'conflict',

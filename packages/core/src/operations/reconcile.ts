@@ -3,6 +3,7 @@ import { isJobName, type JobName } from '@slipway/jobs';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { CoreDeps } from '../deps.ts';
 import { failureStatusOf, transitionResource } from '../resources.ts';
+import { LOST_EVENT } from './lease.ts';
 import { appendEvent } from './record.ts';
 
 export type ReconcileOptions = {
@@ -13,9 +14,28 @@ export type ReconcileOptions = {
   limit?: number;
   /** How many Redis look-ups (and enqueues) are sent at once; ioredis pipelines them on one connection. */
   redisBatch?: number;
+  /**
+   * Base of the delay before a lost operation runs again (default 1000 ms; see `redriveDelay`): the
+   * operations a dying worker took down with it are spread out instead of landing together again.
+   */
+  redriveDelayMs?: number;
+  /** Jitter source (tests); Math.random by default. */
+  random?: () => number;
 };
 
 const DEFAULT_REDIS_BATCH = 100;
+const DEFAULT_REDRIVE_DELAY_MS = 1000;
+const MAX_REDRIVE_DELAY_MS = 60_000;
+
+/**
+ * How long a lost operation waits before it is delivered again: `baseMs` doubled per attempt it has
+ * used (each loss is one), capped at 60 s, the upper half of it at random (equal jitter). Its first
+ * loss: 0.5-1 x base; its second: 1-2 x base.
+ */
+export function redriveDelay(attempts: number, baseMs: number, random: () => number = Math.random): number {
+  const cap = Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_REDRIVE_DELAY_MS);
+  return Math.round(cap / 2 + (random() * cap) / 2);
+}
 
 /** `fn` over `items`, `size` at a time (each batch in flight together), results in order. */
 async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -36,8 +56,13 @@ export type ReconcileReport = { reenqueued: number; redriven: number; failed: nu
  * (jobId = operation id), so two sweeps overlapping in their Redis part do no harm.
  *  - queued operations Redis does not hold (crash between commit and enqueue, Redis restarted empty)
  *    are enqueued again (jobId = operation id makes it idempotent);
- *  - running operations whose lease expired (their worker died) go back to queued and are enqueued,
- *    or fail once they have used up their attempts.
+ *  - running operations whose lease expired (their worker died) go back to queued and are enqueued
+ *    with a delay that grows with their attempts (jittered, `redriveDelay`), or fail once they have
+ *    used up their attempts. The event it writes marks the operation as lost: from then on it is only
+ *    claimed by a worker that runs nothing else (`claimOperation`'s `alone`), so a poison that
+ *    crashes its worker cannot keep taking the same healthy operations down with it. The runner
+ *    never takes such an operation over itself (`takeOver: false`): every loss passes through here,
+ *    is counted against `maxAttempts` and is re-driven with its delay.
  */
 export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise<ReconcileReport> {
   const report: ReconcileReport = { reenqueued: 0, redriven: 0, failed: 0, skipped: false };
@@ -54,7 +79,7 @@ export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise
       .from(operations)
       .where(and(eq(operations.status, 'running'), lt(operations.leaseExpiresAt, sql`now()`)))
       .limit(opts.limit ?? 500);
-    const redriven: { id: string; kind: string }[] = [];
+    const redriven: { id: string; kind: string; attempts: number }[] = [];
     for (const op of expired) {
       // Each write below re-checks `running` and only then records anything: the worker may have
       // settled the operation since the select above (a late but valid commit), and appending a
@@ -92,7 +117,7 @@ export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise
           .where(stillExpired)
           .returning({ id: operations.id });
         if (!back) continue;
-        await appendEvent(tx, op.id, 'queued', 'lease expired (worker lost); re-driven by the reconciler');
+        await appendEvent(tx, op.id, 'queued', `${LOST_EVENT}; re-driven by the reconciler`);
         redriven.push(op);
         report.redriven++;
       }
@@ -114,15 +139,24 @@ export async function reconcile(deps: CoreDeps, opts: ReconcileOptions): Promise
 
   // Committed; now Redis, in batches. Re-driven operations and queued ones Redis does not hold
   // (lost between commit and enqueue, or Redis restarted empty) are enqueued.
+  // A re-driven one is delayed (jittered, growing with its attempts); should Redis still hold its job
+  // (a stalled one BullMQ is about to hand out again), that delivery finds it lost before and runs it alone.
   const batch = opts.redisBatch ?? DEFAULT_REDIS_BATCH;
-  const byId = new Map<string, { id: string; kind: JobName }>();
-  for (const op of [...swept.redriven, ...swept.queued]) {
+  const baseDelay = opts.redriveDelayMs ?? DEFAULT_REDRIVE_DELAY_MS;
+  const byId = new Map<string, { id: string; kind: JobName; delayMs?: number }>();
+  for (const op of swept.queued) {
     if (isJobName(op.kind)) byId.set(op.id, { id: op.id, kind: op.kind });
+  }
+  for (const op of swept.redriven) {
+    const delayMs = redriveDelay(op.attempts, baseDelay, opts.random);
+    if (isJobName(op.kind)) byId.set(op.id, { id: op.id, kind: op.kind, delayMs });
   }
   const candidates = [...byId.values()];
   const held = await inBatches(candidates, batch, (op) => producer.holds(op.kind, op.id));
   const missing = candidates.filter((_, i) => !held[i]);
-  await inBatches(missing, batch, (op) => producer.enqueue(op.kind, op.id));
+  await inBatches(missing, batch, (op) =>
+    producer.enqueue(op.kind, op.id, op.delayMs ? { delayMs: op.delayMs } : {}),
+  );
   report.reenqueued = missing.length;
   return report;
 }
