@@ -94,6 +94,20 @@ function track(p: Proc): Proc {
   return p;
 }
 
+/**
+ * `BENCH_API_ENV` / `BENCH_WORKER_ENV`: space-separated KEY=VALUE pairs added to (or overriding) the
+ * Slipway process's environment, for A/B runs of one setting (e.g. `BENCH_API_ENV="LOG_LEVEL=warn"`
+ * shows what the request log costs). Not for the published table: that runs the defaults.
+ */
+function extraEnv(name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (process.env[name] ?? '').split(/\s+/).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------- sink
 /**
  * A local OTLP/HTTP receiver: tracing stays on and exports for real, the spans are dropped — or, with
@@ -162,6 +176,7 @@ async function startSlipwayApi(ctx: Ctx, name: string, databaseUrl: string, pref
         OTEL_SERVICE_NAME: 'slipway-api-bench',
         // The node flags of `npm run start:api` (bench/stack/build.ts startFlags).
         NODE_OPTIONS: ctx.bundles.nodeOptions.api,
+        ...extraEnv('BENCH_API_ENV'),
       },
     }),
   );
@@ -200,6 +215,7 @@ async function startSlipwayWorker(
         OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlp,
         OTEL_SERVICE_NAME: 'slipway-worker-bench',
         NODE_OPTIONS: ctx.bundles.nodeOptions.worker,
+        ...extraEnv('BENCH_WORKER_ENV'),
       },
     }),
   );
@@ -347,7 +363,7 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
         const key = `${path}/${side}`;
         samples[key] = [...(samples[key] ?? []), sample];
         log(
-          `http round ${r + 1}/${S.rounds} ${path} ${side}: ${res.reqPerSec.toFixed(0)} req/s, p50 ${ms(res.p50)} ms, p99 ${ms(res.p99)} ms, ${cpuMsPerReq.toFixed(2)} CPU ms/req${res.errors ? `, ${res.errors} errors` : ''}`,
+          `http round ${r + 1}/${S.rounds} ${path} ${side}: ${res.reqPerSec.toFixed(0)} req/s, p50 ${ms(res.p50)} ms, p99 ${ms(res.p99)} ms, ${cpuMsPerReq.toFixed(3)} CPU ms/req${res.errors ? `, ${res.errors} errors` : ''}`,
         );
       }
   }
@@ -680,6 +696,7 @@ async function versions(): Promise<string> {
 
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+const f3 = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : '-');
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 
 async function main(): Promise<number> {
@@ -818,7 +835,7 @@ async function main(): Promise<number> {
         f2(m(s, 'reqPerSec') / m(b, 'reqPerSec')),
         f1(m(s, 'p99') / m(b, 'p99')),
         `${errs(s)}/${errs(b)}`,
-        `${f2(m(s, 'cpuMsPerReq'))} / ${f2(m(b, 'cpuMsPerReq'))}`,
+        `${f3(m(s, 'cpuMsPerReq'))} / ${f3(m(b, 'cpuMsPerReq'))}`,
         f1(median([...s, ...b].map((x) => x.load))),
       ]);
     }

@@ -13,8 +13,8 @@ import {
   services,
   type Tx,
 } from '@slipway/db';
-import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
-import { EVENTS_CHANNEL } from './operations/watch.ts';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { notifyOnCommit } from './operations/notices.ts';
 
 export type WorkloadCause = 'cluster.stop' | 'cluster.restart' | 'cluster.delete' | 'cluster.not_running';
 
@@ -104,12 +104,9 @@ async function recordFinished(tx: Tx, rows: Recorded[], cause: WorkloadCause, re
       message: message.get(o.resourceId) ?? reason,
     })),
   );
-  await notifyMany(
+  await notifyOnCommit(
     tx,
-    inArray(
-      operations.id,
-      ops.map((o) => o.id),
-    ),
+    ops.map((o) => o.id),
   );
 }
 
@@ -158,12 +155,6 @@ export async function unknownUnlessClusterRuns(
     ],
     'cluster.not_running',
     row.reason,
-  );
-}
-
-async function notifyMany(tx: Tx, where: SQL): Promise<void> {
-  await tx.execute(
-    sql`select pg_notify(${EVENTS_CHANNEL}, json_build_object('op', ${operations.id}, 'owner', ${operations.ownerId}, 'type', ${operations.resourceType}, 'rid', ${operations.resourceId})::text) from ${operations} where ${where}`,
   );
 }
 
@@ -218,12 +209,9 @@ export async function queueClusterObservations(
       message: `${o.kind} accepted: cluster ${cluster.name} runs again; ${o.resourceType} ${byId.get(o.resourceId)?.name ?? o.resourceId} is observed again`,
     })),
   );
-  await notifyMany(
+  await notifyOnCommit(
     tx,
-    inArray(
-      operations.id,
-      ops.map((o) => o.id),
-    ),
+    ops.map((o) => o.id),
   );
   return ops;
 }

@@ -16,9 +16,9 @@ import { assertCanWrite, ownerFilter } from './access.ts';
 import { auditRowWritten, currentAuditScope, pendingAuditRow } from './audit.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, invalidField, notFound } from './errors.ts';
+import { sendNotices } from './operations/notices.ts';
 import { resourceEvents } from './operations/query.ts';
 import { dispatch, insertOperation } from './operations/record.ts';
-import { EVENTS_CHANNEL } from './operations/watch.ts';
 import type { Page, PageQuery } from './pagination.ts';
 import { listRows, orDuplicate, withOperations } from './shared.ts';
 import { imageMachine } from './status/image.ts';
@@ -73,8 +73,7 @@ function rowFromJson<T>(table: Table, json: Record<string, unknown>): T {
 }
 
 // The whole create as ONE statement (one implicit transaction, one round trip, no reserved
-// connection): the image, its image.build operation with the first event, the NOTIFY that wakes
-// live streams (delivered at commit), and the audited request's row (status still null: the
+// connection): the image, its image.build operation with the first event, and the audited request's row (status still null: the
 // response is not sent yet), exactly the rows withOperations + insertOperation + auditInTransaction
 // write, in the same transaction. Ids are made here, so no statement waits for another's result.
 const CREATE_IMAGE_WITH = `with img as (
@@ -91,18 +90,15 @@ const CREATE_IMAGE_WITH = `with img as (
   insert into operation_events (operation_id, status, message)
   select op.id, 'queued', 'image.build accepted' from op
   returning id
-), note as (
-  select pg_notify($15::text, json_build_object('op', op.id, 'owner', op.owner_id,
-                   'type', op.resource_type, 'rid', op.resource_id)::text) from op
 )`;
 const CREATE_IMAGE_SELECT = `select (select row_to_json(img) from img) as image,
   (select row_to_json(op) from op) as operation,
-  (select count(*) from ev)::int as events, (select count(*) from note)::int as notified`;
+  (select count(*) from ev)::int as events`;
 const CREATE_IMAGE = `${CREATE_IMAGE_WITH}
 ${CREATE_IMAGE_SELECT}`;
 const CREATE_IMAGE_AUDITED = `${CREATE_IMAGE_WITH}, au as (
   insert into audit_log (user_id, action, method, path, resource_id, status_code, request_id)
-  select $16::uuid, $17::text, $18::text, $19::text, coalesce($20::text, img.id::text), null, $21::text from img
+  select $15::uuid, $16::text, $17::text, $18::text, coalesce($19::text, img.id::text), null, $20::text from img
   returning id
 )
 ${CREATE_IMAGE_SELECT}, (select id from au) as audit_id`;
@@ -139,7 +135,6 @@ async function insertImageStatement(
     input.loadIntoClusterId ?? null,
     randomUUID(),
     JSON.stringify(parsed.input),
-    EVENTS_CHANNEL,
   ];
   const audit = pendingAuditRow();
   if (audit)
@@ -148,6 +143,8 @@ async function insertImageStatement(
     prepare: true,
   });
   if (!row?.image || !row.operation) throw new Error('create image statement returned nothing');
+  // Committed: wake the live streams (notices.ts).
+  sendNotices(client, [String(row.operation.id)]);
   const image = rowFromJson<ContainerImage>(containerImages, row.image);
   if (audit && row.audit_id !== null && row.audit_id !== undefined) {
     auditRowWritten(Number(row.audit_id));

@@ -1,5 +1,6 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { trackCommits } from './after-commit.ts';
 import * as schema from './schema/index.ts';
 
 export type DbOptions = {
@@ -31,6 +32,8 @@ export function createDb(opts: DbOptions) {
     schema,
     ...(onQuery ? { logger: { logQuery: (q: string) => onQuery(q) } } : {}),
   });
+  // `afterCommit(tx, fn)` (after-commit.ts) runs fn once the transaction tx belongs to has committed.
+  trackCommits(db, sql);
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
 

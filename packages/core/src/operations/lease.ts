@@ -10,9 +10,9 @@ import {
   resourceUpdate,
   type StatusOf,
 } from '../resources.ts';
+import { sendNotices } from './notices.ts';
 import { appendEvent, appendEvents } from './record.ts';
 import { preparedStatement, runStatement, runTransaction, toOperation } from './trip.ts';
-import { EVENTS_CHANNEL } from './watch.ts';
 
 /** Second key of the per-resource advisory lock (claims and settlements of mutating operations). */
 const RESOURCE_LOCK = 7150;
@@ -98,9 +98,7 @@ const claimStatement = preparedStatement(
       )
       select cur.status as cur_status, cur.claimable as cur_claimable, cur.expired as cur_expired,
         cur.lost as cur_lost, (select id from blocker) as blocked_by, claimed.*,
-        (select count(*) from ev)::int as events,
-        case when claimed.id is not null then pg_notify(${EVENTS_CHANNEL}, json_build_object('op', claimed.id,
-          'owner', claimed.owner_id, 'type', claimed.resource_type, 'rid', claimed.resource_id)::text) end as notified
+        (select count(*) from ev)::int as events
       from cur left join claimed on true`,
 );
 
@@ -113,8 +111,8 @@ const claimStatement = preparedStatement(
  *
  * One transaction in one round trip (trip.ts): the first statement locks the row and, when it may
  * be claimed and is not read-only, takes the resource's advisory lock; the second (a fresh snapshot,
- * so it sees whatever the lock waited for) checks for blockers, claims, appends the `running` event
- * and notifies the live streams, all in one data-modifying CTE.
+ * so it sees whatever the lock waited for) checks for blockers, claims and appends the `running`
+ * event, all in one data-modifying CTE; the live streams are woken after it committed (notices.ts).
  */
 export async function claimOperation(db: Db, operationId: string, opts: ClaimOptions): Promise<ClaimOutcome> {
   const token = randomUUID();
@@ -141,6 +139,7 @@ export async function claimOperation(db: Db, operationId: string, opts: ClaimOpt
     if (row.cur_claimable !== true && row.cur_expired === true) return { outcome: 'lost' };
     return { outcome: 'held' };
   }
+  sendNotices(db.$client, [String(row.id)]);
   return { outcome: 'claimed', lease: new Lease(db, toOperation(row), token, opts.leaseMs) };
 }
 
@@ -291,7 +290,7 @@ export class Lease<T extends ResourceType = ResourceType> {
    * The common writes (progress, events, a resource change, the settlement) as ONE statement: a
    * data-modifying CTE whose first part is the fence (the owned row, locked); the resource
    * compare-and-set, the operation's columns and the events (buffered lines first) are each
-   * conditional on it, and pg_notify wakes the live streams at commit. A settlement runs it in a
+   * conditional on it; the live streams are woken once it committed (notices.ts). A settlement runs it in a
    * transaction after the resource's advisory lock, in the same round trip (trip.ts).
    */
   private async commitFenced(w: FencedWrite): Promise<void> {
@@ -327,8 +326,7 @@ export class Lease<T extends ResourceType = ResourceType> {
         order by m.ord returning id
       )
       select (select count(*) from f)::int as owned, ${r ? sql`(select count(*) from r)::int` : sql`0`} as moved,
-        (select count(*) from (select pg_notify(${EVENTS_CHANNEL}, json_build_object('op', f.id, 'owner', f.owner_id,
-          'type', f.resource_type, 'rid', f.resource_id)::text) from f where exists (select 1 from e)) n)::int as notified,
+        (select count(*) from e)::int as appended,
         ${
           locked
             ? sql`(select json_build_object('id', q.id, 'kind', q.kind) from operations q
@@ -345,6 +343,7 @@ export class Lease<T extends ResourceType = ResourceType> {
       );
       const row = rows?.[0];
       if (!row || Number(row.owned) === 0) throw this.fenced();
+      if (Number(row.appended) > 0) sendNotices(this.db.$client, [this.op.id]);
       if (required && Number(row.moved) === 0) {
         throw new DomainError(
           'conflict',

@@ -2,7 +2,7 @@ import { type Operation, operationEvents, operations, type ResourceType, type Tx
 import { type JobInputIn, type JobName, parseJobInput } from '@slipway/jobs';
 import { sql } from 'drizzle-orm';
 import type { CoreDeps } from '../deps.ts';
-import { EVENTS_CHANNEL } from './watch.ts';
+import { notifyOnCommit } from './notices.ts';
 
 /** An operation to record; `input` is typed by the kind's schema in the job catalog. */
 export type NewOperation = {
@@ -50,10 +50,9 @@ export async function appendEvent(
 }
 
 /**
- * Several events of one operation (ids follow the order given) and one notification, in one
- * statement: a data-modifying CTE inserts the rows, its SELECT sends the NOTIFY (live streams, GET
- * /api/operations/{id}/events and /api/events, wake at commit). Postgres folds identical
- * notifications of one transaction into one anyway, so listeners see the same wake-up.
+ * Several events of one operation (ids follow the order given) in one statement, and the live
+ * streams' wake-up (GET /api/operations/{id}/events and /api/events) once the transaction commits
+ * (notices.ts).
  */
 export async function appendEvents(
   tx: Tx,
@@ -62,15 +61,11 @@ export async function appendEvents(
   messages: readonly string[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  await tx.execute(sql`with e as (
-      insert into ${operationEvents} (operation_id, status, message)
+  await tx.execute(sql`insert into ${operationEvents} (operation_id, status, message)
       select ${operationId}::uuid, ${status}::text, m.message
       from unnest(${sql.param(messages.map((m) => m.slice(0, 4000)))}::text[]) with ordinality as m(message, ord)
-      order by m.ord returning operation_id
-    )
-    select pg_notify(${EVENTS_CHANNEL}, json_build_object('op', o.id, 'owner', o.owner_id, 'type', o.resource_type,
-      'rid', o.resource_id)::text)
-    from ${operations} o where o.id = ${operationId} and exists (select 1 from e)`);
+      order by m.ord`);
+  await notifyOnCommit(tx, [operationId]);
 }
 
 /**

@@ -8,35 +8,24 @@ import {
   type ResourceType,
   type Sql,
   services,
-  type Tx,
 } from '@slipway/db';
 import { and, asc, eq, gt, lte, notInArray, type SQL, sql } from 'drizzle-orm';
 import { ownerFilter } from '../access.ts';
 import type { Actor, CoreDeps, Logger } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { terminalOperationStatuses } from '../status/operation.ts';
+import { EVENTS_CHANNEL } from './notices.ts';
 import { runStatement } from './trip.ts';
 
 // Live streams of operation events (SSE at the HTTP edge). Postgres is the authority: a follower
 // reads committed operation_events rows after a cursor (operation_events.id, the monotonic event id)
-// and is woken by a NOTIFY that the transaction appending an event sends (delivered at commit, never
-// for a rollback). A missed notification costs only latency: followers also re-read on a timer.
+// and is woken by a NOTIFY sent once the transaction appending an event has committed (notices.ts;
+// never for a rollback). A missed notification costs only latency: followers also re-read on a timer.
 
-/** The NOTIFY channel; the payload is a Notice (JSON). */
-export const EVENTS_CHANNEL = 'slipway_events';
+export { EVENTS_CHANNEL } from './notices.ts';
 
 /** What a notification says: which operation (and whose, on which resource) got a new event. */
 export type Notice = { op: string; owner: string; type: ResourceType; rid: string };
-
-/**
- * Inside the transaction that appended an event of `operationId`: one NOTIFY, delivered when the
- * transaction commits. Postgres folds identical notifications of one transaction into one.
- */
-export async function notifyOperationEvent(tx: Tx, operationId: string): Promise<void> {
-  await tx.execute(
-    sql`select pg_notify(${EVENTS_CHANNEL}, json_build_object('op', ${operations.id}, 'owner', ${operations.ownerId}, 'type', ${operations.resourceType}, 'rid', ${operations.resourceId})::text) from ${operations} where ${operations.id} = ${operationId}`,
-  );
-}
 
 export type WatchEventType = 'status' | 'log' | 'progress' | 'done';
 
