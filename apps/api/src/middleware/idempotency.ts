@@ -10,6 +10,7 @@ import {
 } from '@slipway/core';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
+import { jsonBodyOf } from './standard-headers.ts';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const utf8 = new TextDecoder();
@@ -74,7 +75,7 @@ export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv>
       const v = res.headers.get(h);
       if (v !== null) headers[h] = v;
     }
-    const text = await res.clone().text();
+    const text = jsonBodyOf(res) ?? (await res.clone().text());
     const stored = { status: res.status, body: text, headers };
     // The verb's transaction wrote the audit row (status still null): its status goes in the same
     // statement as the stored response, and the audit middleware has nothing left to write.

@@ -17,8 +17,20 @@ const fixed: Record<string, string> = {
 };
 const FIXED = Object.entries(fixed);
 
-/** Responses made by `c.json`: JSON already, headers not yet turned into a `Headers` object. */
-const jsonResponses = new WeakSet<Response>();
+/**
+ * Responses made by `c.json`, with their body text: JSON already, headers not yet turned into a
+ * `Headers` object, body still the string @hono/node-server writes directly.
+ */
+const jsonResponses = new WeakMap<Response, string>();
+
+/**
+ * The body of a response `c.json` made, without reading the Response: `res.clone()` would turn
+ * @hono/node-server's string-backed response into a real one whose body then goes out as a stream
+ * (both the clone and the slower write showed in the create path's profile).
+ */
+export function jsonBodyOf(res: Response): string | undefined {
+  return jsonResponses.get(res);
+}
 
 /**
  * Where to put a header every response of this request gets: on the node:http response itself
@@ -37,13 +49,15 @@ export function responseHeaders(c: Context<AppEnv>): (name: string, value: strin
 
 export function standardHeaders(): MiddlewareHandler<AppEnv> {
   return async function setStandardHeaders(c, next) {
-    // Marks what c.json makes (handlers, errors, 404s, 429s), so the headers above can skip `Headers`.
-    const json = c.json;
-    c.json = ((...args: Parameters<typeof json>) => {
-      const res = json(...args);
-      jsonResponses.add(res);
+    // Marks what c.json makes (handlers, errors, 404s, 429s), so the headers above can skip `Headers`
+    // and the body can be read back (jsonBodyOf). Exactly Hono's c.json, with the text kept.
+    const body = c.body as (text: string, arg?: unknown, headers?: Record<string, string>) => Response;
+    c.json = ((object: unknown, arg?: unknown, headers?: Record<string, string>) => {
+      const text = JSON.stringify(object);
+      const res = body(text, arg, { 'Content-Type': 'application/json', ...headers });
+      jsonResponses.set(res, text);
       return res;
-    }) as typeof json;
+    }) as unknown as typeof c.json;
     await next();
     const set = responseHeaders(c);
     for (const [k, v] of FIXED) set(k, v);
