@@ -8,7 +8,8 @@ import { DomainError } from './errors.ts';
 import { createImage } from './images.ts';
 import { EVENTS_CHANNEL } from './operations/watch.ts';
 
-// createImage writes everything in one statement (image, operation, first event, NOTIFY, audit row):
+// createImage writes everything in one statement (image, operation, first event, audit row), then
+// wakes the live streams after it committed (operations/notices.ts):
 // the rows must be the ones the drizzle path wrote, decoded exactly as a drizzle select decodes them.
 let t: TestDatabase;
 let deps: CoreDeps;
