@@ -7,6 +7,7 @@ import {
   isUnavailableError,
   type Lease,
   type Logger,
+  type ManagedType,
   nextInLine,
 } from '@slipway/core';
 import type { Operation } from '@slipway/db';
@@ -84,6 +85,8 @@ export type RunnerOptions = {
   deps: CoreDeps;
   drivers: Drivers;
   processors: Partial<Processors>;
+  /** Kinds whose processor starts by reading its resource row: read with the claim (`Lease.resource`). */
+  readsResource?: ReadonlySet<JobName> | undefined;
   workerId: string;
   leaseMs: number;
   /** A run older than this stops renewing its lease (the reconciler re-drives or fails it). */
@@ -100,6 +103,12 @@ export type RunnerOptions = {
    */
   onWedged?: ((stalledMs: number) => void) | undefined;
 };
+
+/** The table-backed resource type a kind acts on (undefined for `ai`, which has no row). */
+function resourceOf(name: JobName): ManagedType | undefined {
+  const r = jobSpec(name).resource;
+  return r === 'ai' ? undefined : r;
+}
 
 function driverKindFor(type: Operation['resourceType'], d: Drivers): string | null {
   switch (type) {
@@ -278,7 +287,7 @@ export class OperationRunner {
     try {
       // It may have waited behind an operation running alone: shutdown may have begun meanwhile.
       await handBackIfStopping();
-      let claim = await this.claim(operationId, false);
+      let claim = await this.claim(name, operationId, false);
       if (claim.outcome === 'isolate') {
         // Lost before (its worker died running it): wait until nothing else runs here, then claim it
         // alone; what arrives meanwhile waits behind it, unclaimed.
@@ -286,7 +295,7 @@ export class OperationRunner {
         log.info({ operationId }, 'lost before; waiting to run it alone');
         leave = await this.gate.enter(true);
         await handBackIfStopping();
-        claim = await this.claim(operationId, true);
+        claim = await this.claim(name, operationId, true);
       }
       return await this.claimed(job, token, name, operationId, claim);
     } finally {
@@ -299,7 +308,7 @@ export class OperationRunner {
    * or BullMQ handed out a stalled job): the reconciler counts that loss against the attempts and
    * re-drives it with a delay, and from then on it is claimed only `alone`.
    */
-  private async claim(operationId: string, alone: boolean): Promise<ClaimOutcome> {
+  private async claim(name: JobName, operationId: string, alone: boolean): Promise<ClaimOutcome> {
     const claimStarted = { since: Date.now() };
     this.claims.add(claimStarted);
     try {
@@ -308,6 +317,7 @@ export class OperationRunner {
         workerId: this.opts.workerId,
         takeOver: false,
         alone,
+        readResource: this.opts.readsResource?.has(name) ? resourceOf(name) : undefined,
       });
     } finally {
       this.claims.delete(claimStarted);

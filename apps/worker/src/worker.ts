@@ -4,7 +4,7 @@ import { type QueueName, subscribeCancels, workerConnection } from '@slipway/job
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { aiSettings, type WorkerConfig } from './config.ts';
-import { processors } from './processors/index.ts';
+import { processors, readsResource } from './processors/index.ts';
 import { OperationRunner } from './runner.ts';
 
 export type SlipwayWorker = {
@@ -33,6 +33,7 @@ export function startWorker(o: StartWorkerOptions): SlipwayWorker {
     deps,
     drivers,
     processors,
+    readsResource,
     workerId: config.WORKER_ID,
     leaseMs: config.LEASE_MS,
     operationTimeoutMs: config.OPERATION_TIMEOUT_MS,

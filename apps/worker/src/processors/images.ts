@@ -1,9 +1,18 @@
-import { loadClusterForWorker, loadImageForWorker } from '@slipway/core';
-import type { Processor } from '../runner.ts';
+import { type CoreDeps, loadClusterForWorker, loadImageForWorker } from '@slipway/core';
+import type { Processor, ProcessorContext } from '../runner.ts';
 import { clusterSpec, imageRefOf, imageSpec } from './specs.ts';
 
+/** The image row: read with the claim when the runner did (processors/index.ts readsResource), else now. */
+async function imageOf(
+  lease: ProcessorContext<'image.build' | 'image.retag'>['lease'],
+  deps: CoreDeps,
+  id: string,
+) {
+  return lease.resource !== undefined ? lease.resource : await loadImageForWorker(deps, id);
+}
+
 export const buildImage: Processor<'image.build'> = async ({ op, lease, deps, drivers, driverCtx }) => {
-  const image = await loadImageForWorker(deps, op.resourceId);
+  const image = await imageOf(lease, deps, op.resourceId);
   if (!image || image.deletedAt) {
     await lease.succeed({ message: 'image deleted before the build started; nothing built' });
     return;
@@ -24,7 +33,7 @@ export const buildImage: Processor<'image.build'> = async ({ op, lease, deps, dr
 };
 
 export const retagImage: Processor<'image.retag'> = async ({ op, lease, deps, drivers, driverCtx }) => {
-  const image = await loadImageForWorker(deps, op.resourceId);
+  const image = await imageOf(lease, deps, op.resourceId);
   if (!image || image.deletedAt) {
     await lease.succeed({ message: 'image deleted; nothing to retag' });
     return;

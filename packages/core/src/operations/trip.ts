@@ -1,5 +1,5 @@
 import { type Db, type Operation, operations } from '@slipway/db';
-import { fillPlaceholders, getTableColumns, type SQL } from 'drizzle-orm';
+import { type Column, fillPlaceholders, getTableColumns, type SQL, type Table } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 
 // The worker's hot path (claim, fenced writes, settlement) in as few round trips as the guarantees
@@ -72,14 +72,24 @@ export async function runTransaction(db: Db, statements: Statement[]): Promise<R
   }
 }
 
-const operationColumns = Object.entries(getTableColumns(operations));
+const columnsOf = new WeakMap<Table, [string, Column][]>();
 
-/** An operations row read by raw SQL (snake_case names, driver values) as drizzle maps it. */
-export function toOperation(row: Row, prefix = ''): Operation {
+/** A row of `table` read by raw SQL (snake_case names, driver values) as drizzle maps it. */
+export function toRow<T extends Table>(table: T, row: Row, prefix = ''): T['$inferSelect'] {
+  let columns = columnsOf.get(table);
+  if (!columns) {
+    columns = Object.entries(getTableColumns(table));
+    columnsOf.set(table, columns);
+  }
   const out: Record<string, unknown> = {};
-  for (const [key, col] of operationColumns) {
+  for (const [key, col] of columns) {
     const v = row[prefix + col.name];
     out[key] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
   }
-  return out as Operation;
+  return out as T['$inferSelect'];
+}
+
+/** An operations row read by raw SQL (snake_case names, driver values) as drizzle maps it. */
+export function toOperation(row: Row, prefix = ''): Operation {
+  return toRow(operations, row, prefix);
 }
