@@ -1,15 +1,23 @@
 // One app's production bundle, as `npm run build` (scripts/build.ts) and the bench (bench/stack/build.ts)
 // both make it: one ESM file with the workspace packages inlined, npm dependencies external (they load
-// from node_modules), the migrations copied beside it.
+// from node_modules; drizzle-orm excepted, see INLINED_NPM), the migrations copied beside it.
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+
+// npm packages bundled in after all. drizzle-orm: loaded from node_modules, every one of its modules
+// Node loaded made it re-parse the `exports` map of its 180 KB package.json (package_json_reader):
+// ~160 MB of garbage while the API started, and several MB of its idle RSS. It is plain ESM with no
+// native parts, and only our code imports it, so there is a single copy either way.
+const INLINED_NPM = /^drizzle-orm(\/|$)/;
 
 const externalNpm: Plugin = {
   name: 'external-npm',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith('@slipway/') ? undefined : { path: args.path, external: true },
+      args.path.startsWith('@slipway/') || INLINED_NPM.test(args.path)
+        ? undefined
+        : { path: args.path, external: true },
     );
   },
 };

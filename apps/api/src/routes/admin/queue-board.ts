@@ -1,10 +1,6 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { HonoAdapter } from '@bull-board/hono';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { authenticate, DomainError, recordAudit } from '@slipway/core';
 import { queueNames } from '@slipway/jobs';
-import type { MiddlewareHandler } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { HTTPException } from 'hono/http-exception';
 import type { ApiApp, AppDeps, AppEnv } from '../../context.ts';
@@ -25,6 +21,38 @@ export const QUEUE_BOARD_PATH = '/admin/queues';
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const UUID_IN_PATH = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
+type Producer = NonNullable<AppDeps['core']['producer']>;
+
+/**
+ * The board itself: bull-board's Hono plugin mounted at /admin/queues on an app of its own, routed
+ * with the API's getPath (so /v1/admin/queues works as before). Its packages (bull-board, its ejs
+ * views, lodash, valibot: ~1 MB of code) are imported here, on the board's first request, not when
+ * the API starts: operators open it rarely and an idle API should not carry it.
+ */
+async function buildBoard(producer: Producer, getPath: (req: Request) => string): Promise<Hono> {
+  // Specifiers of npm packages (external in the bundle), so the bundle imports them lazily too.
+  const [{ createBullBoard }, { BullMQAdapter }, { HonoAdapter }, { serveStatic }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/hono'),
+    import('@hono/node-server/serve-static'),
+  ]);
+  const adapter = new HonoAdapter(serveStatic).setBasePath(QUEUE_BOARD_PATH);
+  createBullBoard({
+    queues: queueNames.map((n) => new BullMQAdapter(producer.queue(n))),
+    serverAdapter: adapter,
+    options: { uiConfig: { boardTitle: 'Slipway queues' } },
+  });
+  const board = new Hono({ getPath });
+  board.route(QUEUE_BOARD_PATH, adapter.registerPlugin());
+  // Unknown board paths answer like the API's own 404; errors go on to the API's onError.
+  board.notFound((c) => c.json(errorBody(404, 'Resource not found'), 404));
+  board.onError((err) => {
+    throw err;
+  });
+  return board;
+}
+
 /**
  * bull-board at /admin/queues for operators watching the queues in a browser. A browser cannot
  * send our Bearer token, so the board asks for HTTP Basic credentials: an admin's email and
@@ -34,12 +62,6 @@ const UUID_IN_PATH = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export function registerQueueBoard(app: ApiApp, deps: AppDeps): void {
   const producer = deps.core.producer;
   if (!producer) return;
-  const adapter = new HonoAdapter(serveStatic).setBasePath(QUEUE_BOARD_PATH);
-  createBullBoard({
-    queues: queueNames.map((n) => new BullMQAdapter(producer.queue(n))),
-    serverAdapter: adapter,
-    options: { uiConfig: { boardTitle: 'Slipway queues' } },
-  });
   const realm = 'Slipway queues (admin)';
   // The same login limiter as POST /api/auth/login (same Redis keys): guesses here and there add up.
   const limiter = createLoginLimiter({ redis: deps.redis, prefix: deps.config.QUEUE_PREFIX });
@@ -94,5 +116,14 @@ export function registerQueueBoard(app: ApiApp, deps: AppDeps): void {
   };
   app.use(QUEUE_BOARD_PATH, adminOnly);
   app.use(`${QUEUE_BOARD_PATH}/*`, adminOnly);
-  app.route(QUEUE_BOARD_PATH, adapter.registerPlugin());
+  let board: Promise<Hono> | undefined;
+  const serveBoard: MiddlewareHandler<AppEnv> = async function queueBoard(c) {
+    board ??= buildBoard(producer, (req) => app.getPath(req)).catch((err: unknown) => {
+      board = undefined;
+      throw err;
+    });
+    return (await board).fetch(c.req.raw, c.env);
+  };
+  app.all(QUEUE_BOARD_PATH, serveBoard);
+  app.all(`${QUEUE_BOARD_PATH}/*`, serveBoard);
 }

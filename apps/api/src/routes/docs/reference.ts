@@ -64,19 +64,38 @@ function swaggerDir(): string {
   return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 }
 
-/** The document, built once per process (it only changes with the code). */
-let cached: string | undefined;
-export function openApiJson(): string {
-  cached ??= JSON.stringify(buildOpenApiDocument(routes));
-  return cached;
+/**
+ * Weakly cached bytes: kept while a GC finds them still in use or has not run, rebuilt after. The
+ * document (~170 KB of JSON) and Swagger UI's files (~2 MB) are asked for now and then, by a
+ * browser opening /docs or a client generator: an idle API should not hold them for good.
+ */
+type Bytes = Uint8Array<ArrayBuffer>;
+const bytesOf = (b: Buffer<ArrayBuffer>): Bytes => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+function weakCache<K>(): (key: K, load: () => Promise<Bytes> | Bytes) => Promise<Bytes> {
+  const refs = new Map<K, WeakRef<Bytes>>();
+  return async (key, load) => {
+    const hit = refs.get(key)?.deref();
+    if (hit) return hit;
+    const bytes = await load();
+    refs.set(key, new WeakRef(bytes));
+    return bytes;
+  };
+}
+
+const documents = weakCache<'openapi'>();
+
+/** The document as JSON bytes, generated from the route declarations (it only changes with the code). */
+export function openApiJson(): Promise<Bytes> {
+  return documents('openapi', () => bytesOf(Buffer.from(JSON.stringify(buildOpenApiDocument(routes)))));
 }
 
 export function registerApiReference(app: ApiApp): void {
   const dir = swaggerDir();
-  const assets = new Map<string, Promise<Buffer>>();
+  const assets = weakCache<string>();
 
-  app.get(OPENAPI_PATH, function openApiDocument(c) {
-    return c.body(openApiJson(), 200, { 'Content-Type': 'application/json' });
+  app.get(OPENAPI_PATH, async function openApiDocument(c) {
+    return c.body(await openApiJson(), 200, { 'Content-Type': 'application/json' });
   });
   app.get(DOCS_PATH, function apiReference(c) {
     return c.html(PAGE, 200, { 'Content-Security-Policy': CSP });
@@ -88,11 +107,7 @@ export function registerApiReference(app: ApiApp): void {
     if (file === 'init.js') return c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
     const type = ASSETS[file];
     if (!type) return c.notFound();
-    let data = assets.get(file);
-    if (!data) {
-      data = readFile(join(dir, file));
-      assets.set(file, data);
-    }
-    return c.body(new Uint8Array(await data), 200, { 'Content-Type': type });
+    const data = await assets(file, async () => bytesOf(await readFile(join(dir, file))));
+    return c.body(data, 200, { 'Content-Type': type });
   });
 }
