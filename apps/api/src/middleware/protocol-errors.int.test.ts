@@ -97,4 +97,36 @@ describe('protocol errors', () => {
     expect(next.status).toBe(201);
     agent.destroy();
   });
+
+  it('a chunked body (no Content-Length) is counted as it streams: 413 past the limit, 201 under it', async () => {
+    const send = (parts: string[]) =>
+      new Promise<{ status: number; chunked: boolean }>((ok, fail) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/api/container-images',
+            headers: { Authorization: `Bearer ${api.alice.token}`, 'Content-Type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () =>
+              ok({ status: res.statusCode ?? 0, chunked: req.getHeader('content-length') === undefined }),
+            );
+          },
+        );
+        req.on('error', fail);
+        for (const p of parts) req.write(p);
+        req.end();
+      });
+    const body = JSON.stringify({
+      name: 'chunked',
+      repository: 'docker.io/acme',
+      description: 'y'.repeat(3000),
+    });
+    expect(await send([body.slice(0, 1000), body.slice(1000)])).toEqual({ status: 413, chunked: true });
+    const fits = JSON.stringify({ name: 'chunked-ok', repository: 'docker.io/acme' });
+    expect(await send([fits.slice(0, 10), fits.slice(10)])).toEqual({ status: 201, chunked: true });
+  });
 });
