@@ -12,7 +12,7 @@ import {
   type Tx,
 } from '@slipway/db';
 import { jobNames, jobSpec } from '@slipway/jobs';
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, type SQL, sql, type Table } from 'drizzle-orm';
 import { DomainError } from '../errors.ts';
 import {
   applyResourceChange,
@@ -69,9 +69,9 @@ export type ClaimOptions = {
    */
   alone?: boolean;
   /**
-   * Also read the operation's resource row (a table of this type) in the claim's transaction, right
-   * after the claim, for a processor that starts by reading it (`Lease.resource`): one round trip
-   * and one commit less than reading it afterwards.
+   * Also read the operation's resource row (a table of this type) in the claim's own statement (the
+   * snapshot it claims in), for a processor that starts by reading it (`Lease.resource`): one round
+   * trip, one commit and one statement less than reading it afterwards.
    */
   readResource?: ManagedType | undefined;
 };
@@ -94,8 +94,20 @@ const claimLock = preparedStatement(
       then pg_advisory_xact_lock(hashtextextended(resource_id::text, ${RESOURCE_LOCK})) end as locked
     from operations where id = ${p('op')} for update`,
 );
-const claimStatement = preparedStatement(
-  () => sql`with cur as (
+const resourceTables = {
+  container_image: containerImages,
+  helm_chart: helmCharts,
+  minikube_cluster: clusters,
+  deployment: deployments,
+  service: services,
+} satisfies { [T in ManagedType]: Table };
+
+/** The resource row's columns in a claim's result, each prefixed so none collides with the operation's. */
+const R = 'r_';
+
+/** The claim; with `table`, the claimed operation's resource row is read in the same statement (`r_` columns). */
+const claimSql = (table: Table | null) =>
+  sql`with cur as (
         select id, status, kind, resource_id, created_at, ${claimable} as claimable,
           status = 'running' and lease_expires_at < now() as expired,
           -- Lost before: the reconciler re-drove it after a lease expiry (looked up only after an attempt).
@@ -124,25 +136,20 @@ const claimStatement = preparedStatement(
       )
       select cur.status as cur_status, cur.claimable as cur_claimable, cur.expired as cur_expired,
         cur.lost as cur_lost, (select id from blocker) as blocked_by, claimed.*,
-        (select count(*) from ev)::int as events
-      from cur left join claimed on true`,
-);
-
-const resourceTables = {
-  container_image: containerImages,
-  helm_chart: helmCharts,
-  minikube_cluster: clusters,
-  deployment: deployments,
-  service: services,
-} satisfies { [T in ManagedType]: unknown };
-const readResourceStatements = Object.fromEntries(
-  Object.entries(resourceTables).map(([type, table]) => [
-    type,
-    preparedStatement(
-      () =>
-        sql`select r.* from ${table} r where r.id = (select resource_id from operations where id = ${p('op')})`,
-    ),
-  ]),
+        (select count(*) from ev)::int as events${
+          table
+            ? sql`, ${sql.join(
+                Object.values(getTableColumns(table)).map(
+                  (c) => sql`r.${sql.identifier(c.name)} as ${sql.identifier(R + c.name)}`,
+                ),
+                sql`, `,
+              )}`
+            : sql``
+        }
+      from cur left join claimed on true${table ? sql` left join ${table} r on r.id = claimed.resource_id` : sql``}`;
+const claimStatement = preparedStatement(() => claimSql(null));
+const claimReadingStatements = Object.fromEntries(
+  Object.entries(resourceTables).map(([type, table]) => [type, preparedStatement(() => claimSql(table))]),
 ) as Record<ManagedType, (values: Record<string, unknown>) => Compiled>;
 
 /**
@@ -155,15 +162,16 @@ const readResourceStatements = Object.fromEntries(
  * One transaction in one round trip (trip.ts): the first statement locks the row and, when it may
  * be claimed and is not read-only, takes the resource's advisory lock; the second (a fresh snapshot,
  * so it sees whatever the lock waited for) checks for blockers, claims and appends the `running`
- * event, all in one data-modifying CTE; the live streams are woken after it committed (notices.ts).
+ * event, all in one data-modifying CTE (and reads the resource row, `readResource`); the live streams
+ * are woken after it committed (notices.ts).
  */
 export async function claimOperation(db: Db, operationId: string, opts: ClaimOptions): Promise<ClaimOutcome> {
   const token = randomUUID();
   const takeOver = opts.takeOver ?? true;
   const readResource = opts.readResource;
-  const [, rows, resourceRows] = await runTransaction(db, [
+  const [, rows] = await runTransaction(db, [
     claimLock({ op: operationId, takeOver }),
-    claimStatement({
+    (readResource ? claimReadingStatements[readResource] : claimStatement)({
       op: operationId,
       token,
       leaseS: opts.leaseMs / 1000,
@@ -171,7 +179,6 @@ export async function claimOperation(db: Db, operationId: string, opts: ClaimOpt
       takeOver,
       alone: opts.alone ?? true,
     }),
-    ...(readResource ? [readResourceStatements[readResource]({ op: operationId })] : []),
   ]);
   const row = rows?.[0];
   if (!row) return { outcome: 'missing' };
@@ -187,8 +194,7 @@ export async function claimOperation(db: Db, operationId: string, opts: ClaimOpt
   sendNotices(db.$client, [String(row.id)]);
   const lease = new Lease(db, toOperation(row), token, opts.leaseMs);
   if (readResource && lease.op.resourceType === readResource) {
-    const r = resourceRows?.[0];
-    lease.resource = r ? toRow(resourceTables[readResource], r) : null;
+    lease.resource = row[`${R}id`] == null ? null : toRow(resourceTables[readResource], row, R);
   }
   return { outcome: 'claimed', lease };
 }
