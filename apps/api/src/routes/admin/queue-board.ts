@@ -43,13 +43,19 @@ async function buildBoard(producer: Producer, getPath: (req: Request) => string)
     serverAdapter: adapter,
     options: { uiConfig: { boardTitle: 'Slipway queues' } },
   });
-  const board = new Hono({ getPath });
-  board.route(QUEUE_BOARD_PATH, adapter.registerPlugin());
-  // Unknown board paths answer like the API's own 404; errors go on to the API's onError.
-  board.notFound((c) => c.json(errorBody(404, 'Resource not found'), 404));
-  board.onError((err) => {
+  // Errors go on to the API's onError (logged, the contract's 500), from the plugin as from the
+  // board: the plugin is an app of the hono @bull-board/hono imports, which need not be the bundle's
+  // copy, and Hono hands a sub-app's errors to that sub-app's own handler unless both are one copy.
+  const rethrow = (err: Error): never => {
     throw err;
-  });
+  };
+  const plugin = adapter.registerPlugin();
+  plugin.onError(rethrow);
+  const board = new Hono({ getPath });
+  board.route(QUEUE_BOARD_PATH, plugin);
+  // Unknown board paths answer like the API's own 404.
+  board.notFound((c) => c.json(errorBody(404, 'Resource not found'), 404));
+  board.onError(rethrow);
   return board;
 }
 
