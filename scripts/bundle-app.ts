@@ -6,27 +6,34 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
+type App = 'api' | 'worker';
+
 // npm packages bundled in after all, because loading them from node_modules costs memory: each module
 // Node loads as a file leaves a ModuleWrap, its URL and resolution state behind and makes garbage
 // while loading (package.json reads; for drizzle-orm a re-parse of the `exports` map of its 180 KB
-// package.json per module: ~160 MB of garbage while the API started). Inlining drizzle-orm took the
-// API's idle RSS down ~7 MB; the zod / hono / jose / rate-limiter-flexible families (~250 more files)
-// another ~7 (5 starts each: 136-145 -> 121-137 MB). Every one is plain JavaScript with no native parts, reads no files beside its
-// own code, and no package left external imports it (bull-board's Hono adapter, loaded lazily on
-// the queue board's first request, brings its own hono: queue-board.ts keeps the two apart), so
-// there is still a single copy of each. Not inlined: what OpenTelemetry instruments by patching
-// the module as it loads (ioredis) or must resolve from its own folder (pino's transports,
-// @node-rs/argon2's native binding, swagger-ui-dist and the console's files), bullmq (its
-// package.json has no `exports` and esbuild would take its CommonJS build), and OpenTelemetry itself.
-const INLINED_NPM =
-  /^(drizzle-orm|zod|@asteasolutions\/zod-to-openapi|hono|@hono\/zod-openapi|@hono\/zod-validator|@hono\/node-server|jose|rate-limiter-flexible|proxy-addr)(\/|$)/;
+// package.json per module: ~160 MB of garbage while the API started). API idle RSS, 5 starts each:
+// drizzle-orm ~7 MB less; the zod / hono / jose / rate-limiter-flexible families (~250 files)
+// another ~7 (136-145 -> 121-137 MB); OpenTelemetry's ~330 files (API only) 123-132 -> 112-118.
+// Every one is plain JavaScript with no native parts and reads no files beside its own code. Two
+// copies of one package are avoided or harmless: no external package imports the inlined ones,
+// except bull-board's Hono adapter (loaded lazily on the queue board's first request, with its own
+// hono: queue-board.ts keeps the two apart) and bullmq-otel's @opentelemetry/api (whose copies share
+// one global registration by design: its spans keep their request parents). Not inlined: what
+// OpenTelemetry instruments by patching the module as it loads (ioredis) and its hooks
+// (require-in-the-middle, import-in-the-middle), what must resolve from its own folder (pino's
+// transports, @node-rs/argon2's native binding, swagger-ui-dist, the console's files), bullmq.
+// The worker keeps its OpenTelemetry in node_modules (not re-checked for it).
+const SHARED_INLINED =
+  'drizzle-orm|zod|@asteasolutions/zod-to-openapi|hono|@hono/zod-openapi|@hono/zod-validator|@hono/node-server|jose|rate-limiter-flexible|proxy-addr';
+const INLINED_NPM: Record<App, RegExp> = {
+  api: new RegExp(`^(${SHARED_INLINED}|@opentelemetry/[^/]+)(/|$)`),
+  worker: new RegExp(`^(${SHARED_INLINED})(/|$)`),
+};
 
 // CommonJS packages inlined into the ESM bundle call require() (node builtins, their own external
 // dependencies): esbuild's shim forwards to a `require` in scope, made here from the bundle's URL.
 const REQUIRE_SHIM =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-
-type App = 'api' | 'worker';
 
 // External npm packages an app imports from one of their files instead of their index, which loads
 // all of the package. The API only adds jobs: bullmq's index (CommonJS; it has no `exports` map)
@@ -41,8 +48,9 @@ const NARROWED: Record<App, Record<string, string>> = {
 const externalNpm = (app: App): Plugin => ({
   name: 'external-npm',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('@slipway/') || INLINED_NPM.test(args.path)) return undefined;
+    // Not `#...`: a package's own subpath imports, resolved inside it (OpenTelemetry has `#platform`).
+    b.onResolve({ filter: /^[^./#]/ }, (args) => {
+      if (args.path.startsWith('@slipway/') || INLINED_NPM[app].test(args.path)) return undefined;
       return { path: NARROWED[app][args.path] ?? args.path, external: true };
     });
   },
@@ -82,6 +90,8 @@ export async function bundleApp(root: string, app: App, dist: string): Promise<s
     plugins: [externalNpm(app)],
     conditions: ['import', 'node'],
     banner: { js: REQUIRE_SHIM },
+    // ESM builds first for inlined packages without an `exports` map (OpenTelemetry's): they tree-shake.
+    mainFields: ['module', 'main'],
     logLevel: 'warning',
   });
   checkNarrowed(root, app, join(dist, 'main.js'));
