@@ -1,6 +1,6 @@
 // The production bundles the bench runs: the same esbuild settings as `npm run build`
-// (scripts/build.ts: one ESM file per app with the workspace packages inlined, npm dependencies
-// external, migrations beside it), written to a private directory so a bench run never deletes
+// (scripts/bundle-app.ts: one ESM file per app with the workspace packages and the npm packages its
+// INLINED_NPM lists inlined, the other npm dependencies external, migrations beside it), written to a private directory so a bench run never deletes
 // apps/*/dist under someone else's running process. BENCH_BUILD=npm runs `npm run build` instead
 // (typecheck + every bundle) and uses apps/<app>/dist/main.js.
 import { execFileSync } from 'node:child_process';
