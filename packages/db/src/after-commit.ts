@@ -7,7 +7,7 @@ import type { Sql, Tx } from './client.ts';
 
 type Hook = (client: Sql) => void;
 
-const hooks = new WeakMap<object, { list: Hook[]; client: Sql }>();
+const hooks = new WeakMap<object, Hook[]>();
 
 /**
  * Runs `fn(pool)` once `tx` has committed. `tx` may be a transaction of createDb's `db.transaction`
@@ -16,9 +16,9 @@ const hooks = new WeakMap<object, { list: Hook[]; client: Sql }>();
  * by a drizzle instance createDb did not make): the caller then does the work inside it.
  */
 export function afterCommit(tx: Tx, fn: Hook): boolean {
-  const tracked = hooks.get(tx);
-  if (tracked) {
-    tracked.list.push(fn);
+  const list = hooks.get(tx);
+  if (list) {
+    list.push(fn);
     return true;
   }
   const client = (tx as { $client?: Sql }).$client;
@@ -35,7 +35,7 @@ function track(target: { transaction: TxRunner }, client: Sql, list: Hook[] | nu
   target.transaction = async (fn, config) => {
     const own = list ?? [];
     const result = await open(async (tx: never) => {
-      hooks.set(tx, { list: own, client });
+      hooks.set(tx, own);
       track(tx as { transaction: TxRunner }, client, own);
       return fn(tx);
     }, config);
