@@ -1,7 +1,7 @@
 import { type AuditScope, type CoreDeps, finishAudit, type Logger, withAuditScope } from '@slipway/core';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
-import { jsonBodyOf } from './standard-headers.ts';
+import { createdId, jsonBodyOf } from './standard-headers.ts';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const UUID_IN_PATH = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
@@ -37,27 +37,17 @@ export function auditTrail(opts: AuditOptions): MiddlewareHandler<AppEnv> {
     const res = c.res;
     scope.userId ??= c.get('auditUserId') ?? null;
     if (!scope.resourceId && res.status === 201) {
-      const text = jsonBodyOf(res);
-      const body = (
-        text !== undefined
-          ? parseOrNull(text)
-          : await res
-              .clone()
-              .json()
-              .catch(() => null)
-      ) as { id?: unknown } | null;
-      if (typeof body?.id === 'string') scope.resourceId = body.id;
+      const id = createdId(
+        jsonBodyOf(res) ??
+          (await res
+            .clone()
+            .text()
+            .catch(() => '')),
+      );
+      if (id !== null) scope.resourceId = id;
     }
     await finishAudit(opts.core, scope, res.status).catch((err: unknown) =>
       opts.log.warn({ err, requestId: c.get('requestId') }, 'audit write failed'),
     );
   };
-}
-
-function parseOrNull(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }

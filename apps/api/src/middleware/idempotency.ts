@@ -10,7 +10,7 @@ import {
 } from '@slipway/core';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
-import { jsonBodyOf } from './standard-headers.ts';
+import { createdId, jsonBodyOf } from './standard-headers.ts';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const utf8 = new TextDecoder();
@@ -92,14 +92,4 @@ export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv>
     }
     await completeIdempotencyKey(opts.core, user.id, key, stored, lockToken);
   };
-}
-
-/** The id of what a 201 created (its body's `id`), as the audit middleware records it. */
-function createdId(body: string): string | null {
-  try {
-    const id = (JSON.parse(body) as { id?: unknown } | null)?.id;
-    return typeof id === 'string' ? id : null;
-  } catch {
-    return null;
-  }
 }

@@ -32,6 +32,16 @@ export function jsonBodyOf(res: Response): string | undefined {
   return jsonResponses.get(res);
 }
 
+/** The id of what a 201 created (its JSON body's `id`), as the audit and idempotency middleware record it. */
+export function createdId(body: string): string | null {
+  try {
+    const id = (JSON.parse(body) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Where to put a header every response of this request gets: on the node:http response itself
  * when the request came through @hono/node-server and the answer is a `c.json` one (node merges
