@@ -1,4 +1,4 @@
-import { silentLogger } from '@slipway/core';
+import { IdempotentReplay, silentLogger } from '@slipway/core';
 import { getPath } from 'hono/utils/url';
 import type { ApiApp, AppDeps } from './context.ts';
 import { errorBody, toHttpError } from './errors.ts';
@@ -6,7 +6,7 @@ import { apiVersion } from './middleware/api-version.ts';
 import { auditTrail } from './middleware/audit.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { bodyLimits } from './middleware/body-limit.ts';
-import { idempotency } from './middleware/idempotency.ts';
+import { idempotency, replayed } from './middleware/idempotency.ts';
 import { observe } from './middleware/observe.ts';
 import { DEFAULT_RATE_LIMITS, rateLimit } from './middleware/rate-limit.ts';
 import { rejectViewerWrites } from './middleware/reject-viewer-writes.ts';
@@ -76,6 +76,8 @@ export function createApp(deps: AppDeps): App {
 
   app.notFound((c) => c.json(errorBody(404, 'Resource not found'), 404));
   app.onError((err, c) => {
+    // A verb that claims the Idempotency-Key itself found it answered already: the replay.
+    if (err instanceof IdempotentReplay) return replayed(c, err);
     const h = toHttpError(err);
     if (h.status >= 500) log.error({ err, requestId: c.get('requestId') }, 'request failed');
     return c.json(h.body, h.status, h.headers);

@@ -81,34 +81,109 @@ describe('Idempotency-Key', () => {
     expect(other.body).toMatchObject({ error: 'Invalid request', details: { field: 'Idempotency-Key' } });
   });
 
+  /**
+   * Holds the first request inside its create: another transaction inserts the same name + tag and
+   * stays open, so the first's insert waits on it (its key claimed, the claim not committed yet when
+   * the claim is made in the create's own statement). Rolled back by `let go`, the first then creates.
+   */
+  async function holdFirst(name: string) {
+    const holder = await api.db.sql.reserve();
+    await holder`begin`;
+    await holder`insert into container_images (owner_id, name, tag, repository, status, driver)
+      values (${api.alice.id}, ${name}, 'latest', 'docker.io/acme', 'building', 'sandbox')`;
+    return {
+      /** Until the first request waits on the holder's row. */
+      async waiting() {
+        for (let i = 0; i < 500; i++) {
+          const rows = await api.db.sql`select 1 from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and query like '%container_images%'`;
+          if (rows.length) return;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        throw new Error('the first request never waited on the held row');
+      },
+      async letGo() {
+        await holder`rollback`;
+        holder.release();
+      },
+    };
+  }
+
   it('the same key while the first request is still running is a 409', async () => {
     const key = uniqueName('key');
     const body = { name: uniqueName('c'), repository: 'docker.io/acme' };
-    // Hold the first request inside its handler: lock the table it inserts into.
-    const release = await api.db.sql.reserve();
-    await release`begin`;
-    await release`lock table container_images in exclusive mode`;
+    const hold = await holdFirst(body.name);
     const first = api.call('POST', '/api/container-images', {
       token: api.alice.token,
       body,
       headers: { 'Idempotency-Key': key },
     });
-    // Wait until the first request has claimed the key.
-    for (let i = 0; i < 200; i++) {
-      const rows = await api.db.sql`select 1 from idempotency_keys where key = ${key}`;
-      if (rows.length) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await hold.waiting();
     const second = await api.call('POST', '/api/container-images', {
       token: api.alice.token,
       body,
       headers: { 'Idempotency-Key': key },
     });
-    await release`commit`;
-    release.release();
+    await hold.letGo();
     expect(second.status).toBe(409);
-    expect(second.body).toMatchObject({ error: 'Conflict' });
+    expect(second.body).toMatchObject({
+      error: 'Conflict',
+      message: 'A request with this Idempotency-Key is still being processed',
+    });
     expect((await first).status).toBe(201);
+    // And once the first has answered, the same request replays it.
+    const third = await api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body,
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(third.status).toBe(201);
+    expect(third.headers.get('Idempotent-Replayed')).toBe('true');
+  });
+
+  it('the same key with another body while the first request is still running is a 422', async () => {
+    const key = uniqueName('key');
+    const body = { name: uniqueName('m'), repository: 'docker.io/acme' };
+    const hold = await holdFirst(body.name);
+    const first = api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body,
+      headers: { 'Idempotency-Key': key },
+    });
+    await hold.waiting();
+    const other = await api.call('POST', '/api/container-images', {
+      token: api.alice.token,
+      body: { ...body, name: uniqueName('m2') },
+      headers: { 'Idempotency-Key': key },
+    });
+    await hold.letGo();
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ error: 'Invalid request', details: { field: 'Idempotency-Key' } });
+    expect((await first).status).toBe(201);
+  });
+
+  it('a duplicate name + tag answered with a key is stored: the retry replays the 409', async () => {
+    const body = { name: uniqueName('dup'), repository: 'docker.io/acme' };
+    const made = await api.call('POST', '/api/container-images', { token: api.alice.token, body });
+    expect(made.status).toBe(201);
+    const key = uniqueName('key');
+    const send = () =>
+      api.call('POST', '/api/container-images', {
+        token: api.alice.token,
+        body,
+        headers: { 'Idempotency-Key': key },
+      });
+    const dup = await send();
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ error: 'Conflict', id: made.body.id });
+    expect(dup.headers.get('Idempotent-Replayed')).toBeNull();
+    const again = await send();
+    expect(again.status).toBe(409);
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(again.body).toEqual(dup.body);
+    const [row] = await api.db.sql<{ response_status: number }[]>`
+      select response_status from idempotency_keys where key = ${key}`;
+    expect(row?.response_status).toBe(409);
   });
 
   it('a 4xx is stored and replayed too; no key means no bookkeeping', async () => {

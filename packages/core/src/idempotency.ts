@@ -1,7 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { idempotencyKeys, type Sql } from '@slipway/db';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { CoreDeps } from './deps.ts';
+import { DomainError } from './errors.ts';
 
 // Stripe-style Idempotency-Key bookkeeping for the API. A key belongs to one user; the first request
 // inserts a row with a null response (a claim), later requests with the same key either replay the
@@ -51,6 +53,33 @@ export type IdempotencyClaim =
   | { state: 'replay'; response: StoredResponse }
   | { state: 'in_progress' }
   | { state: 'mismatch' };
+
+/**
+ * The answer to a request whose key is taken, as the API gives it: the 422 of a key reused with
+ * another request, the 409 of one still being processed, or the stored response replayed.
+ */
+export function idempotencyAnswer(claim: Exclude<IdempotencyClaim, { state: 'new' }>): Error {
+  if (claim.state === 'mismatch')
+    return new DomainError(
+      'idempotency_mismatch',
+      'Idempotency-Key was already used with a different request',
+      {
+        details: { field: 'Idempotency-Key', issue: 'reused with a different method, path or body' },
+      },
+    );
+  if (claim.state === 'in_progress')
+    return new DomainError('conflict', 'A request with this Idempotency-Key is still being processed');
+  return new IdempotentReplay(claim.response);
+}
+
+/** Thrown (by `idempotencyAnswer`) for a key that already has its response: the API replays it. */
+export class IdempotentReplay extends Error {
+  readonly response: StoredResponse;
+  constructor(response: StoredResponse) {
+    super('Idempotency-Key replay');
+    this.response = response;
+  }
+}
 
 /** Claims `key` for this request, or reports what an earlier request with the same key left. */
 export async function claimIdempotencyKey(
@@ -196,4 +225,160 @@ export async function releaseIdempotencyKey(
   await deps.db
     .delete(idempotencyKeys)
     .where(and(held(userId, key, lockToken), isNull(idempotencyKeys.responseStatus)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyed writes whose verb claims the key in its own statement (issue 10: one commit fewer per
+// keyed create). The API puts the request's key in scope (withKeyedWrite) for the routes whose verb
+// does this; the verb's statement then inserts the claim together with its rows, so the claim
+// commits exactly when the change does. While such a statement runs, its claim row is not visible
+// to others yet, so it holds two transaction-scoped advisory locks: one on (user, key) and one on
+// (user, key, request hash). Another request with the key that cannot take the first is answered
+// without waiting: a 409 when the second is held too (the same request is being processed), a 422
+// when it is free (another request holds the key) — what it would have read from a committed claim.
+
+/** The request's key, for a verb that claims it in its own statement. */
+export type KeyedWrite = {
+  userId: string;
+  key: string;
+  requestHash: string;
+  /** The claim's lock token (a takeover replaces it). */
+  lockToken: string;
+  /** The key is held by this request (its claim committed). */
+  claimed: boolean;
+  /** The verb found the key taken and threw its answer (idempotencyAnswer). */
+  answered: boolean;
+};
+
+const keyedWrites = new AsyncLocalStorage<KeyedWrite>();
+
+export function withKeyedWrite<T>(w: KeyedWrite, fn: () => Promise<T>): Promise<T> {
+  return keyedWrites.run(w, fn);
+}
+
+/** Whether verbs can claim keys in their statements on this db (a postgres.js-backed one). */
+export function keyedWritesSupported(deps: CoreDeps): boolean {
+  return rawClient(deps) !== undefined;
+}
+
+/** The request's key when it is still to be claimed by the verb's statement; else undefined. */
+export function pendingKeyedWrite(): KeyedWrite | undefined {
+  const w = keyedWrites.getStore();
+  return w && !w.claimed && !w.answered ? w : undefined;
+}
+
+const keyLock = (u: string, k: string) =>
+  `pg_try_advisory_xact_lock(hashtextextended('slipway:idempotency:' || ${u}::uuid::text || ':' || ${k}::text, 0))`;
+const requestLock = (u: string, k: string, h: string) =>
+  `pg_try_advisory_xact_lock(hashtextextended('slipway:idempotency:' || ${u}::uuid::text || ':' || ${k}::text || ':' || ${h}::text, 0))`;
+
+/**
+ * The CTEs `key_lock` (held: this statement has the key's lock) and `claim` (one row when the key
+ * was claimed: free and not being written by another statement), for a verb's statement whose
+ * inserts select from `claim`. Parameters $first..$first+3: user id, key, request hash, lock token.
+ */
+export function keyClaimCtes(
+  first: number,
+  withResponse?: { status: string; body: string; headers: string },
+): string {
+  const [u, k, h, t] = [0, 1, 2, 3].map((i) => `$${first + i}`) as [string, string, string, string];
+  const extra = withResponse ? ', response_status, response_body, response_headers' : '';
+  const values = withResponse
+    ? `, ${withResponse.status}::int, ${withResponse.body}::text, ${withResponse.headers}::jsonb`
+    : '';
+  return `key_lock as materialized (select ${keyLock(u, k)} as held),
+claim as (
+  insert into idempotency_keys (user_id, key, request_hash, lock_token, expires_at${extra})
+  select ${u}::uuid, ${k}::text, ${h}::text, ${t}::uuid, now() + make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})${values}
+    from key_lock where key_lock.held and ${requestLock(u, k, h)}
+  on conflict do nothing
+  returning key
+)`;
+}
+
+/** keyClaimCtes' parameters. */
+export const keyClaimParams = (w: KeyedWrite): string[] => [w.userId, w.key, w.requestHash, w.lockToken];
+
+// The response of a keyed request whose verb never claimed the key (refused before it: validation,
+// a missing cluster), stored with its claim in one statement.
+const STORE_UNCLAIMED = `with ${keyClaimCtes(1, { status: '$5', body: '$6', headers: '$7' })}
+select (select held from key_lock) as key_locked, (select count(*) from claim)::int as claimed`;
+
+// What a request whose key another statement is writing can see: the committed row, if any, and
+// whether the same request holds the key (its request lock taken first, then the key's).
+const INSPECT = `with same as materialized (select not ${requestLock('$1', '$2', '$3')} as held),
+free as materialized (select ${keyLock('$1', '$2')} as held from same)
+select (select held from same) as same_request, (select held from free) as key_free,
+       k.request_hash, k.response_status, k.response_body, k.response_headers
+  from (select 1) one
+  left join idempotency_keys k on k.user_id = $1::uuid and k.key = $2::text and k.expires_at > now()`;
+
+/**
+ * The verb's statement did not claim the key. `keyLocked`: it had the key's lock, so a committed
+ * row holds the key: decided as claimIdempotencyKey decides (an expired key or an unanswered one
+ * past its lock timeout is claimed now: the key is this request's and the caller runs its write
+ * without the claim). Otherwise another statement is writing the key. Throws the answer
+ * (idempotencyAnswer) when the key is not this request's.
+ */
+export async function keyedWriteTaken(deps: CoreDeps, w: KeyedWrite, keyLocked: boolean): Promise<void> {
+  let claim: IdempotencyClaim;
+  if (keyLocked) {
+    claim = await claimIdempotencyKey(deps, w.userId, w.key, w.requestHash);
+    if (claim.state === 'new') {
+      w.lockToken = claim.lockToken;
+      w.claimed = true;
+      return;
+    }
+  } else {
+    const client = rawClient(deps);
+    if (!client) throw new Error('keyed writes need a postgres.js db');
+    type Seen = {
+      same_request: boolean;
+      key_free: boolean;
+      request_hash: string | null;
+      response_status: number | null;
+      response_body: string | null;
+      response_headers: Record<string, string> | null;
+    };
+    const [r] = await client.unsafe<Seen[]>(INSPECT, [w.userId, w.key, w.requestHash], { prepare: true });
+    if (r?.request_hash != null) {
+      // Committed meanwhile.
+      if (r.request_hash !== w.requestHash) claim = { state: 'mismatch' };
+      else if (r.response_status === null || r.response_body === null) claim = { state: 'in_progress' };
+      else
+        claim = {
+          state: 'replay',
+          response: { status: r.response_status, body: r.response_body, headers: r.response_headers ?? {} },
+        };
+    } else if (r?.same_request || r?.key_free) {
+      // The same request is being written, or the writer has just gone (a retry may simply run).
+      claim = { state: 'in_progress' };
+    } else claim = { state: 'mismatch' };
+  }
+  w.answered = true;
+  throw idempotencyAnswer(claim);
+}
+
+/**
+ * Stores the response of a keyed request whose verb never claimed the key, claiming it in the same
+ * statement. When the key is taken, throws the answer to give instead (idempotencyAnswer).
+ */
+export async function storeUnclaimedResponse(
+  deps: CoreDeps,
+  w: KeyedWrite,
+  response: StoredResponse,
+): Promise<void> {
+  const client = rawClient(deps);
+  if (!client) throw new Error('keyed writes need a postgres.js db');
+  const [r] = await client.unsafe<{ key_locked: boolean; claimed: number }[]>(
+    STORE_UNCLAIMED,
+    [...keyClaimParams(w), response.status, response.body, JSON.stringify(response.headers)],
+    { prepare: true },
+  );
+  if ((r?.claimed ?? 0) > 0) {
+    w.claimed = true;
+    return;
+  }
+  await keyedWriteTaken(deps, w, Boolean(r?.key_locked));
+  await completeIdempotencyKey(deps, w.userId, w.key, response, w.lockToken);
 }

@@ -16,6 +16,13 @@ import { assertCanWrite, ownerFilter } from './access.ts';
 import { auditRowWritten, currentAuditScope, pendingAuditRow } from './audit.ts';
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, invalidField, notFound } from './errors.ts';
+import {
+  type KeyedWrite,
+  keyClaimCtes,
+  keyClaimParams,
+  keyedWriteTaken,
+  pendingKeyedWrite,
+} from './idempotency.ts';
 import { sendNotices } from './operations/notices.ts';
 import { resourceEvents } from './operations/query.ts';
 import { dispatch, insertOperation } from './operations/record.ts';
@@ -76,11 +83,19 @@ function rowFromJson<T>(table: Table, json: Record<string, unknown>): T {
 // connection): the image, its image.build operation with the first event, and the audited request's row (status still null: the
 // response is not sent yet), exactly the rows withOperations + insertOperation + auditInTransaction
 // write, in the same transaction. Ids are made here, so no statement waits for another's result.
-const CREATE_IMAGE_WITH = `with img as (
+// A keyed request (idempotency.ts withKeyedWrite) claims its key in the same statement: the image
+// is inserted only with the claim (`from claim`), so key and change commit together. A duplicate
+// name + tag inserts nothing (`on conflict do nothing`): the caller answers the 409 as for the unique
+// violation it would otherwise be, and a keyed request's claim still commits to store that answer.
+const IMAGE_VALUES = `$1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, 'building', $7::text,
+          $8::jsonb, $9::text, $10::jsonb, $11::boolean, $12::uuid`;
+const createImageWith = (
+  claimFrom: number | null,
+) => `with ${claimFrom === null ? '' : `${keyClaimCtes(claimFrom)},\n`}img as (
   insert into container_images (id, owner_id, name, tag, repository, description, status, driver,
                                 source, dockerfile, build_args, push, load_into_cluster_id)
-  values ($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, 'building', $7::text,
-          $8::jsonb, $9::text, $10::jsonb, $11::boolean, $12::uuid)
+  ${claimFrom === null ? `values (${IMAGE_VALUES})` : `select ${IMAGE_VALUES} from claim`}
+  on conflict do nothing
   returning *
 ), op as (
   insert into operations (id, owner_id, kind, resource_type, resource_id, input)
@@ -94,19 +109,40 @@ const CREATE_IMAGE_WITH = `with img as (
 const CREATE_IMAGE_SELECT = `select (select row_to_json(img) from img) as image,
   (select row_to_json(op) from op) as operation,
   (select count(*) from ev)::int as events`;
-const CREATE_IMAGE = `${CREATE_IMAGE_WITH}
-${CREATE_IMAGE_SELECT}`;
-const CREATE_IMAGE_AUDITED = `${CREATE_IMAGE_WITH}, au as (
+const AUDIT_CTE = `, au as (
   insert into audit_log (user_id, action, method, path, resource_id, status_code, request_id)
   select $15::uuid, $16::text, $17::text, $18::text, coalesce($19::text, img.id::text), null, $20::text from img
   returning id
-)
-${CREATE_IMAGE_SELECT}, (select id from au) as audit_id`;
+)`;
+const KEY_SELECT = `, (select held from key_lock) as key_locked, (select count(*) from claim)::int as claimed`;
+/** The statement's text by [audited][keyed]. */
+const CREATE_IMAGE = [
+  [
+    `${createImageWith(null)}\n${CREATE_IMAGE_SELECT}`,
+    `${createImageWith(15)}\n${CREATE_IMAGE_SELECT}${KEY_SELECT}`,
+  ],
+  [
+    `${createImageWith(null)}${AUDIT_CTE}\n${CREATE_IMAGE_SELECT}, (select id from au) as audit_id`,
+    `${createImageWith(21)}${AUDIT_CTE}\n${CREATE_IMAGE_SELECT}, (select id from au) as audit_id${KEY_SELECT}`,
+  ],
+] as const;
+
+/** What the unique index on live (owner, name, tag) raises; orDuplicate answers it with the 409. */
+function duplicateNameTag(): Error {
+  return Object.assign(
+    new Error('duplicate key value violates unique constraint "container_images_owner_name_tag"'),
+    {
+      code: '23505',
+    },
+  );
+}
 
 type CreatedRow = {
-  image: Record<string, unknown>;
-  operation: Record<string, unknown>;
+  image: Record<string, unknown> | null;
+  operation: Record<string, unknown> | null;
   audit_id?: number | string | null;
+  key_locked?: boolean;
+  claimed?: number;
 };
 
 /** createImage's statement; undefined when `deps.db` is not a postgres.js-backed drizzle db. */
@@ -139,10 +175,22 @@ async function insertImageStatement(
   const audit = pendingAuditRow();
   if (audit)
     params.push(audit.userId, audit.action, audit.method, audit.path, audit.resourceId, audit.requestId);
-  const [row] = await client.unsafe<CreatedRow[]>(audit ? CREATE_IMAGE_AUDITED : CREATE_IMAGE, params, {
+  const keyed: KeyedWrite | undefined = pendingKeyedWrite();
+  if (keyed) params.push(...keyClaimParams(keyed));
+  const [row] = await client.unsafe<CreatedRow[]>(CREATE_IMAGE[audit ? 1 : 0][keyed ? 1 : 0], params, {
     prepare: true,
   });
-  if (!row?.image || !row.operation) throw new Error('create image statement returned nothing');
+  if (!row) throw new Error('create image statement returned nothing');
+  if (keyed) {
+    if (!row.claimed) {
+      // The key is taken (the answer is thrown), or was free again and is claimed now: run the
+      // statement once more without the claim.
+      await keyedWriteTaken(deps, keyed, row.key_locked === true);
+      return insertImageStatement(deps, actor, input);
+    }
+    keyed.claimed = true;
+  }
+  if (!row.image || !row.operation) throw duplicateNameTag();
   // Committed: wake the live streams (notices.ts).
   sendNotices(client, [String(row.operation.id)]);
   const image = rowFromJson<ContainerImage>(containerImages, row.image);

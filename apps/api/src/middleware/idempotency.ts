@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   type CoreDeps,
   claimIdempotencyKey,
@@ -6,9 +6,16 @@ import {
   completeIdempotencyKeyAndAudit,
   currentAuditScope,
   DomainError,
+  IdempotentReplay,
+  idempotencyAnswer,
+  type KeyedWrite,
+  keyedWritesSupported,
   releaseIdempotencyKey,
+  type StoredResponse,
+  storeUnclaimedResponse,
+  withKeyedWrite,
 } from '@slipway/core';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { createdId, jsonBodyOf } from './standard-headers.ts';
 
@@ -16,6 +23,24 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const utf8 = new TextDecoder();
 /** Headers worth replaying: what tells the client where the work went. */
 const REPLAYED_HEADERS = ['Content-Type', 'Location'];
+
+/**
+ * Routes ("POST /api/container-images", the route pattern) whose verb claims the key in its own
+ * statement (core's withKeyedWrite): the claim commits with the change, one commit fewer per keyed
+ * write. Registered by the route (claimsKeyInVerb); every other keyed write claims the key first.
+ */
+const claimedInVerb = new Set<string>();
+
+/** Marks a route whose core verb claims the Idempotency-Key in its own statement (pendingKeyedWrite). */
+export function claimsKeyInVerb(method: string, routePattern: string): void {
+  claimedInVerb.add(`${method} ${routePattern}`);
+}
+
+/** The stored response replayed (app.onError answers a verb's IdempotentReplay with it). */
+export function replayed(c: Context, e: IdempotentReplay): Response {
+  const { status, body, headers } = e.response;
+  return c.body(body, status as 200, { ...headers, 'Idempotent-Replayed': 'true' });
+}
 
 /**
  * Idempotency-Key with Stripe's semantics, per user, for 24 hours: the same key and the same
@@ -41,22 +66,34 @@ export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv>
     (c.req.bodyCache as { text?: Promise<string> }).text ??= Promise.resolve(utf8.decode(buf));
     const body = Buffer.from(buf);
     const hash = createHash('sha256').update(`${c.req.method}\n${c.req.path}\n`).update(body).digest('hex');
+    if (claimedInVerb.has(`${c.req.method} ${c.get('route')}`) && keyedWritesSupported(opts.core)) {
+      const w: KeyedWrite = {
+        userId: user.id,
+        key,
+        requestHash: hash,
+        lockToken: randomUUID(),
+        claimed: false,
+        answered: false,
+      };
+      try {
+        await withKeyedWrite(w, () => next());
+      } catch (e) {
+        if (w.claimed) await releaseIdempotencyKey(opts.core, user.id, key, w.lockToken).catch(() => {});
+        throw e;
+      }
+      // The verb found the key taken: its answer (replay, 409, 422) is the response.
+      if (w.answered) return;
+      if (w.claimed) return finish(c, opts.core, user.id, key, w.lockToken);
+      // Answered before the verb claimed the key (refused by validation, a missing cluster, ...):
+      // a 4xx is stored with its claim in one statement; nothing is stored for a 5xx.
+      if (c.res.status >= 500) return;
+      await storeUnclaimedResponse(opts.core, w, await storedOf(c.res));
+      return;
+    }
     const claim = await claimIdempotencyKey(opts.core, user.id, key, hash);
-    if (claim.state === 'mismatch') {
-      throw new DomainError(
-        'idempotency_mismatch',
-        'Idempotency-Key was already used with a different request',
-        {
-          details: { field: 'Idempotency-Key', issue: 'reused with a different method, path or body' },
-        },
-      );
-    }
-    if (claim.state === 'in_progress') {
-      throw new DomainError('conflict', 'A request with this Idempotency-Key is still being processed');
-    }
-    if (claim.state === 'replay') {
-      const { status, body: stored, headers } = claim.response;
-      return c.body(stored, status as 200, { ...headers, 'Idempotent-Replayed': 'true' });
+    if (claim.state !== 'new') {
+      if (claim.state === 'replay') return replayed(c, new IdempotentReplay(claim.response));
+      throw idempotencyAnswer(claim);
     }
     const { lockToken } = claim;
     try {
@@ -65,31 +102,40 @@ export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv>
       await releaseIdempotencyKey(opts.core, user.id, key, lockToken).catch(() => {});
       throw e;
     }
-    const res = c.res;
-    if (res.status >= 500) {
-      await releaseIdempotencyKey(opts.core, user.id, key, lockToken).catch(() => {});
-      return;
-    }
-    const headers: Record<string, string> = {};
-    for (const h of REPLAYED_HEADERS) {
-      const v = res.headers.get(h);
-      if (v !== null) headers[h] = v;
-    }
-    const text = jsonBodyOf(res) ?? (await res.clone().text());
-    const stored = { status: res.status, body: text, headers };
-    // The verb's transaction wrote the audit row (status still null): its status goes in the same
-    // statement as the stored response, and the audit middleware has nothing left to write.
-    const audit = currentAuditScope();
-    if (audit?.rowId !== undefined) {
-      if (!audit.resourceId && res.status === 201) audit.resourceId = createdId(text);
-      const done = await completeIdempotencyKeyAndAudit(opts.core, user.id, key, stored, lockToken, {
-        rowId: audit.rowId,
-        statusCode: res.status,
-        resourceId: audit.resourceId,
-      });
-      if (done.audited) audit.finishedStatus = res.status;
-      return;
-    }
-    await completeIdempotencyKey(opts.core, user.id, key, stored, lockToken);
+    return finish(c, opts.core, user.id, key, lockToken);
   };
+}
+
+async function storedOf(res: Response): Promise<StoredResponse> {
+  const headers: Record<string, string> = {};
+  for (const h of REPLAYED_HEADERS) {
+    const v = res.headers.get(h);
+    if (v !== null) headers[h] = v;
+  }
+  const text = jsonBodyOf(res) ?? (await res.clone().text());
+  return { status: res.status, body: text, headers };
+}
+
+/** The request held the key: its response stored (a 5xx releases the key instead). */
+async function finish(c: Context<AppEnv>, core: CoreDeps, userId: string, key: string, lockToken: string) {
+  const res = c.res;
+  if (res.status >= 500) {
+    await releaseIdempotencyKey(core, userId, key, lockToken).catch(() => {});
+    return;
+  }
+  const stored = await storedOf(res);
+  // The verb's transaction wrote the audit row (status still null): its status goes in the same
+  // statement as the stored response, and the audit middleware has nothing left to write.
+  const audit = currentAuditScope();
+  if (audit?.rowId !== undefined) {
+    if (!audit.resourceId && res.status === 201) audit.resourceId = createdId(stored.body);
+    const done = await completeIdempotencyKeyAndAudit(core, userId, key, stored, lockToken, {
+      rowId: audit.rowId,
+      statusCode: res.status,
+      resourceId: audit.resourceId,
+    });
+    if (done.audited) audit.finishedStatus = res.status;
+    return;
+  }
+  await completeIdempotencyKey(core, userId, key, stored, lockToken);
 }

@@ -2,12 +2,15 @@ import { imageRoutes } from '@slipway/contract';
 import { gitHostIssue, parseGitUrl } from '@slipway/contract/build-source';
 import { createImage, DomainError } from '@slipway/core';
 import type { ApiApp, AppDeps } from '../../context.ts';
+import { claimsKeyInVerb } from '../../middleware/idempotency.ts';
 import { withJsonBody } from '../../openapi.ts';
 import { startedWork } from '../../respond.ts';
 import { serializeImage } from '../../serializers.ts';
 
 /** POST /api/container-images: 201, status building; the build runs as an operation. */
 export function registerCreateImage(app: ApiApp, deps: AppDeps): void {
+  // createImage claims a request's Idempotency-Key in its own statement (one commit fewer).
+  claimsKeyInVerb('POST', '/api/container-images');
   app.openapi(withJsonBody(imageRoutes.createContainerImage), async function createImageRoute(c) {
     const b = c.req.valid('json');
     if (b.source && 'git' in b.source) {

@@ -51,14 +51,15 @@ async function creates(n: number): Promise<number> {
 }
 
 describe('POST /api/container-images: transactions per create', () => {
-  // Three write: the key claim, the create with its audit row, the stored response with the audit
-  // status. The fourth is the live streams' wake-up, a NOTIFY on its own after the create committed
-  // (core's operations/notices.ts): it writes nothing and waits for no WAL flush.
-  it('four: the key claim, the create with its audit row, the wake-up, the stored response with the audit status', async () => {
+  // Two write: the create, which claims the key in its own statement (with the image, operation,
+  // first event and audit row), and the stored response with the audit status. The third is the live
+  // streams' wake-up, a NOTIFY on its own after the create committed (core's operations/notices.ts):
+  // it writes nothing and waits for no WAL flush.
+  it('three: the create with its key claim and audit row, the wake-up, the stored response with the audit status', async () => {
     await creates(1); // warm: the user row cached
     const two = await creates(2);
     const twelve = await creates(12);
-    expect((twelve - two) / 10).toBe(4);
+    expect((twelve - two) / 10).toBe(3);
     // What those transactions left: one image, operation, first event and audit row (with its final
     // status) per create, and each key with its stored response.
     const [rows] = await api.db.sql<
@@ -72,5 +73,29 @@ describe('POST /api/container-images: transactions per create', () => {
              (select count(*) from idempotency_keys where key like 'tx-key-%'
                and response_status = 201)::int as keys`;
     expect(rows).toEqual({ images: 15, ops: 15, events: 15, audited: 15, keys: 15 });
+  });
+
+  // A keyed create refused before its statement (here by validation) stores its answer with the key's
+  // claim in one statement: one transaction for the key, plus the audit row of the refusal.
+  it('a keyed refusal: the key claimed with its stored answer in one transaction, and the audit row', async () => {
+    const refusals = async (n: number) => {
+      const before = await quiesce();
+      for (let i = 0; i < n; i++) {
+        const r = await api.call('POST', '/api/container-images', {
+          token: api.alice.token,
+          body: { repository: 'docker.io/acme' },
+          headers: { 'Idempotency-Key': uniqueName('no-key') },
+        });
+        expect(r.status).toBe(422);
+      }
+      return (await quiesce()) - before;
+    };
+    await refusals(1);
+    const two = await refusals(2);
+    const twelve = await refusals(12);
+    expect((twelve - two) / 10).toBe(2);
+    const [rows] = await api.db.sql<{ keys: number }[]>`
+      select count(*)::int as keys from idempotency_keys where key like 'no-key-%' and response_status = 422`;
+    expect(rows?.keys).toBe(15);
   });
 });
