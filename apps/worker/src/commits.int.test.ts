@@ -1,7 +1,9 @@
 // How many Postgres transactions the worker commits per image build: a count, not a timing, so it
 // holds on a loaded machine. Before issue 10's worker changes an image build cost ~7 (claim,
 // fenced progress and log writes, settlement, wake-next SELECT, ...); then 3 (the claim, the image
-// read, the settlement); now 2: the image is read in the claim's transaction (ClaimOptions.readResource).
+// read, the settlement); now 2: the image is read in the claim's transaction (ClaimOptions.readResource),
+// and claims (and settlements) made while another is on its way share its successor's transaction
+// (operations/group.ts), so fewer when builds run side by side.
 // The live streams' wake-ups (operations/notices.ts: a NOTIFY statement after a commit, batched) are
 // counted apart. pg_stat_database's xact_commit of a private database, read from another database so
 // reading does not count.
@@ -107,13 +109,14 @@ describe('worker: Postgres commits per operation', () => {
       select count(*) filter (where status = 'succeeded')::int as ok from operations where kind = 'image.build'`;
     await check.end();
     expect(r?.ok).toBe(OPS);
-    // 2 per build, plus the one start-up sweep, a type lookup per pooled connection and, when a run
-    // spans the 250 ms flusher tick (a slow machine), a progress write: at most 2.5 on average (was 3,
-    // and ~7 before). Wake-ups: at most one per claim and one per settlement, fewer when batched.
+    // At most 2 per build (fewer when claims or settlements went out together), plus the one start-up
+    // sweep, a type lookup per pooled connection and, when a run spans the 250 ms flusher tick (a slow
+    // machine), a progress write: at most 2.5 on average (was 3, and ~7 before). Wake-ups: at most one
+    // per claim and one per settlement, fewer when batched.
     const perOp = (after - before - wakeUps) / OPS;
     expect(wakeUps).toBeGreaterThan(0);
     expect(wakeUps).toBeLessThanOrEqual(2 * OPS);
-    expect(after - before - wakeUps).toBeGreaterThanOrEqual(2 * OPS);
+    expect(after - before - wakeUps).toBeGreaterThan(0);
     expect(
       perOp,
       `${perOp.toFixed(2)} commits per operation besides ${wakeUps} wake-ups`,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import {
   clusters,
@@ -23,11 +24,13 @@ import {
   resourceUpdate,
   type StatusOf,
 } from '../resources.ts';
+import { GroupCommit } from './group.ts';
 import { sendNotices } from './notices.ts';
 import { appendEvent, appendEvents } from './record.ts';
 import {
   type Compiled,
   preparedStatement,
+  type Row,
   runStatement,
   runTransaction,
   toOperation,
@@ -152,35 +155,104 @@ const claimReadingStatements = Object.fromEntries(
   Object.entries(resourceTables).map(([type, table]) => [type, preparedStatement(() => claimSql(table))]),
 ) as Record<ManagedType, (values: Record<string, unknown>) => Compiled>;
 
+/** The claim's `claimable` for a batch: each request's own `take_over` (`r`), on the row `o`. */
+const claimableIn = sql.raw(`(o.status = 'queued' or (o.status = 'running' and (o.lease_expires_at is null
+  or (r.take_over and o.lease_expires_at < now()))))`);
 /**
- * Claims an operation with a compare-and-set: queued (or running with an expired lease, unless
- * `takeOver` is false) -> running, attempts + 1, a fresh lease token, expiry computed by Postgres
- * now(). Mutating operations on one resource run one at a time, oldest first (a transaction-scoped
- * advisory lock on the resource id serialises the check-and-claim). An operation lost before is
- * claimed only `alone` (else `isolate`, nothing written).
- *
- * One transaction in one round trip (trip.ts): the first statement locks the row and, when it may
- * be claimed and is not read-only, takes the resource's advisory lock; the second (a fresh snapshot,
- * so it sees whatever the lock waited for) checks for blockers, claims and appends the `running`
- * event, all in one data-modifying CTE (and reads the resource row, `readResource`); the live streams
- * are woken after it committed (notices.ts).
+ * A batch's first statement: every requested row locked (and, when it may be claimed and is not
+ * read-only, its resource's advisory lock taken first, as claimLock does for one) in ONE order, by
+ * resource id then operation id, the order a batch of settlements takes them in too, so two
+ * batches (or a batch and single claims or settlements, which take one pair each) never wait for
+ * each other in a cycle.
  */
-export async function claimOperation(db: Db, operationId: string, opts: ClaimOptions): Promise<ClaimOutcome> {
-  const token = randomUUID();
-  const takeOver = opts.takeOver ?? true;
-  const readResource = opts.readResource;
-  const [, rows] = await runTransaction(db, [
-    claimLock({ op: operationId, takeOver }),
-    (readResource ? claimReadingStatements[readResource] : claimStatement)({
-      op: operationId,
-      token,
-      leaseS: opts.leaseMs / 1000,
-      worker: opts.workerId.slice(0, 3000),
-      takeOver,
-      alone: opts.alone ?? true,
-    }),
-  ]);
-  const row = rows?.[0];
+const claimLockMany = preparedStatement(
+  () => sql`select l.locked from (
+      select o.id, r.take_over from unnest(${p('ops')}::uuid[], ${p('takeOver')}::boolean[]) as r(id, take_over)
+      join operations o on o.id = r.id
+      order by o.resource_id, o.id
+    ) r cross join lateral (
+      select case when ${claimableIn} and o.kind not in (${RO})
+          then pg_advisory_xact_lock(hashtextextended(o.resource_id::text, ${RESOURCE_LOCK})) end as locked
+      from operations o where o.id = r.id for update
+    ) l`,
+);
+
+/**
+ * claimSql for several operations (distinct ids) in one statement: each request (`r`, its position
+ * `req_ord`) with its own token, lease, worker, takeOver and alone; its blocker, claim, event and
+ * answer are its own. Two requests on one resource: the older is claimed, the newer waits for it
+ * (it is queued and older), as when the two claims run one after the other.
+ */
+const claimManySql = (table: Table | null) =>
+  sql`with r as (
+        select * from unnest(${p('ops')}::uuid[], ${p('tokens')}::uuid[], ${p('leaseS')}::float8[],
+          ${p('workers')}::text[], ${p('takeOver')}::boolean[], ${p('alone')}::boolean[])
+          with ordinality as r(id, token, lease_s, worker, take_over, alone, ord)
+      ), cur as (
+        select r.ord, r.token, r.lease_s, r.worker, r.alone, o.id, o.status, o.kind, o.resource_id, o.created_at,
+          ${claimableIn} as claimable,
+          o.status = 'running' and o.lease_expires_at < now() as expired,
+          case when o.attempts > 0 then exists (select 1 from operation_events e
+            where e.operation_id = o.id and e.status = 'queued' and starts_with(e.message, ${LOST_EVENT}))
+            else false end as lost
+        from r join operations o on o.id = r.id
+      ), blocker as (
+        select cur.ord, (select o.id from operations o
+          where o.resource_id = cur.resource_id and o.id <> cur.id and o.kind not in (${RO})
+            and ((o.status = 'running' and o.lease_expires_at > now())
+                 or (o.status in ('queued', 'running') and (o.created_at, o.id) < (cur.created_at, cur.id)))
+          order by o.created_at limit 1) as id
+        from cur where cur.claimable and cur.kind not in (${RO})
+      ), claimed as (
+        update operations o set status = 'running', attempts = o.attempts + 1, lease_token = cur.token,
+          lease_expires_at = now() + make_interval(secs => cur.lease_s),
+          started_at = coalesce(o.started_at, now()), updated_at = now()
+        from cur
+        where o.id = cur.id and cur.claimable and o.status = cur.status
+          and not exists (select 1 from blocker b where b.ord = cur.ord and b.id is not null)
+          and (not cur.lost or cur.alone)
+        returning o.*
+      ), ev as (
+        insert into operation_events (operation_id, status, message)
+        select c.id, 'running', 'attempt ' || c.attempts || ' started on ' || cur.worker
+        from claimed c join cur on cur.id = c.id order by cur.ord returning id
+      )
+      select cur.ord as req_ord, cur.status as cur_status, cur.claimable as cur_claimable,
+        cur.expired as cur_expired, cur.lost as cur_lost, b.id as blocked_by, claimed.*,
+        (select count(*) from ev)::int as events${
+          table
+            ? sql`, ${sql.join(
+                Object.values(getTableColumns(table)).map(
+                  (c) => sql`rr.${sql.identifier(c.name)} as ${sql.identifier(R + c.name)}`,
+                ),
+                sql`, `,
+              )}`
+            : sql``
+        }
+      from cur left join blocker b on b.ord = cur.ord left join claimed on claimed.id = cur.id${
+        table ? sql` left join ${table} rr on rr.id = claimed.resource_id` : sql``
+      }`;
+const claimManyStatement = preparedStatement(() => claimManySql(null));
+const claimManyReadingStatements = Object.fromEntries(
+  Object.entries(resourceTables).map(([type, table]) => [type, preparedStatement(() => claimManySql(table))]),
+) as Record<ManagedType, (values: Record<string, unknown>) => Compiled>;
+
+type ClaimRequest = {
+  op: string;
+  token: string;
+  leaseMs: number;
+  worker: string;
+  takeOver: boolean;
+  alone: boolean;
+};
+
+/** The claim's answer row (claimSql / claimManySql) as an outcome. */
+function claimOutcome(
+  db: Db,
+  row: Row | undefined,
+  req: ClaimRequest,
+  readResource: ManagedType | undefined,
+): ClaimOutcome {
   if (!row) return { outcome: 'missing' };
   const status = String(row.cur_status);
   if (status === 'succeeded' || status === 'failed' || status === 'cancelled')
@@ -192,11 +264,103 @@ export async function claimOperation(db: Db, operationId: string, opts: ClaimOpt
     return { outcome: 'held' };
   }
   sendNotices(db.$client, [String(row.id)]);
-  const lease = new Lease(db, toOperation(row), token, opts.leaseMs);
+  const lease = new Lease(db, toOperation(row), req.token, req.leaseMs);
   if (readResource && lease.op.resourceType === readResource) {
     lease.resource = row[`${R}id`] == null ? null : toRow(resourceTables[readResource], row, R);
   }
   return { outcome: 'claimed', lease };
+}
+
+async function claimOne(db: Db, req: ClaimRequest, readResource: ManagedType | undefined) {
+  const [, rows] = await runTransaction(db, [
+    claimLock({ op: req.op, takeOver: req.takeOver }),
+    (readResource ? claimReadingStatements[readResource] : claimStatement)({
+      op: req.op,
+      token: req.token,
+      leaseS: req.leaseMs / 1000,
+      worker: req.worker,
+      takeOver: req.takeOver,
+      alone: req.alone,
+    }),
+  ]);
+  return claimOutcome(db, rows?.[0], req, readResource);
+}
+
+async function claimMany(db: Db, reqs: ClaimRequest[], readResource: ManagedType | undefined) {
+  const ops = reqs.map((r) => r.op);
+  // Booleans as 't'/'f': postgres.js types a JS array by its first element (boolean), not as boolean[].
+  const flag = (b: boolean) => (b ? 't' : 'f');
+  const takeOver = reqs.map((r) => flag(r.takeOver));
+  const [, rows] = await runTransaction(db, [
+    claimLockMany({ ops, takeOver }),
+    (readResource ? claimManyReadingStatements[readResource] : claimManyStatement)({
+      ops,
+      tokens: reqs.map((r) => r.token),
+      leaseS: reqs.map((r) => r.leaseMs / 1000),
+      workers: reqs.map((r) => r.worker),
+      takeOver,
+      alone: reqs.map((r) => flag(r.alone)),
+    }),
+  ]);
+  const byOrd = new Map<number, Row>();
+  for (const row of rows ?? []) byOrd.set(Number(row.req_ord), row);
+  return reqs.map((req, i) => claimOutcome(db, byOrd.get(i + 1), req, readResource));
+}
+
+/** At most this many claims (or settlements) in one group commit. */
+const MAX_GROUP = 64;
+
+/** Claims in flight per pool and statement (what the claim reads besides the row): see group.ts. */
+const claimGroups = new WeakMap<Db, Map<string, GroupCommit<ClaimRequest, ClaimOutcome>>>();
+
+function claimGroup(db: Db, readResource: ManagedType | undefined) {
+  let groups = claimGroups.get(db);
+  if (!groups) {
+    groups = new Map();
+    claimGroups.set(db, groups);
+  }
+  const key = readResource ?? '';
+  let g = groups.get(key);
+  if (!g) {
+    g = new GroupCommit<ClaimRequest, ClaimOutcome>({
+      one: (req) => claimOne(db, req, readResource),
+      many: (reqs) => claimMany(db, reqs, readResource),
+      keyOf: (req) => req.op,
+      max: MAX_GROUP,
+    });
+    groups.set(key, g);
+  }
+  return g;
+}
+
+/** The group commits of this pool's claims, by what they read besides the row (tests and diagnostics). */
+export function claimGroupStats(db: Db): GroupCommit<unknown, unknown>['stats'][] {
+  return [...(claimGroups.get(db)?.values() ?? [])].map((g) => g.stats);
+}
+
+/**
+ * Claims an operation with a compare-and-set: queued (or running with an expired lease, unless
+ * `takeOver` is false) -> running, attempts + 1, a fresh lease token, expiry computed by Postgres
+ * now(). Mutating operations on one resource run one at a time, oldest first (a transaction-scoped
+ * advisory lock on the resource id serialises the check-and-claim). An operation lost before is
+ * claimed only `alone` (else `isolate`, nothing written).
+ *
+ * One transaction in one round trip (trip.ts): the first statement locks the row and, when it may
+ * be claimed and is not read-only, takes the resource's advisory lock; the second (a fresh snapshot,
+ * so it sees whatever the lock waited for) checks for blockers, claims and appends the `running`
+ * event, all in one data-modifying CTE (and reads the resource row, `readResource`); the live streams
+ * are woken after it committed (notices.ts). Claims made on one pool while another is on its way go
+ * out together, one transaction for all (group.ts), each with its own token and outcome.
+ */
+export async function claimOperation(db: Db, operationId: string, opts: ClaimOptions): Promise<ClaimOutcome> {
+  return claimGroup(db, opts.readResource).submit({
+    op: operationId,
+    token: randomUUID(),
+    leaseMs: opts.leaseMs,
+    worker: opts.workerId.slice(0, 3000),
+    takeOver: opts.takeOver ?? true,
+    alone: opts.alone ?? true,
+  });
 }
 
 /** How an operation on a resource of type T ends; statuses and columns are T's own (see ResourceSet). */
@@ -236,6 +400,86 @@ const nextStatement = preparedStatement(
     where resource_id = ${p('resource')} and status = 'queued' and kind not in (${RO})
     order by created_at, id limit 1`,
 );
+
+/**
+ * A batch's first statement for several settlements: each owned row locked after its resource's
+ * advisory lock (as settleLock does for one), all in one order, by resource id then operation id
+ * (the order a batch of claims takes them in), and the settlements' statements follow in that order,
+ * so what they lock next (the resource rows) is taken in resource order as well.
+ */
+const settleLockMany = preparedStatement(
+  () => sql`select l.locked from (
+      select o.id, r.token from unnest(${p('ops')}::uuid[], ${p('tokens')}::uuid[]) as r(id, token)
+      join operations o on o.id = r.id
+      order by o.resource_id, o.id
+    ) r cross join lateral (
+      select pg_advisory_xact_lock(hashtextextended(o.resource_id::text, ${RESOURCE_LOCK})) as locked
+      from operations o where o.id = r.id and o.lease_token = r.token and o.status = 'running' for update
+    ) l`,
+);
+
+type SettleRequest = {
+  op: string;
+  token: string;
+  resourceId: string;
+  /** The settlement's fenced statement (commitFenced, `locked`): run after the locks, in the same transaction. */
+  statement: Compiled;
+  /** The settling caller's async context: its statement's span goes to its own trace. */
+  run: <T>(fn: () => T) => T;
+};
+
+async function settleOne(db: Db, req: SettleRequest): Promise<Row[]> {
+  const [, rows] = await runTransaction(db, [settleLock({ op: req.op, token: req.token }), req.statement]);
+  return rows ?? [];
+}
+
+async function settleMany(db: Db, reqs: SettleRequest[]): Promise<Row[][]> {
+  const order = reqs
+    .map((req, i) => ({ req, i }))
+    .sort((a, b) =>
+      a.req.resourceId === b.req.resourceId
+        ? compare(a.req.op, b.req.op)
+        : compare(a.req.resourceId, b.req.resourceId),
+    );
+  const results = await runTransaction(
+    db,
+    [
+      settleLockMany({ ops: reqs.map((r) => r.op), tokens: reqs.map((r) => r.token) }),
+      ...order.map((o) => o.req.statement),
+    ],
+    [undefined, ...order.map((o) => o.req.run)],
+  );
+  const answers: Row[][] = new Array(reqs.length);
+  order.forEach((o, k) => {
+    answers[o.i] = results[k + 1] ?? [];
+  });
+  return answers;
+}
+
+/** Uuids (lowercase, canonical) in Postgres's uuid order. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const settleGroups = new WeakMap<Db, GroupCommit<SettleRequest, Row[]>>();
+
+/** Settlements made on one pool while another is on its way go out together (group.ts). */
+function settleGroup(db: Db): GroupCommit<SettleRequest, Row[]> {
+  let g = settleGroups.get(db);
+  if (!g) {
+    g = new GroupCommit<SettleRequest, Row[]>({
+      one: (req) => settleOne(db, req),
+      many: (reqs) => settleMany(db, reqs),
+      keyOf: (req) => req.op,
+      max: MAX_GROUP,
+    });
+    settleGroups.set(db, g);
+  }
+  return g;
+}
+
+/** The group commit of this pool's settlements (tests and diagnostics). */
+export function settleGroupStats(db: Db): GroupCommit<unknown, unknown>['stats'] | undefined {
+  return settleGroups.get(db)?.stats;
+}
 
 /** The operations row's columns a fenced write sets (the fence holds), by what it does. */
 type OpWrite =
@@ -483,7 +727,13 @@ export class Lease<T extends ResourceType = ResourceType> {
     try {
       const rows = await this.tracked(async () =>
         locked
-          ? (await runTransaction(this.db, [settleLock({ op: this.op.id, token: this.token }), statement]))[1]
+          ? settleGroup(this.db).submit({
+              op: this.op.id,
+              token: this.token,
+              resourceId: this.op.resourceId,
+              statement,
+              run: AsyncLocalStorage.snapshot(),
+            })
           : await runStatement(this.db, statement),
       );
       const row = rows?.[0];

@@ -52,16 +52,28 @@ export async function runStatement(db: Db, statement: Statement): Promise<Row[]>
  * waited for (a lock). If one fails the rest are skipped by Postgres, COMMIT rolls back, and the
  * first error is thrown. Returns each statement's rows.
  */
-export async function runTransaction(db: Db, statements: Statement[]): Promise<Row[][]> {
+export async function runTransaction(
+  db: Db,
+  statements: Statement[],
+  /** Per statement, the async context to send it in (its span's trace: telemetry's query spans); else the caller's. */
+  contexts?: (((fn: () => unknown) => unknown) | undefined)[],
+): Promise<Row[][]> {
   const reserved = await db.$client.reserve();
   try {
+    // A postgres.js query is sent (and its span started, in the async context of that moment) when it
+    // is first awaited, in that order: Promise.allSettled below awaits them in order. With contexts,
+    // each is awaited as it is made instead (in order too), in its own context.
+    const send = <T extends Promise<unknown>>(q: T, context?: (fn: () => unknown) => unknown): T => {
+      if (contexts) (context ?? ((fn) => fn()))(() => q.catch(() => {}));
+      return q;
+    };
     const queries = [
-      reserved.unsafe('begin'),
-      ...statements.map((s) => {
+      send(reserved.unsafe('begin')),
+      ...statements.map((s, i) => {
         const { text, params } = compile(s);
-        return reserved.unsafe(text, params as Param, { prepare: true });
+        return send(reserved.unsafe(text, params as Param, { prepare: true }), contexts?.[i]);
       }),
-      reserved.unsafe('commit'),
+      send(reserved.unsafe('commit')),
     ];
     const settled = await Promise.allSettled(queries);
     const failed = settled.find((r) => r.status === 'rejected');

@@ -1,0 +1,106 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+// Group commit (issue 10): requests of the same kind (claims, settlements) made while one batch of
+// them is on its way to Postgres go out together as the next batch, one transaction for all of
+// them, instead of one BEGIN/COMMIT, one reserved connection and one socket write each. A request
+// made while nothing is in flight goes out at once and alone (the single path, no added latency);
+// under load the batches grow with the arrival rate. Every request keeps its own outcome: the batch
+// statement answers per request, and a batch that fails as a whole (a deadlock, a value one of them
+// carries) is rolled back and each of its requests is run again on its own, so one request's error
+// never becomes another's.
+
+type Pending<Q, R> = {
+  req: Q;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+  /** The caller's async context (its trace): a batch runs in its first request's. */
+  run: <T>(fn: () => T) => T;
+};
+
+export type GroupOptions<Q, R> = {
+  /** One request, on its own (the single path). */
+  one: (req: Q) => Promise<R>;
+  /** Several requests (distinct `keyOf`) as one transaction; one answer per request, in order. */
+  many: (reqs: Q[]) => Promise<R[]>;
+  /** Requests with the same key never share a batch (a second delivery of one operation waits for the next). */
+  keyOf: (req: Q) => string;
+  /** At most this many requests per batch. */
+  max?: number;
+};
+
+export class GroupCommit<Q, R> {
+  private readonly opts: GroupOptions<Q, R>;
+  private readonly queue: Pending<Q, R>[] = [];
+  private inflight = false;
+  /** Batches sent (several requests) and requests in them: for tests and diagnostics. */
+  readonly stats = { batches: 0, batched: 0, singles: 0, fallbacks: 0 };
+
+  constructor(opts: GroupOptions<Q, R>) {
+    this.opts = opts;
+  }
+
+  submit(req: Q): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ req, resolve, reject, run: AsyncLocalStorage.snapshot() });
+      if (!this.inflight) this.next();
+    });
+  }
+
+  /** Takes the next batch off the queue (distinct keys, at most `max`) and sends it. */
+  private next(): void {
+    if (this.queue.length === 0) return;
+    const max = this.opts.max ?? 100;
+    const batch: Pending<Q, R>[] = [];
+    const keys = new Set<string>();
+    for (let i = 0; i < this.queue.length && batch.length < max; ) {
+      const p = this.queue[i] as Pending<Q, R>;
+      const key = this.opts.keyOf(p.req);
+      if (keys.has(key)) {
+        i++;
+        continue;
+      }
+      keys.add(key);
+      batch.push(p);
+      this.queue.splice(i, 1);
+    }
+    this.inflight = true;
+    const first = batch[0] as Pending<Q, R>;
+    first
+      .run(() => this.send(batch))
+      .finally(() => {
+        this.inflight = false;
+        this.next();
+      });
+  }
+
+  private async one(p: Pending<Q, R>): Promise<void> {
+    try {
+      p.resolve(await this.opts.one(p.req));
+    } catch (e) {
+      p.reject(e);
+    }
+  }
+
+  private async send(batch: Pending<Q, R>[]): Promise<void> {
+    if (batch.length === 1) {
+      const p = batch[0] as Pending<Q, R>;
+      this.stats.singles++;
+      await this.one(p);
+      return;
+    }
+    let answers: R[];
+    try {
+      answers = await this.opts.many(batch.map((p) => p.req));
+      this.stats.batches++;
+      this.stats.batched += batch.length;
+    } catch {
+      // Rolled back as a whole: each request again on its own, with its own outcome or error.
+      this.stats.fallbacks++;
+      await Promise.all(batch.map((p) => p.run(() => this.one(p))));
+      return;
+    }
+    batch.forEach((p, i) => {
+      p.resolve(answers[i] as R);
+    });
+  }
+}
