@@ -92,6 +92,13 @@ describe('claims made together (group commit)', () => {
     const lost = await newImage({ name: 'lost', tag: 'v1', repository: 'r.local/acme' });
     await t.sql`update operations set attempts = 1 where id = ${lost.operation.id}`;
     await appendEvent(t.db, lost.operation.id, 'queued', `${LOST_EVENT}; re-driven by the reconciler`);
+    // Lost before, claimed alone: claimed. Running with an expired lease, taken over: claimed.
+    const alone = await newImage({ name: 'alone', tag: 'v1', repository: 'r.local/acme' });
+    await t.sql`update operations set attempts = 1 where id = ${alone.operation.id}`;
+    await appendEvent(t.db, alone.operation.id, 'queued', `${LOST_EVENT}; re-driven by the reconciler`);
+    const expired = await newImage({ name: 'expired', tag: 'v1', repository: 'r.local/acme' });
+    await t.sql`update operations set status = 'running', attempts = 1, lease_token = gen_random_uuid(),
+      lease_expires_at = now() - interval '1 minute' where id = ${expired.operation.id}`;
     const before = claimGroupStats(t.db).reduce((n, s) => n + s.batched, 0);
 
     // All requested in one turn: the first goes out alone, the others queue behind it and go together.
@@ -104,13 +111,17 @@ describe('claims made together (group commit)', () => {
       claimIn(crypto.randomUUID(), { readResource: 'container_image' }),
       claimIn(done.operation.id, { readResource: 'container_image' }),
       claimIn(lost.operation.id, { readResource: 'container_image', alone: false }),
+      claimIn(alone.operation.id, { readResource: 'container_image', alone: true }),
+      claimIn(expired.operation.id, { readResource: 'container_image', takeOver: true }),
     ]);
     const after = claimGroupStats(t.db).reduce((n, s) => n + s.batched, 0);
     expect(after - before).toBeGreaterThanOrEqual(ids.length - 1);
 
     const claims = results.slice(0, ids.length);
     expect(claims.map(outcome)).toEqual(ids.map(() => 'claimed'));
-    const [twice, waiting, missing, terminal, isolate] = results.slice(ids.length);
+    const [twice, waiting, missing, terminal, isolate, claimedAlone, takenOver] = results.slice(ids.length);
+    expect(claimedAlone?.outcome).toBe('claimed');
+    expect(takenOver?.outcome).toBe('claimed');
     expect(twice?.outcome).toBe('held');
     expect(waiting).toEqual({ outcome: 'wait', blockedBy: first.operation.id });
     expect(missing?.outcome).toBe('missing');

@@ -167,7 +167,8 @@ const claimableIn = sql.raw(`(o.status = 'queued' or (o.status = 'running' and (
  */
 const claimLockMany = preparedStatement(
   () => sql`select l.locked from (
-      select o.id, r.take_over from unnest(${p('ops')}::uuid[], ${p('takeOver')}::boolean[]) as r(id, take_over)
+      select o.id, r.take_over::boolean as take_over
+      from unnest(${p('ops')}::uuid[], ${p('takeOver')}::text[]) as r(id, take_over)
       join operations o on o.id = r.id
       order by o.resource_id, o.id
     ) r cross join lateral (
@@ -185,9 +186,10 @@ const claimLockMany = preparedStatement(
  */
 const claimManySql = (table: Table | null) =>
   sql`with r as (
-        select * from unnest(${p('ops')}::uuid[], ${p('tokens')}::uuid[], ${p('leaseS')}::float8[],
-          ${p('workers')}::text[], ${p('takeOver')}::boolean[], ${p('alone')}::boolean[])
-          with ordinality as r(id, token, lease_s, worker, take_over, alone, ord)
+        select u.id, u.token, u.lease_s, u.worker, u.take_over::boolean as take_over, u.alone::boolean as alone, u.ord
+        from unnest(${p('ops')}::uuid[], ${p('tokens')}::uuid[], ${p('leaseS')}::float8[],
+          ${p('workers')}::text[], ${p('takeOver')}::text[], ${p('alone')}::text[])
+          with ordinality as u(id, token, lease_s, worker, take_over, alone, ord)
       ), cur as (
         select r.ord, r.token, r.lease_s, r.worker, r.alone, o.id, o.status, o.kind, o.resource_id, o.created_at,
           ${claimableIn} as claimable,
@@ -288,7 +290,8 @@ async function claimOne(db: Db, req: ClaimRequest, readResource: ManagedType | u
 
 async function claimMany(db: Db, reqs: ClaimRequest[], readResource: ManagedType | undefined) {
   const ops = reqs.map((r) => r.op);
-  // Booleans as 't'/'f': postgres.js types a JS array by its first element (boolean), not as boolean[].
+  // Booleans as text 't'/'f', cast in the statement: postgres.js declares a JS array of booleans as
+  // one boolean, and its boolean serializer turns any element that is not `true` into 'f'.
   const flag = (b: boolean) => (b ? 't' : 'f');
   const takeOver = reqs.map((r) => flag(r.takeOver));
   const [, rows] = await runTransaction(db, [
