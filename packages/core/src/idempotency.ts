@@ -195,7 +195,6 @@ export async function completeIdempotencyKeyAndAudit(
 ): Promise<{ stored: boolean; audited: boolean }> {
   const rid = audit.resourceId ? audit.resourceId.slice(0, 200) : null;
   const client = rawClient(deps);
-  type Done = { stored: number; audited: number };
   const params: (string | number | null)[] = [
     audit.statusCode,
     rid,
@@ -210,9 +209,88 @@ export async function completeIdempotencyKeyAndAudit(
   // Not on postgres.js: the response alone; finishAudit then writes the audit status itself.
   if (!client)
     return { stored: await completeIdempotencyKey(deps, userId, key, response, lockToken), audited: false };
-  const rows = await client.unsafe<Done[]>(COMPLETE_AND_AUDIT, params, { prepare: true });
-  const r = rows[0];
-  return { stored: (r?.stored ?? 0) > 0, audited: (r?.audited ?? 0) > 0 };
+  return completeInBatch(client, params);
+}
+
+// completeIdempotencyKeyAndAudit's of one event-loop turn as one statement (one commit, one write to
+// the socket): under load the keyed writes whose verbs finished together store their responses
+// together. Each row is matched by its own key and lock token, so a batch never touches another
+// request's rows; each caller still gets its own answer, before its response goes out.
+const COMPLETE_BATCH = `with v as (
+    select * from unnest($1::int[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::uuid[],
+                         $8::text[], $9::uuid[], $10::int[])
+      as v(audit_status, audit_rid, audit_id, status, body, headers, user_id, key, lock_token, i)
+  ), audited as (
+    update audit_log a set status_code = v.audit_status, resource_id = coalesce(v.audit_rid, a.resource_id)
+      from v where a.id = v.audit_id
+    returning v.i
+  ), stored as (
+    update idempotency_keys k
+       set response_status = v.status, response_body = v.body, response_headers = v.headers::jsonb
+      from v
+     where k.user_id = v.user_id and k.key = v.key and k.lock_token = v.lock_token and k.response_status is null
+    returning v.i
+  )
+  select v.i, exists (select 1 from stored s where s.i = v.i) as stored,
+         exists (select 1 from audited a where a.i = v.i) as audited
+    from v`;
+
+type Pending = {
+  params: (string | number | null)[];
+  resolve: (r: { stored: boolean; audited: boolean }) => void;
+  reject: (e: unknown) => void;
+};
+const completions = new WeakMap<Sql, Pending[]>();
+
+function completeInBatch(
+  client: Sql,
+  params: (string | number | null)[],
+): Promise<{ stored: boolean; audited: boolean }> {
+  return new Promise((resolve, reject) => {
+    let list = completions.get(client);
+    if (!list) {
+      list = [];
+      completions.set(client, list);
+    }
+    list.push({ params, resolve, reject });
+    if (list.length === 1) setImmediate(() => void flushCompletions(client));
+  });
+}
+
+async function completeOne(client: Sql, p: Pending): Promise<void> {
+  type Done = { stored: number; audited: number };
+  try {
+    const rows = await client.unsafe<Done[]>(COMPLETE_AND_AUDIT, p.params, { prepare: true });
+    const r = rows[0];
+    p.resolve({ stored: (r?.stored ?? 0) > 0, audited: (r?.audited ?? 0) > 0 });
+  } catch (e) {
+    p.reject(e);
+  }
+}
+
+async function flushCompletions(client: Sql): Promise<void> {
+  const batch = completions.get(client) ?? [];
+  completions.delete(client);
+  const [only] = batch;
+  if (batch.length === 1 && only) return completeOne(client, only);
+  const cols: (string | number | null)[][] = Array.from({ length: 10 }, () => []);
+  batch.forEach((p, i) => {
+    for (let c = 0; c < 9; c++) cols[c]?.push(p.params[c] ?? null);
+    cols[9]?.push(i);
+  });
+  let rows: { i: number; stored: boolean; audited: boolean }[];
+  try {
+    rows = await client.unsafe(COMPLETE_BATCH, cols as never[], { prepare: true });
+  } catch {
+    // One request's values failing the whole statement must not fail the others': each on its own.
+    await Promise.all(batch.map((p) => completeOne(client, p)));
+    return;
+  }
+  const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
+  batch.forEach((p, i) => {
+    const r = byIndex.get(i);
+    p.resolve({ stored: r?.stored === true, audited: r?.audited === true });
+  });
 }
 
 /** Frees the key (the request failed on our side, 5xx): a retry with the same key runs afresh. */
