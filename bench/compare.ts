@@ -8,18 +8,18 @@
 // files at the end, on failure, on SIGINT/SIGTERM and at the hard limit.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { signAccessToken } from '../apps/api/src/tokens.ts';
 import { type BenchInfra, benchCore, createInfra, freePort } from './infra.ts';
 import { type Bundles, buildBundles } from './stack/build.ts';
 import { type LoadResult, loadTool, runLoad, type Target } from './stack/load.ts';
 import { fileSize, type Proc, spawnNode, waitHttp, waitLog } from './stack/procs.ts';
+import { copyHttpRows, seedHttpUsers } from './stack/seed.ts';
+import { otlpSink } from './stack/sink.ts';
 import { ms, percentile, table } from './stats.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -61,7 +61,7 @@ const S = {
   ioConcurrency: num('BENCH_IO_CONCURRENCY', 4),
   ioTimeScale: num('BENCH_IO_TIME_SCALE', 0.3),
   hardLimitMs: num('BENCH_HARD_LIMIT_MS', 480_000),
-  cpuProf: process.env.BENCH_CPU_PROF ?? '', // api | worker | api,worker
+  cpuProf: process.env.BENCH_CPU_PROF ?? '', // api | worker | bare (the bare servers and worker), comma-separated
   keepLogs: process.env.BENCH_KEEP_LOGS === '1',
   only: phasesOf(process.env.BENCH_ONLY ?? ''),
 };
@@ -100,42 +100,17 @@ function track(p: Proc): Proc {
  * shows what the request log costs). Not for the published table: that runs the defaults.
  */
 function extraEnv(name: string): Record<string, string> {
+  return envPairs(process.env[name] ?? '');
+}
+
+/** `KEY=VALUE KEY2=VALUE2` as an object. */
+function envPairs(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of (process.env[name] ?? '').split(/\s+/).filter(Boolean)) {
+  for (const pair of text.split(/\s+/).filter(Boolean)) {
     const eq = pair.indexOf('=');
     if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------- sink
-/**
- * A local OTLP/HTTP receiver: tracing stays on and exports for real, the spans are dropped — or, with
- * BENCH_SPANS=<file>, each export body (OTLP JSON) is appended to that file as one line.
- */
-function otlpSink(): Promise<{ url: string; server: Server; bytes: () => number }> {
-  let bytes = 0;
-  const dump = process.env.BENCH_SPANS;
-  if (dump) writeFileSync(dump, '');
-  const server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      bytes += c.length;
-      if (dump) parts.push(c);
-    });
-    req.on('end', () => {
-      if (dump) appendFileSync(dump, `${Buffer.concat(parts).toString('utf8').replace(/\n/g, ' ')}\n`);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  });
-  return new Promise((ok) =>
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      ok({ url: `http://127.0.0.1:${port}`, server, bytes: () => bytes });
-    }),
-  );
 }
 
 // ------------------------------------------------------------------------------------------ context
@@ -148,11 +123,17 @@ type Ctx = {
   secret: string;
 };
 
-function prof(ctx: Ctx, which: 'api' | 'worker'): string | null {
+function prof(ctx: Ctx, which: 'api' | 'worker' | 'bare'): string | null {
   return S.cpuProf.split(',').includes(which) ? ctx.profDir : null;
 }
 
-async function startSlipwayApi(ctx: Ctx, name: string, databaseUrl: string, prefix: string) {
+async function startSlipwayApi(
+  ctx: Ctx,
+  name: string,
+  databaseUrl: string,
+  prefix: string,
+  more: Record<string, string> = {},
+) {
   const port = await freePort();
   const p = track(
     spawnNode({
@@ -177,6 +158,7 @@ async function startSlipwayApi(ctx: Ctx, name: string, databaseUrl: string, pref
         // The node flags of `npm run start:api` (bench/stack/build.ts startFlags).
         NODE_OPTIONS: ctx.bundles.nodeOptions.api,
         ...extraEnv('BENCH_API_ENV'),
+        ...more,
       },
     }),
   );
@@ -225,7 +207,15 @@ async function startSlipwayWorker(
 }
 
 async function startBare(ctx: Ctx, name: string, script: string, env: Record<string, string>) {
-  return track(spawnNode({ name, script: join(root, 'bench/stack', script), logDir: ctx.logDir, env }));
+  return track(
+    spawnNode({
+      name,
+      script: join(root, 'bench/stack', script),
+      logDir: ctx.logDir,
+      cpuProfDir: prof(ctx, 'bare'),
+      env,
+    }),
+  );
 }
 
 // --------------------------------------------------------------------------------------------- HTTP
@@ -237,6 +227,14 @@ type HttpSample = LoadResult & {
   cpuMsPerReq: number;
 };
 type HttpPath = 'poll' | 'create';
+/**
+ * `BENCH_AB_API_ENV`: a second Slipway API ("slipway-b") with these extra KEY=VALUE pairs runs beside
+ * the first, on the same database, and every HTTP round measures A, B and bare, the order rotating per
+ * round: an A/B of one setting on the same machine state, which separate runs on a shared machine
+ * cannot give. Printed as its own lines after the HTTP table; the table stays A vs bare.
+ */
+const AB_ENV = process.env.BENCH_AB_API_ENV;
+type HttpSide = 'slipway' | 'slipway-b' | 'bare';
 
 async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
   const dbUrl = await ctx.infra.clone('http');
@@ -244,50 +242,19 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
   const sql = postgres(dbUrl, { max: 2, onnotice: () => {} });
   const prefix = `${ctx.infra.prefix}_http`;
   const api = await startSlipwayApi(ctx, 'api', dbUrl, prefix);
+  const apiB =
+    AB_ENV === undefined ? null : await startSlipwayApi(ctx, 'api-b', dbUrl, prefix, envPairs(AB_ENV));
   await sleep(2000);
   const apiIdleRss = api.p.rssMb();
   log(`api up (idle RSS ${apiIdleRss.toFixed(0)} MB)`);
 
-  // Users straight into Postgres (the admin's password hash reused: nobody logs in), tokens signed
-  // with the API's own signAccessToken and secret; the API verifies each one and reads the user row.
   // Every Slipway second of the phase (rounds and warm-up, both paths) against the per-user budget.
-  const slipwaySeconds = 2 * (S.rounds * (S.durationS + 1) + S.warmupS + 1);
+  const slipwaySeconds = (apiB ? 4 : 2) * (S.rounds * (S.durationS + 1) + S.warmupS + 1);
   const users = Math.ceil((ASSUMED_MAX_RATE * slipwaySeconds) / PER_USER_BUDGET);
-  const rows = await sql<{ id: string }[]>`
-    insert into users (email, password_hash, role, tier)
-    select 'u' || g || '@bench.local', (select password_hash from users where email = 'admin@bench.local'),
-           'operator', 'premium'
-      from generate_series(1, ${users}) g
-    returning id`;
-  const targets: { token: string; user: string; deployment: string }[] = [];
-  for (const r of rows) {
-    const [c] = await sql<{ id: string }[]>`
-      insert into minikube_clusters (owner_id, name, kind, status, cpus, memory, disk_size, kubernetes_version, driver)
-      values (${r.id}, 'bench', 'kubeconfig', 'running', 2, 2048, 20480, 'v1.28.0', 'sandbox') returning id`;
-    const [d] = await sql<{ id: string }[]>`
-      insert into deployments (owner_id, cluster_id, name, replicas, available_replicas, image, container_port, status, driver)
-      values (${r.id}, ${c?.id ?? ''}, 'web', 2, 2, 'bench.local/app/web:v1', 8080, 'running', 'sandbox') returning id`;
-    targets.push({
-      token: await signAccessToken(ctx.secret, { id: r.id, role: 'operator', tier: 'premium' }),
-      user: r.id,
-      deployment: d?.id ?? '',
-    });
-  }
-  // The bare server gets a database of its own with the same rows (same ids), so the per-request
-  // counts of the API's database are Slipway's alone.
+  const targets = await seedHttpUsers(sql, users, ctx.secret);
   const bareDbUrl = await ctx.infra.clone('httpbare');
   const bsql = postgres(bareDbUrl, { max: 1, onnotice: () => {} });
-  for (const table of ['users', 'minikube_clusters', 'deployments']) {
-    const [j] = await sql.unsafe<{ rows: string | null }[]>(
-      `select json_agg(t)::text as rows from ${table} t`,
-    );
-    await bsql.unsafe(
-      `insert into ${table} select * from json_populate_recordset(null::${table}, $1::text::json)`,
-      [j?.rows ?? '[]'],
-    );
-  }
-  await bsql`create table bench_bare_images (id uuid primary key default gen_random_uuid(), name text not null,
-    tag text not null, repository text not null, created_at timestamptz not null default now())`;
+  await copyHttpRows(sql, bsql);
   await bsql.end();
   log(`http: ${users} premium users, a cluster and a deployment each`);
 
@@ -303,17 +270,18 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
   await waitHttp(bare, `${bareUrl}/healthz`);
 
   const body = JSON.stringify({ name: 'img-{n}', tag: 'v1', repository: 'bench.local/app' });
-  const spec = (side: 'slipway' | 'bare', path: HttpPath, tag: string) => {
+  const sides: HttpSide[] = apiB ? ['slipway', 'slipway-b', 'bare'] : ['slipway', 'bare'];
+  const spec = (side: HttpSide, path: HttpPath, tag: string) => {
     const t: Target[] = targets.map((x) => ({
-      token: side === 'slipway' ? x.token : null,
+      token: side === 'bare' ? null : x.token,
       path: path === 'poll' ? `/api/deployments/${x.deployment}` : '/api/container-images',
     }));
     return {
-      url: side === 'slipway' ? api.url : bareUrl,
+      url: side === 'slipway' ? api.url : side === 'slipway-b' ? (apiB?.url ?? '') : bareUrl,
       method: path === 'poll' ? ('GET' as const) : ('POST' as const),
       targets: t,
       body: path === 'create' ? body : undefined,
-      idempotencyKey: side === 'slipway' && path === 'create',
+      idempotencyKey: side !== 'bare' && path === 'create',
       tag,
       connections: S.connections,
       threads: S.threads,
@@ -321,29 +289,29 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
     };
   };
   // Check each path answers as it should before measuring it.
-  for (const side of ['slipway', 'bare'] as const) {
+  for (const side of sides) {
     const s = spec(side, 'poll', 'check');
     const r = await fetch(`${s.url}${s.targets[0]?.path}`, {
-      headers: side === 'slipway' ? { authorization: `Bearer ${targets[0]?.token}` } : {},
+      headers: side !== 'bare' ? { authorization: `Bearer ${targets[0]?.token}` } : {},
     });
     if (r.status !== 200) throw new Error(`${side} poll answered ${r.status}: ${await r.text()}`);
     await r.body?.cancel();
   }
   log(`http: warm-up (${S.warmupS} s per path and side, unmeasured)`);
   for (const path of paths)
-    for (const side of ['slipway', 'bare'] as const)
-      await runLoad({ ...spec(side, path, `w-${side}`), durationS: S.warmupS });
+    for (const side of sides) await runLoad({ ...spec(side, path, `w-${side}`), durationS: S.warmupS });
   await sleep(STATS_FLUSH_MS);
 
   const samples: Record<string, HttpSample[]> = {};
   for (let r = 0; r < S.rounds; r++) {
-    const order = r % 2 === 0 ? (['slipway', 'bare'] as const) : (['bare', 'slipway'] as const);
+    // Each side goes first in turn (A, bare / bare, A; with B: A B bare, B bare A, bare A B).
+    const order = [...sides.slice(r % sides.length), ...sides.slice(0, r % sides.length)];
     for (const path of paths)
       for (const side of order) {
         const l0 = loadavg()[0] ?? 0;
         // The API was idle since its last run (or the warm-up) and its counts were flushed then.
         const before = side === 'slipway' ? await dbStats(dbName) : null;
-        const server = side === 'slipway' ? api.p : bare;
+        const server = side === 'slipway' ? api.p : side === 'slipway-b' ? (apiB?.p ?? api.p) : bare;
         const cpu0 = server.cpuMs();
         const res = await runLoad(spec(side, path, `r${r}-${side}`));
         const cpuMsPerReq = (server.cpuMs() - cpu0) / Math.max(1, res.requests);
@@ -369,7 +337,7 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
   }
   const apiLoadedRss = api.p.rssMb();
   const logBytes = fileSize(api.p.logFile);
-  await Promise.all([api.p.stop(), bare.stop()]);
+  await Promise.all([api.p.stop(), bare.stop(), apiB?.p.stop()]);
   await sql.end();
   return { samples, users, apiIdleRss, apiLoadedRss, logBytes };
 }
@@ -731,7 +699,7 @@ async function main(): Promise<number> {
     const bundles = await buildBundles(join(runDir, 'build'), process.env.BENCH_BUILD);
     log(`built: ${bundles.how}`);
     infra = await createInfra(S.databaseUrl, S.redisUrl);
-    sink = await otlpSink();
+    sink = await otlpSink(process.env.BENCH_SPANS);
     const ctx: Ctx = {
       infra,
       bundles,
@@ -839,6 +807,18 @@ async function main(): Promise<number> {
         f1(median([...s, ...b].map((x) => x.load))),
       ]);
     }
+    // BENCH_AB_API_ENV: B against A, from the same rounds.
+    const abLines: string[] = [];
+    if (AB_ENV !== undefined)
+      for (const path of paths) {
+        const a = http.samples[`${path}/slipway`] ?? [];
+        const b = http.samples[`${path}/slipway-b`] ?? [];
+        const m = (xs: HttpSample[], k: 'reqPerSec' | 'p99' | 'cpuMsPerReq') => median(xs.map((x) => x[k]));
+        const each = (xs: HttpSample[]) => xs.map((x) => x.cpuMsPerReq.toFixed(3)).join(' ');
+        abLines.push(
+          `A/B ${path}: B (${AB_ENV}) ${f0(m(b, 'reqPerSec'))} req/s, p99 ${ms(m(b, 'p99'))} ms, ${f3(m(b, 'cpuMsPerReq'))} CPU ms/req [${each(b)}]; A ${f0(m(a, 'reqPerSec'))} req/s, p99 ${ms(m(a, 'p99'))} ms, ${f3(m(a, 'cpuMsPerReq'))} CPU ms/req [${each(a)}]; B/A req/s ${f2(m(b, 'reqPerSec') / m(a, 'reqPerSec'))}, CPU ${f2(m(b, 'cpuMsPerReq') / m(a, 'cpuMsPerReq'))}`,
+        );
+      }
     const sOps = median(slip.map((x) => x.opsPerSec));
     const bOps = median(bare.map((x) => x.opsPerSec));
     const pipeLoad = median([...slip, ...bare].map((x) => x.load));
@@ -871,6 +851,7 @@ async function main(): Promise<number> {
       ),
       '',
       ...perReq.flatMap((l) => [l, '']),
+      ...abLines.flatMap((l) => [l, '']),
       table(
         [
           `pipeline (1 process x ${S.workerConcurrency})`,

@@ -27,6 +27,8 @@ export type SpawnOptions = {
   logDir: string;
   /** Directory for `--cpu-prof` output, or null. */
   cpuProfDir?: string | null;
+  /** A command the node process runs under (e.g. valgrind and its options): `wrapper... node script`. */
+  wrapper?: string[];
 };
 
 export function spawnNode(o: SpawnOptions): Proc {
@@ -45,7 +47,8 @@ export function spawnNode(o: SpawnOptions): Proc {
     HOME: process.env.HOME ?? '/root',
     ...o.env,
   };
-  const child = spawn(process.execPath, args, {
+  const [command, ...prefix] = o.wrapper?.length ? [...o.wrapper, process.execPath] : [process.execPath];
+  const child = spawn(command as string, [...prefix, ...args], {
     env,
     stdio: ['ignore', fd, fd],
     cwd: join(import.meta.dirname, '../..'),
