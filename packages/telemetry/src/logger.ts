@@ -56,3 +56,25 @@ export function createLogger(opts: LoggerOptions): pino.Logger {
 }
 
 export type { Logger } from 'pino';
+
+/**
+ * A logger for lines of one fixed shape whose fields are never secret (the API's request log: method,
+ * path without its query, route, status, ms, request and user ids): the same destination, name,
+ * level (following `log`'s level changes) and trace ids as `log`, without redaction. Redaction
+ * copies each line's object on its way out (@pinojs/redact's selective clone, for the wildcard
+ * paths): 22 µs against 9 µs per request line in a micro-benchmark here, ~3% of a status poll.
+ * Anything that is not a pino logger (a test's silent logger) is returned as it is.
+ */
+export function fixedShapeLogger<L extends object>(log: L): L {
+  const base = log as unknown as pino.Logger;
+  const stream = (log as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | pino.DestinationStream
+    | undefined;
+  if (!stream || typeof base.on !== 'function' || typeof base.bindings !== 'function') return log;
+  const { name } = base.bindings() as { name?: string };
+  const plain = pino({ ...(name ? { name } : {}), level: base.level, mixin: traceFields }, stream);
+  base.on('level-change', (_label, _value, _prev, _prevValue, logger) => {
+    if (logger === base) plain.level = base.level;
+  });
+  return plain as unknown as L;
+}
