@@ -150,6 +150,76 @@ export function resourceUpdate(
     .returning({ id: table.id });
 }
 
+/** Column types a batched resource update takes as text and casts (`resourceUpdateMany`). */
+const TEXT_CASTABLE =
+  /^(text|varchar.*|character varying.*|integer|bigint|smallint|real|double precision|numeric.*|boolean|uuid)$/;
+
+/**
+ * Whether `resourceUpdateMany` can write these columns of type's table from text values (plain
+ * scalar columns; a json, array, enum or timestamp column keeps the one-row `resourceUpdate`).
+ */
+export function batchableColumns(type: ManagedType, keys: readonly string[]): boolean {
+  const columns = getTableColumns(resourceDefs[type].table) as Record<string, PgColumn>;
+  return keys.every((k) => {
+    const c = columns[k];
+    return c !== undefined && TEXT_CASTABLE.test(c.getSQLType());
+  });
+}
+
+/**
+ * `resourceUpdate` for many rows in one statement: the rows of relation `v` (its `rid` the resource
+ * id, `s_<key>` each set column's value as text, `gen` the generation when `withGeneration`), each
+ * row's compare-and-set the one resourceUpdate makes for one (same columns, same status move, the
+ * same latest-generation rule, not deleted, ANDed with `guard`). RETURNING `v.ord` of every row moved.
+ * `from` is the FROM of the update (the relation v and whatever the guard needs).
+ */
+export function resourceUpdateMany(
+  type: ManagedType,
+  to: string | null,
+  setKeys: readonly string[],
+  nullKeys: readonly string[],
+  withGeneration: boolean,
+  from: SQL,
+  guard: SQL,
+): SQL {
+  const def = resourceDefs[type];
+  const table: AnyResourceTable = def.table;
+  const machine: Machine<string> = def.machine;
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  for (const k of [...setKeys, ...nullKeys]) {
+    if (!(k in columns) || ['id', 'ownerId', 'status', 'generation', 'createdAt', 'deletedAt'].includes(k))
+      throw new Error(`${type}: ${k} is not a column a settlement may write`);
+  }
+  if (!batchableColumns(type, setKeys)) throw new Error(`${type}: a column here is not written from text`);
+  const col = (c: PgColumn) => sql`t.${sql.identifier(c.name)}`;
+  const sets: SQL[] = [
+    ...setKeys.map((k) => {
+      const c = columns[k] as PgColumn;
+      return sql`${sql.identifier(c.name)} = v.${sql.identifier(`s_${k}`)}::${sql.raw(c.getSQLType())}`;
+    }),
+    ...nullKeys.map((k) => sql`${sql.identifier((columns[k] as PgColumn).name)} = null`),
+  ];
+  const from_ = to ? allowedFrom(machine, to) : Object.keys(machine);
+  const generation = columns.generation;
+  const newer = to && withGeneration && generation ? sql`${col(generation)} > v.gen::int` : null;
+  if (to) {
+    sets.push(
+      newer
+        ? sql`${sql.identifier(table.status.name)} = case when ${newer} then ${col(table.status)} else ${to} end`
+        : sql`${sql.identifier(table.status.name)} = ${to}`,
+    );
+  }
+  sets.push(sql`${sql.identifier(table.lastUpdated.name)} = now()`);
+  const movable = sql`${col(table.status)} in (${sql.join(
+    from_.map((x) => sql`${x}`),
+    sql`, `,
+  )})`;
+  return sql`update ${table} t set ${sql.join(sets, sql`, `)} from ${from}
+    where ${col(table.id)} = v.rid and ${col(table.deletedAt)} is null
+      and ${newer ? sql`(${newer} or ${movable})` : movable} and ${guard}
+    returning v.ord`;
+}
+
 /** The compare-and-set of `resourceUpdate`, run; zero rows is a conflict. */
 async function writeResource(
   tx: Tx,

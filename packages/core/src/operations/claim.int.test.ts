@@ -197,8 +197,9 @@ describe('settlements made together (group commit)', () => {
     });
     await t.sql`update operations set lease_token = gen_random_uuid() where id = ${stolen.op.id}`;
     await t.sql`update container_images set deleted_at = now() where id = ${conflicting.op.resourceId}`;
-    const stats = () => settleGroupStats(t.db) ?? { batches: 0, batched: 0, singles: 0, fallbacks: 0 };
+    const stats = () => settleGroupStats(t.db);
     const before = { ...stats() };
+    const shapedBefore = settleGroupStats(t.db, true).batched;
     for (const l of leases) l.log(`log of ${l.op.id}`);
     const results = await Promise.allSettled(
       leases.map((l) =>
@@ -211,6 +212,8 @@ describe('settlements made together (group commit)', () => {
       ),
     );
     expect(stats().batched - before.batched).toBe(leases.length - 1);
+    // Same shape (succeed, built, the same columns): the batch was one statement for all.
+    expect(settleGroupStats(t.db, true).batched - shapedBefore).toBe(leases.length - 1);
     expect(stats().fallbacks).toBe(before.fallbacks);
     expect(results.map((r) => r.status)).toEqual(
       leases.map((_, i) => (i === 1 || i === 2 ? 'rejected' : 'fulfilled')),
@@ -247,5 +250,50 @@ describe('settlements made together (group commit)', () => {
       { status: string }[]
     >`select status from operations where id = ${conflicting.op.id}`;
     expect(still?.status).toBe('running');
+  });
+});
+
+describe('failures and hand-backs made together', () => {
+  it('fail: each its own reason, its resource failed unless gone; release: each queued again, first in line', async () => {
+    const images = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => newImage({ name: `x${i}`, tag: 'v1', repository: 'r.local/acme' })),
+    );
+    const leases = [];
+    for (const x of images) leases.push(await claim(x.operation.id));
+    const gone = leases[2]; // not the first: that one goes out alone
+    if (!gone) throw new Error('no lease');
+    await t.sql`update container_images set deleted_at = now() where id = ${gone.op.resourceId}`;
+    const before = settleGroupStats(t.db, true).batched;
+    await Promise.all(leases.map((l) => l.fail(`broken ${l.op.id}`)));
+    expect(settleGroupStats(t.db, true).batched - before).toBe(leases.length - 1);
+    const ops = await t.sql<{ id: string; status: string; error: string; lease_token: string | null }[]>`
+      select id, status, error, lease_token from operations where id = any(${leases.map((l) => l.op.id)}::uuid[])`;
+    for (const o of ops)
+      expect(o).toMatchObject({ status: 'failed', error: `broken ${o.id}`, lease_token: null });
+    const imgs = await t.sql<{ id: string; status: string; error: string }[]>`
+      select id, status, error from container_images where id = any(${leases.map((l) => l.op.resourceId)}::uuid[])`;
+    for (const l of leases) {
+      const img = imgs.find((i) => i.id === l.op.resourceId);
+      // The deleted one keeps its state (not required); the others take the failure status and reason.
+      if (l === gone) expect(img?.status).not.toBe('failed');
+      else expect(img).toMatchObject({ status: 'failed', error: `broken ${l.op.id}` });
+    }
+    for (const l of leases) expect(l.failedWith).toBe(`broken ${l.op.id}`);
+
+    const more = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => newImage({ name: `y${i}`, tag: 'v1', repository: 'r.local/acme' })),
+    );
+    const held = [];
+    for (const x of more) held.push(await claim(x.operation.id));
+    const shaped = settleGroupStats(t.db, true).batched;
+    await Promise.all(held.map((l) => l.release(`back ${l.op.id}`)));
+    expect(settleGroupStats(t.db, true).batched - shaped).toBe(held.length - 1);
+    for (const l of held) expect(l.next).toEqual({ id: l.op.id, kind: 'image.build' });
+    const back = await t.sql<{ id: string; status: string; lease_token: string | null; message: string }[]>`
+      select o.id, o.status, o.lease_token, e.message from operations o
+      join lateral (select message from operation_events where operation_id = o.id order by id desc limit 1) e on true
+      where o.id = any(${held.map((l) => l.op.id)}::uuid[])`;
+    for (const o of back)
+      expect(o).toMatchObject({ status: 'queued', lease_token: null, message: `back ${o.id}` });
   });
 });

@@ -17,11 +17,13 @@ import { and, eq, getTableColumns, type SQL, sql, type Table } from 'drizzle-orm
 import { DomainError } from '../errors.ts';
 import {
   applyResourceChange,
+  batchableColumns,
   failureStatusOf,
   type ManagedType,
   type ResourceRow,
   type ResourceSet,
   resourceUpdate,
+  resourceUpdateMany,
   type StatusOf,
 } from '../resources.ts';
 import { GroupCommit } from './group.ts';
@@ -462,26 +464,184 @@ async function settleMany(db: Db, reqs: SettleRequest[]): Promise<Row[][]> {
 /** Uuids (lowercase, canonical) in Postgres's uuid order. */
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-const settleGroups = new WeakMap<Db, GroupCommit<SettleRequest, Row[]>>();
+/**
+ * A settlement whose statement text is the same for many operations (its shape: what it sets, on
+ * which resource type, which columns, see commitFenced's key), with its values as text: a batch of
+ * them is ONE statement (settleManySql) instead of one statement each.
+ */
+type SettleShape = {
+  op: 'succeed' | 'fail' | 'release';
+  settles: 'done' | 'released';
+  resource: {
+    type: ManagedType;
+    status: string | null;
+    required: boolean;
+    /** Columns set from a value (as text, cast to the column's type), sorted. */
+    setKeys: string[];
+    /** Columns set to null. */
+    nullKeys: string[];
+    generation: boolean;
+  } | null;
+};
+
+type ShapedSettleRequest = SettleRequest & {
+  shape: SettleShape;
+  /** This settlement's row of the batch: `a_<column>` of settleManySql's relation v, as text. */
+  row: Record<string, string | null>;
+  events: { status: string; message: string }[];
+};
+
+/** The relation v's columns for a shape (besides `ord`); the first three are uuids, the others text. */
+function shapeColumns(shape: SettleShape): string[] {
+  return [
+    'op',
+    'token',
+    'rid',
+    ...(shape.op === 'succeed' ? ['result'] : []),
+    ...(shape.op === 'fail' ? ['reason'] : []),
+    ...(shape.resource?.generation ? ['gen'] : []),
+    ...(shape.resource?.setKeys ?? []).map((k) => `s_${k}`),
+  ];
+}
+
+const opSetsMany: Record<SettleShape['op'], string> = {
+  succeed: `status = 'succeeded', error = null, result = v.result::jsonb, progress = 100, lease_token = null,
+    lease_expires_at = null, finished_at = now(), updated_at = now()`,
+  fail: `status = 'failed', error = v.reason, result = null, lease_token = null, lease_expires_at = null,
+    finished_at = now(), updated_at = now()`,
+  release: `status = 'queued', lease_token = null, lease_expires_at = null, updated_at = now()`,
+};
+
+/**
+ * commitFenced's settlement statement for many operations of one shape (distinct resources): each
+ * row of v is one settlement, fenced by its own token (f), its own resource compare-and-set (r),
+ * its own operation columns (o), its own events in its own order (e), and its own answer (owned,
+ * moved, appended, next in line), exactly as the one-operation statement answers for one.
+ */
+function settleManySql(shape: SettleShape): SQL {
+  const cols = shapeColumns(shape);
+  const arrays = cols.map((c, i) => sql`${p(`a_${c}`)}::${sql.raw(i < 3 ? 'uuid[]' : 'text[]')}`);
+  const res = shape.resource;
+  const r = res
+    ? resourceUpdateMany(
+        res.type,
+        res.status,
+        res.setKeys,
+        res.nullKeys,
+        res.generation,
+        sql`v join f on f.ord = v.ord`,
+        sql`true`,
+      )
+    : null;
+  return sql`with v as (
+      select * from unnest(${sql.join(arrays, sql`, `)})
+        with ordinality as u(${sql.join(
+          cols.map((c) => sql.identifier(c)),
+          sql`, `,
+        )}, ord)
+    ), f as (
+      select v.ord, o.id from v join operations o
+        on o.id = v.op and o.lease_token = v.token and o.status = 'running'
+    )${r ? sql`, r as (${r})` : sql``}, ok as (
+      select f.ord, f.id from f${res?.required ? sql` where exists (select 1 from r where r.ord = f.ord)` : sql``}
+    ), o as (
+      update operations set ${sql.raw(opSetsMany[shape.op])} from ok join v on v.ord = ok.ord
+      where operations.id = ok.id returning operations.id
+    ), e as (
+      insert into operation_events (operation_id, status, message)
+      select ok.id, m.status, m.message
+      from unnest(${p('evOrd')}::int[], ${p('statuses')}::text[], ${p('messages')}::text[])
+        with ordinality as m(ord, status, message, n)
+      join ok on ok.ord = m.ord
+      order by m.n returning operation_id
+    )
+    select v.ord as req_ord, (select count(*) from f where f.ord = v.ord)::int as owned,
+      ${r ? sql`(select count(*) from r where r.ord = v.ord)::int` : sql`0`} as moved,
+      (select count(*) from e where e.operation_id = v.op)::int as appended,
+      (select json_build_object('id', q.id, 'kind', q.kind) from operations q
+        where q.resource_id = v.rid and q.kind not in (${RO}) and exists (select 1 from ok where ok.ord = v.ord)
+          and (q.status = 'queued'${shape.settles === 'released' ? sql` or q.id = v.op` : sql``})
+        order by q.created_at, q.id limit 1) as next
+    from v`;
+}
+
+const settleManyStatements = new Map<string, (values: Record<string, unknown>) => Compiled>();
+
+async function settleManyRows(db: Db, key: string, reqs: ShapedSettleRequest[]): Promise<Row[][]> {
+  const shape = (reqs[0] as ShapedSettleRequest).shape;
+  let statement = settleManyStatements.get(key);
+  if (!statement) {
+    statement = preparedStatement(() => settleManySql(shape));
+    if (settleManyStatements.size >= MAX_FENCED_SHAPES) settleManyStatements.clear();
+    settleManyStatements.set(key, statement);
+  }
+  const values: Record<string, unknown> = {};
+  for (const c of shapeColumns(shape)) values[`a_${c}`] = reqs.map((q) => q.row[c] ?? null);
+  const evOrd: number[] = [];
+  const statuses: string[] = [];
+  const messages: string[] = [];
+  reqs.forEach((q, i) => {
+    for (const e of q.events) {
+      evOrd.push(i + 1);
+      statuses.push(e.status);
+      messages.push(e.message);
+    }
+  });
+  values.evOrd = evOrd;
+  values.statuses = statuses;
+  values.messages = messages;
+  const [, rows] = await runTransaction(db, [
+    settleLockMany({ ops: reqs.map((q) => q.op), tokens: reqs.map((q) => q.token) }),
+    statement(values),
+  ]);
+  const byOrd = new Map<number, Row>();
+  for (const row of rows ?? []) byOrd.set(Number(row.req_ord), row);
+  return reqs.map((_, i) => {
+    const row = byOrd.get(i + 1);
+    return row ? [row] : [];
+  });
+}
+
+/** Settlement group commits per pool: '' for any settlement (one statement each), else per shape. */
+const settleGroups = new WeakMap<Db, Map<string, GroupCommit<SettleRequest, Row[]>>>();
 
 /** Settlements made on one pool while another is on its way go out together (group.ts). */
-function settleGroup(db: Db): GroupCommit<SettleRequest, Row[]> {
-  let g = settleGroups.get(db);
+function settleGroup(db: Db, shapeKey = ''): GroupCommit<SettleRequest, Row[]> {
+  let groups = settleGroups.get(db);
+  if (!groups) {
+    groups = new Map();
+    settleGroups.set(db, groups);
+  }
+  let g = groups.get(shapeKey);
   if (!g) {
     g = new GroupCommit<SettleRequest, Row[]>({
       one: (req) => settleOne(db, req),
-      many: (reqs) => settleMany(db, reqs),
-      keyOf: (req) => req.op,
+      many: shapeKey
+        ? (reqs) => settleManyRows(db, shapeKey, reqs as ShapedSettleRequest[])
+        : (reqs) => settleMany(db, reqs),
+      // One settlement per resource in a batch (a shape's statement matches rows by resource id).
+      keyOf: (req) => req.resourceId,
       max: MAX_GROUP,
     });
-    settleGroups.set(db, g);
+    groups.set(shapeKey, g);
   }
   return g;
 }
 
-/** The group commit of this pool's settlements (tests and diagnostics). */
-export function settleGroupStats(db: Db): GroupCommit<unknown, unknown>['stats'] | undefined {
-  return settleGroups.get(db)?.stats;
+/**
+ * The group commits of this pool's settlements, summed (tests and diagnostics); `shaped`: only those
+ * whose batches are one statement (settleManySql).
+ */
+export function settleGroupStats(db: Db, shaped = false): GroupCommit<unknown, unknown>['stats'] {
+  const sum = { batches: 0, batched: 0, singles: 0, fallbacks: 0 };
+  for (const [key, g] of settleGroups.get(db) ?? []) {
+    if (shaped && key === '') continue;
+    sum.batches += g.stats.batches;
+    sum.batched += g.stats.batched;
+    sum.singles += g.stats.singles;
+    sum.fallbacks += g.stats.fallbacks;
+  }
+  return sum;
 }
 
 /** The operations row's columns a fenced write sets (the fence holds), by what it does. */
@@ -727,16 +887,18 @@ export class Lease<T extends ResourceType = ResourceType> {
         } as next`;
     };
     const statement = (key === null ? preparedStatement(build) : fencedStatement(key, build))(values);
+    const shaped = locked && key !== null ? this.shapeOf(w, opWrite, events) : null;
     try {
       const rows = await this.tracked(async () =>
         locked
-          ? settleGroup(this.db).submit({
+          ? settleGroup(this.db, shaped ? `${key}` : '').submit({
               op: this.op.id,
               token: this.token,
               resourceId: this.op.resourceId,
               statement,
               run: AsyncLocalStorage.snapshot(),
-            })
+              ...(shaped ?? {}),
+            } as SettleRequest)
           : await runStatement(this.db, statement),
       );
       const row = rows?.[0];
@@ -760,6 +922,59 @@ export class Lease<T extends ResourceType = ResourceType> {
       this.pending = [...lines, ...this.pending];
       throw e;
     }
+  }
+
+  /**
+   * A settlement's place in a batch of its shape (settleManySql): its shape and its row as text, or
+   * null when a value cannot go as text (it then shares a transaction, not a statement).
+   */
+  private shapeOf(
+    w: FencedWrite,
+    opWrite: OpWrite | undefined,
+    events: { status: string; message: string }[],
+  ): Pick<ShapedSettleRequest, 'shape' | 'row' | 'events'> | null {
+    if (!opWrite || opWrite.kind === 'progress' || w.settles === undefined) return null;
+    const row: Record<string, string | null> = {
+      op: this.op.id,
+      token: this.token,
+      rid: this.op.resourceId,
+    };
+    if (opWrite.kind === 'succeed') row.result = opWrite.result;
+    if (opWrite.kind === 'fail') row.reason = opWrite.reason;
+    let resource: SettleShape['resource'] = null;
+    if (w.resource && this.op.resourceType !== 'ai') {
+      const type = this.op.resourceType;
+      const given: Record<string, unknown> = { ...this.resourceDefaults, ...w.resource.set };
+      const setKeys: string[] = [];
+      const nullKeys: string[] = [];
+      for (const k of Object.keys(given).sort()) {
+        const v = given[k];
+        if (v === undefined) continue;
+        if (v === null) nullKeys.push(k);
+        else if (typeof v === 'string' || typeof v === 'number') {
+          setKeys.push(k);
+          row[`s_${k}`] = String(v);
+        } else if (typeof v === 'boolean') {
+          setKeys.push(k);
+          row[`s_${k}`] = v ? 'true' : 'false';
+        } else return null;
+      }
+      // A generation compare (rollouts) keeps one statement per settlement (not in settleManySql's tests).
+      if (w.resource.generation !== undefined || !batchableColumns(type, setKeys)) return null;
+      resource = {
+        type,
+        status: w.resource.status,
+        required: w.resource.required,
+        setKeys,
+        nullKeys,
+        generation: false,
+      };
+    }
+    return {
+      shape: { op: opWrite.kind, settles: w.settles, resource },
+      row,
+      events: events.map((e) => ({ status: e.status, message: e.message.slice(0, 4000) })),
+    };
   }
 
   /** Buffers a log line (build output, CLI output); written with the next commit or `flush()`. */
