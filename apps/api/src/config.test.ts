@@ -26,6 +26,32 @@ describe('loadConfig', () => {
     });
   });
 
+  it("reads the standard OTEL_* variables, the batch span processor's included", () => {
+    const c = loadConfig({
+      ...good,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.5',
+      OTEL_BSP_SCHEDULE_DELAY: '1000',
+      OTEL_BSP_EXPORT_TIMEOUT: '10000',
+      OTEL_BSP_MAX_QUEUE_SIZE: '8192',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128',
+    });
+    expect(c).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: 0.5,
+      OTEL_BSP_SCHEDULE_DELAY: 1000,
+      OTEL_BSP_EXPORT_TIMEOUT: 10_000,
+      OTEL_BSP_MAX_QUEUE_SIZE: 8192,
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 128,
+    });
+    expect(() => loadConfig({ ...good, OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '0' })).toThrow(
+      /OTEL_BSP_MAX_EXPORT_BATCH_SIZE/,
+    );
+    expect(() => loadConfig({ ...good, OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow(/OTEL_TRACES_SAMPLER/);
+  });
+
   it('lists every bad variable by name, never its value', () => {
     try {
       loadConfig({ ...good, JWT_SECRET: 'short-secret', DATABASE_URL: undefined, DRIVER: 'docker' });

@@ -1,19 +1,10 @@
 import { clusterLocator, hasHashTag, isClusterLocator } from '@slipway/jobs';
+import { otelEnvShape } from '@slipway/telemetry';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 // The API's whole configuration, parsed once by main.ts from the environment and passed down as a
 // plain object: nothing else reads process.env, so tests build a Config directly (see test-helpers.ts).
-
-/** OTEL_TRACES_SAMPLER values the SDK understands. */
-export const otelSamplers = [
-  'always_on',
-  'always_off',
-  'traceidratio',
-  'parentbased_always_on',
-  'parentbased_always_off',
-  'parentbased_traceidratio',
-] as const;
 
 /** `host:port,host:port,...` (Redis Cluster seed nodes). */
 export const redisClusterNodes = z
@@ -79,16 +70,8 @@ export const Config = z.object({
     .default(false),
   /** SIGTERM: how long in-flight requests may take to finish before connections are cut. */
   API_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  /** OTLP/HTTP trace endpoint, the full URL (e.g. http://collector:4318/v1/traces); wins over the base URL. */
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
-  /** OTLP/HTTP base URL (e.g. http://collector:4318): traces go to `<base>/v1/traces`. No exporter when neither is set. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
-  /** service.name on every span (default slipway-api). */
-  OTEL_SERVICE_NAME: z.string().min(1).optional(),
-  /** The standard OTel sampler names (default parentbased_always_on). */
-  OTEL_TRACES_SAMPLER: z.enum(otelSamplers).optional(),
-  /** Ratio for the *traceidratio samplers, 0..1. */
-  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  /** OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME (default slipway-api), OTEL_TRACES_SAMPLER*, OTEL_BSP_*. */
+  ...otelEnvShape,
   /**
    * Redis Cluster seed nodes, `host:port,host:port,...`. REDIS_URL then only carries the credentials
    * and the scheme (rediss:// for TLS); QUEUE_PREFIX must carry a hash tag such as `{slipway}`.

@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { clusterLocator, hasHashTag, isClusterLocator, queueNames } from '@slipway/jobs';
+import { otelEnvShape } from '@slipway/telemetry';
 import { z } from 'zod';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
@@ -84,23 +85,8 @@ export const WorkerConfig = z.object({
   KAGENT_AGENT: z.string().min(1).default('k8s-agent'),
   KAGENT_API_KEY: z.string().optional(),
   KAGENT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
-  /** OTLP/HTTP base URL (e.g. http://collector:4318): traces go to `<base>/v1/traces`. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
-  /** OTLP/HTTP trace endpoint, the full URL; wins over the base URL. */
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
-  /** service.name on every span (default slipway-worker). */
-  OTEL_SERVICE_NAME: z.string().min(1).optional(),
-  OTEL_TRACES_SAMPLER: z
-    .enum([
-      'always_on',
-      'always_off',
-      'traceidratio',
-      'parentbased_always_on',
-      'parentbased_always_off',
-      'parentbased_traceidratio',
-    ])
-    .optional(),
-  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  /** OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME (default slipway-worker), OTEL_TRACES_SAMPLER*, OTEL_BSP_*. */
+  ...otelEnvShape,
   /** Port of this worker's own HTTP endpoint: GET /metrics (Prometheus) and GET /healthz. 0 = off. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   /** Redis Cluster seed nodes `host:port,...`; REDIS_URL then carries only credentials and scheme. */

@@ -51,6 +51,10 @@ export type OtelEnv = {
   OTEL_SERVICE_NAME?: string | undefined;
   OTEL_TRACES_SAMPLER?: string | undefined;
   OTEL_TRACES_SAMPLER_ARG?: number | string | undefined;
+  OTEL_BSP_SCHEDULE_DELAY?: number | undefined;
+  OTEL_BSP_EXPORT_TIMEOUT?: number | undefined;
+  OTEL_BSP_MAX_QUEUE_SIZE?: number | undefined;
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE?: number | undefined;
 };
 
 export type TelemetryOptions = {
@@ -188,7 +192,23 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
   };
   const url = tracesUrl(otel);
   const processors: SpanProcessor[] = [...(opts.spanProcessors ?? [])];
-  if (url) processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) }));
+  if (url)
+    processors.push(
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url }),
+        // The spec's OTEL_BSP_* variables (the SDK's defaults where unset), as sdk-node applied them.
+        ...(otel.OTEL_BSP_SCHEDULE_DELAY === undefined
+          ? {}
+          : { scheduledDelayMillis: otel.OTEL_BSP_SCHEDULE_DELAY }),
+        ...(otel.OTEL_BSP_EXPORT_TIMEOUT === undefined
+          ? {}
+          : { exportTimeoutMillis: otel.OTEL_BSP_EXPORT_TIMEOUT }),
+        ...(otel.OTEL_BSP_MAX_QUEUE_SIZE === undefined ? {} : { maxQueueSize: otel.OTEL_BSP_MAX_QUEUE_SIZE }),
+        ...(otel.OTEL_BSP_MAX_EXPORT_BATCH_SIZE === undefined
+          ? {}
+          : { maxExportBatchSize: otel.OTEL_BSP_MAX_EXPORT_BATCH_SIZE }),
+      }),
+    );
   // With no processor the SDK registers no tracer provider: keep one so trace ids still reach the
   // logs and are propagated to the workers.
   if (processors.length === 0) processors.push(new NoopSpanProcessor());
