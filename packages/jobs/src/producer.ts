@@ -52,6 +52,25 @@ export function subscribeCancels(
   return { close: () => sub.disconnect() };
 }
 
+/**
+ * Holds this connection's socket writes until the end of the event-loop turn (cork, uncorked from
+ * setImmediate), so the jobs enqueued by requests that got there in the same turn leave in one
+ * write to Redis instead of one each (a socket write is ~25 µs of CPU on the bench machine). Only
+ * the writes are joined: each command is still sent in order and answered on its own. A Redis
+ * Cluster client has no single socket and is left as it is.
+ */
+function joinWritesThisTurn(redis: Redis): void {
+  const stream = (redis as { stream?: { cork?: () => void; uncork?: () => void } }).stream;
+  if (!stream?.cork || !stream.uncork || corked.has(stream)) return;
+  corked.add(stream);
+  stream.cork();
+  setImmediate(() => {
+    corked.delete(stream);
+    stream.uncork?.();
+  });
+}
+const corked = new WeakSet<object>();
+
 export function createProducer(opts: ProducerOptions): Producer {
   const redis = opts.connection ?? producerConnection(opts.redisUrl);
   // Avoid an unhandled 'error' event crash while Redis is down; callers see rejected commands instead.
@@ -106,6 +125,7 @@ export function createProducer(opts: ProducerOptions): Producer {
       // A finished job with the same id would make add() a silent no-op: clear it first so a
       // re-driven operation really runs again. Active or waiting jobs are kept (dedupe).
       const existing = o.fresh ? undefined : await q.getJob(operationId);
+      joinWritesThisTurn(redis);
       if (existing) {
         const state = await existing.getState();
         if (state === 'completed' || state === 'failed') await existing.remove().catch(() => {});
