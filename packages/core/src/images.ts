@@ -17,6 +17,7 @@ import { auditRowWritten, currentAuditScope, pendingAuditRow } from './audit.ts'
 import type { Actor, CoreDeps } from './deps.ts';
 import { conflict, invalidField, notFound } from './errors.ts';
 import {
+  IDEMPOTENCY_TTL_HOURS,
   type KeyedWrite,
   keyClaimCtes,
   keyClaimParams,
@@ -145,6 +146,155 @@ type CreatedRow = {
   claimed?: number;
 };
 
+// The keyed, audited creates of one event-loop turn as ONE statement (one commit, one socket write
+// and read for all): each request's row of parameters (unnest, `i` its place) goes through exactly
+// the CTEs of CREATE_IMAGE[1][1] — its key's two advisory locks and claim, then its image from its
+// claim, its operation, first event and audit row — and comes back as the same columns. Rows are
+// matched back by their own ids (image id, key; the audit row by the image id it names), so one
+// request's rows never stand for another's. A (user, key) already in the batch waits for the next
+// batch (a retry of the same request in the same turn must find the first one's locks taken, not
+// its own). If the statement fails (one request's values), each runs on its own.
+const BATCH_COLUMNS = [
+  'img_id',
+  'owner_id',
+  'name',
+  'tag',
+  'repository',
+  'description',
+  'driver',
+  'source',
+  'dockerfile',
+  'build_args',
+  'push',
+  'load_into_cluster_id',
+  'op_id',
+  'input',
+  'a_user',
+  'a_action',
+  'a_method',
+  'a_path',
+  'a_rid',
+  'a_request',
+  'k_user',
+  'k_key',
+  'k_hash',
+  'k_token',
+] as const;
+const KEY_OF = `'slipway:idempotency:' || v.k_user::uuid::text || ':' || v.k_key`;
+const CREATE_IMAGES_BATCH = `with v as materialized (
+  select * from unnest(${BATCH_COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')})
+    with ordinality as v(${BATCH_COLUMNS.join(', ')}, i)
+), key_lock as materialized (
+  select v.i, pg_try_advisory_xact_lock(hashtextextended(${KEY_OF}, 0)) as held from v
+), claim as (
+  insert into idempotency_keys (user_id, key, request_hash, lock_token, expires_at)
+  select v.k_user::uuid, v.k_key, v.k_hash, v.k_token::uuid, now() + make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})
+    from v join key_lock l on l.i = v.i
+   where l.held and pg_try_advisory_xact_lock(hashtextextended(${KEY_OF} || ':' || v.k_hash, 0))
+  on conflict do nothing
+  returning user_id, key
+), img as (
+  insert into container_images (id, owner_id, name, tag, repository, description, status, driver,
+                                source, dockerfile, build_args, push, load_into_cluster_id)
+  select v.img_id::uuid, v.owner_id::uuid, v.name, v.tag, v.repository, v.description, 'building', v.driver,
+         v.source::jsonb, v.dockerfile, v.build_args::jsonb, v.push::boolean, v.load_into_cluster_id::uuid
+    from v join claim c on c.user_id = v.k_user::uuid and c.key = v.k_key
+   order by v.i
+  on conflict do nothing
+  returning *
+), op as (
+  insert into operations (id, owner_id, kind, resource_type, resource_id, input)
+  select v.op_id::uuid, img.owner_id, 'image.build', 'container_image'::resource_type, img.id, v.input::jsonb
+    from img join v on v.img_id::uuid = img.id
+  returning *
+), ev as (
+  insert into operation_events (operation_id, status, message)
+  select op.id, 'queued', 'image.build accepted' from op
+  returning id
+), au as (
+  insert into audit_log (user_id, action, method, path, resource_id, status_code, request_id)
+  select v.a_user::uuid, v.a_action, v.a_method, v.a_path, img.id::text, null, v.a_request
+    from img join v on v.img_id::uuid = img.id
+  returning id, resource_id
+)
+select v.i,
+       (select row_to_json(img) from img where img.id = v.img_id::uuid) as image,
+       (select row_to_json(op) from op where op.resource_id = v.img_id::uuid) as operation,
+       (select au.id from au where au.resource_id = v.img_id) as audit_id,
+       (select l.held from key_lock l where l.i = v.i) as key_locked,
+       (select count(*) from claim c where c.user_id = v.k_user::uuid and c.key = v.k_key)::int as claimed
+  from v order by v.i`;
+
+type PendingCreate = {
+  params: (string | boolean | null)[];
+  resolve: (row: CreatedRow | undefined) => void;
+  reject: (e: unknown) => void;
+};
+const pendingCreates = new WeakMap<Sql, PendingCreate[]>();
+
+function createInBatch(client: Sql, params: (string | boolean | null)[]): Promise<CreatedRow | undefined> {
+  return new Promise((resolve, reject) => {
+    let list = pendingCreates.get(client);
+    if (!list) {
+      list = [];
+      pendingCreates.set(client, list);
+    }
+    list.push({ params, resolve, reject });
+    if (list.length === 1) setImmediate(() => void flushCreates(client));
+  });
+}
+
+async function createOne(client: Sql, p: PendingCreate): Promise<void> {
+  try {
+    const [row] = await client.unsafe<CreatedRow[]>(CREATE_IMAGE[1][1], p.params, { prepare: true });
+    p.resolve(row);
+  } catch (e) {
+    p.reject(e);
+  }
+}
+
+async function flushCreates(client: Sql): Promise<void> {
+  const all = pendingCreates.get(client) ?? [];
+  pendingCreates.delete(client);
+  // One request per (user, key) in a batch; a second one goes into the next batch.
+  const seen = new Set<string>();
+  const batch: PendingCreate[] = [];
+  for (const p of all) {
+    const k = `${p.params[20]}\n${p.params[21]}`;
+    if (seen.has(k)) {
+      let next = pendingCreates.get(client);
+      if (!next) {
+        next = [];
+        pendingCreates.set(client, next);
+        setImmediate(() => void flushCreates(client));
+      }
+      next.push(p);
+    } else {
+      seen.add(k);
+      batch.push(p);
+    }
+  }
+  const [only] = batch;
+  if (batch.length === 1 && only) return createOne(client, only);
+  const cols = BATCH_COLUMNS.map((_, c) =>
+    batch.map((p) => {
+      const v = p.params[c];
+      return v === null || v === undefined ? null : String(v);
+    }),
+  );
+  let rows: (CreatedRow & { i: number | string })[];
+  try {
+    rows = await client.unsafe(CREATE_IMAGES_BATCH, cols as never[], { prepare: true });
+  } catch {
+    await Promise.all(batch.map((p) => createOne(client, p)));
+    return;
+  }
+  const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
+  batch.forEach((p, i) => {
+    p.resolve(byIndex.get(i + 1));
+  });
+}
+
 /** createImage's statement; undefined when `deps.db` is not a postgres.js-backed drizzle db. */
 async function insertImageStatement(
   deps: CoreDeps,
@@ -177,9 +327,16 @@ async function insertImageStatement(
     params.push(audit.userId, audit.action, audit.method, audit.path, audit.resourceId, audit.requestId);
   const keyed: KeyedWrite | undefined = pendingKeyedWrite();
   if (keyed) params.push(...keyClaimParams(keyed));
-  const [row] = await client.unsafe<CreatedRow[]>(CREATE_IMAGE[audit ? 1 : 0][keyed ? 1 : 0], params, {
-    prepare: true,
-  });
+  // The API's keyed create (audited, its key claimed here, no resource id in its path) joins the
+  // other creates of this event-loop turn in one statement; anything else runs on its own.
+  const row =
+    audit && keyed && audit.resourceId === null
+      ? await createInBatch(client, params)
+      : (
+          await client.unsafe<CreatedRow[]>(CREATE_IMAGE[audit ? 1 : 0][keyed ? 1 : 0], params, {
+            prepare: true,
+          })
+        )[0];
   if (!row) throw new Error('create image statement returned nothing');
   if (keyed) {
     if (!row.claimed) {
