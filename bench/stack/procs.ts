@@ -40,7 +40,8 @@ export function spawnNode(o: SpawnOptions): Proc {
     mkdirSync(o.cpuProfDir, { recursive: true });
     args.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.name}.cpuprofile`);
   }
-  args.push(o.script);
+  // BENCH_NODE_ARGS: node/V8 flags NODE_OPTIONS refuses (--trace-opt, --trace-deopt, ...), diagnostics only.
+  args.push(...(process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), o.script);
   // Only what the process needs plus PATH/HOME: no inherited DATABASE_URL or the like.
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
