@@ -165,7 +165,10 @@ const claimableIn = sql.raw(`(o.status = 'queued' or (o.status = 'running' and (
  * read-only, its resource's advisory lock taken first, as claimLock does for one) in ONE order, by
  * resource id then operation id, the order a batch of settlements takes them in too, so two
  * batches (or a batch and single claims or settlements, which take one pair each) never wait for
- * each other in a cycle.
+ * each other in a cycle. The reconciler's sweep locks the expired operations it re-drives in its own
+ * order: should a batch hold one of them (a stalled delivery's claim, a late settlement) while the
+ * sweep holds another the batch waits for, Postgres breaks the deadlock after deadlock_timeout; the
+ * batch is then run request by request (group.ts) and the sweep runs again at its next interval.
  */
 const claimLockMany = preparedStatement(
   () => sql`select l.locked from (
