@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, type Link, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 
 // Group commit (issue 10): requests of the same kind (claims, settlements) made while one batch of
 // them is on its way to Postgres go out together as the next batch, one transaction for all of
@@ -8,6 +9,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 // statement answers per request, and a batch that fails as a whole (a deadlock, a value one of them
 // carries) is rolled back and each of its requests is run again on its own, so one request's error
 // never becomes another's.
+//
+// Traces: a batch's statements can have one parent only. Each request of a batch gets a span of its
+// own in its caller's trace (`name`, with the batch's size and its place in it), the statements run
+// under the first request's span, and every other request's span links to that one, so each
+// operation's trace still shows its claim and settlement and leads to the statements that did them.
 
 type Pending<Q, R> = {
   req: Q;
@@ -26,7 +32,11 @@ export type GroupOptions<Q, R> = {
   keyOf: (req: Q) => string;
   /** At most this many requests per batch. */
   max?: number;
+  /** The span each request of a batch gets in its own trace (e.g. `operation.claim`). */
+  name?: string;
 };
+
+const tracer = () => trace.getTracer('slipway-core');
 
 export class GroupCommit<Q, R> {
   private readonly opts: GroupOptions<Q, R>;
@@ -73,6 +83,26 @@ export class GroupCommit<Q, R> {
       });
   }
 
+  /** A span per request in its own trace (only where it has one), the others linked to the first. */
+  private batchSpans(batch: Pending<Q, R>[]): Span[] {
+    const name = this.opts.name;
+    if (!name) return [];
+    const spans: Span[] = [];
+    let lead: Link | undefined;
+    for (const [i, p] of batch.entries()) {
+      p.run(() => {
+        if (!trace.getSpan(context.active())) return;
+        const span = tracer().startSpan(name, {
+          attributes: { 'slipway.batch.size': batch.length, 'slipway.batch.index': i },
+          ...(lead ? { links: [lead] } : {}),
+        });
+        lead ??= { context: span.spanContext(), attributes: { 'slipway.batch.role': 'lead' } };
+        spans.push(span);
+      });
+    }
+    return spans;
+  }
+
   private async one(p: Pending<Q, R>): Promise<void> {
     try {
       p.resolve(await this.opts.one(p.req));
@@ -88,17 +118,30 @@ export class GroupCommit<Q, R> {
       await this.one(p);
       return;
     }
+    const spans = this.batchSpans(batch);
     let answers: R[];
     try {
-      answers = await this.opts.many(batch.map((p) => p.req));
+      const reqs = batch.map((p) => p.req);
+      const lead = spans[0];
+      answers = await (lead
+        ? context.with(trace.setSpan(context.active(), lead), () => this.opts.many(reqs))
+        : this.opts.many(reqs));
       this.stats.batches++;
       this.stats.batched += batch.length;
-    } catch {
+    } catch (e) {
       // Rolled back as a whole: each request again on its own, with its own outcome or error.
       this.stats.fallbacks++;
+      for (const span of spans) {
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: `batch rolled back (${(e as Error)?.message}); retried alone`,
+        });
+        span.end();
+      }
       await Promise.all(batch.map((p) => p.run(() => this.one(p))));
       return;
     }
+    for (const span of spans) span.end();
     batch.forEach((p, i) => {
       p.resolve(answers[i] as R);
     });

@@ -335,6 +335,7 @@ function claimGroup(db: Db, readResource: ManagedType | undefined) {
       many: (reqs) => claimMany(db, reqs, readResource),
       keyOf: (req) => req.op,
       max: MAX_GROUP,
+      name: 'operation.claim',
     });
     groups.set(key, g);
   }
@@ -625,6 +626,7 @@ function settleGroup(db: Db, shapeKey = ''): GroupCommit<SettleRequest, Row[]> {
       // One settlement per resource in a batch (a shape's statement matches rows by resource id).
       keyOf: (req) => req.resourceId,
       max: MAX_GROUP,
+      name: 'operation.settle',
     });
     groups.set(shapeKey, g);
   }

@@ -1,0 +1,119 @@
+import { context, type Span, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GroupCommit } from './group.ts';
+
+// Where a group commit's spans land: every request of a batch keeps a span in its own trace.
+describe('GroupCommit traces', () => {
+  const exporter = new InMemorySpanExporter();
+  const manager = new AsyncLocalStorageContextManager();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  beforeAll(() => {
+    context.setGlobalContextManager(manager.enable());
+    trace.setGlobalTracerProvider(provider);
+  });
+  afterAll(async () => {
+    await provider.shutdown();
+    trace.disable();
+    context.disable();
+  });
+  beforeEach(() => exporter.reset());
+
+  /** A group whose batch "statement" is a span of its own, like a query span under the active one. */
+  function group(fail = false) {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((ok) => {
+      release = ok;
+    });
+    const g = new GroupCommit<string, string>({
+      one: async (r) => {
+        trace.getTracer('db').startSpan(`one ${r}`).end();
+        return `one:${r}`;
+      },
+      many: async (rs) => {
+        await gate;
+        trace
+          .getTracer('db')
+          .startSpan(`many ${rs.join(',')}`)
+          .end();
+        if (fail) throw new Error('deadlock');
+        return rs.map((r) => `many:${r}`);
+      },
+      keyOf: (r) => r,
+      name: 'operation.claim',
+    });
+    return { g, release };
+  }
+
+  /** Each request in its own root span (its own trace), as each job's process span is. */
+  function inTrace(name: string, fn: () => Promise<string>): { root: Span; done: Promise<string> } {
+    const root = trace.getTracer('t').startSpan(name);
+    const done = context.with(trace.setSpan(context.active(), root), fn).finally(() => root.end());
+    return { root, done };
+  }
+
+  const byTrace = (spans: ReadableSpan[], root: Span) =>
+    spans.filter((s) => s.spanContext().traceId === root.spanContext().traceId).map((s) => s.name);
+
+  it('gives each request of a batch its span in its own trace, linked to the one the statement ran under', async () => {
+    const { g, release } = group();
+    // The first goes out alone and holds the way; b, c, d queue behind it and go as one batch.
+    const first = inTrace('job a', () => g.submit('a'));
+    const rest = ['b', 'c', 'd'].map((r) => inTrace(`job ${r}`, () => g.submit(r)));
+    release();
+    expect(await first.done).toBe('one:a');
+    expect(await Promise.all(rest.map((x) => x.done))).toEqual(['many:b', 'many:c', 'many:d']);
+    const spans = exporter.getFinishedSpans();
+    expect(byTrace(spans, first.root)).toEqual(['one a', 'job a']);
+    const claims = rest.map((x) =>
+      spans.find(
+        (s) => s.name === 'operation.claim' && s.spanContext().traceId === x.root.spanContext().traceId,
+      ),
+    );
+    for (const [i, c] of claims.entries()) {
+      expect(c, `request ${i}`).toBeDefined();
+      expect(c?.parentSpanContext?.spanId).toBe(rest[i]?.root.spanContext().spanId);
+      expect(c?.attributes).toMatchObject({ 'slipway.batch.size': 3, 'slipway.batch.index': i });
+    }
+    // The statement is a child of the first request's claim span; the others link to that span.
+    const statement = spans.find((s) => s.name === 'many b,c,d');
+    expect(statement?.parentSpanContext?.spanId).toBe(claims[0]?.spanContext().spanId);
+    expect(claims[1]?.links.map((l) => l.context.spanId)).toEqual([claims[0]?.spanContext().spanId]);
+    expect(claims[2]?.links.map((l) => l.context.spanId)).toEqual([claims[0]?.spanContext().spanId]);
+  });
+
+  it('marks the batch spans when the batch is rolled back, and each request runs alone in its trace', async () => {
+    const { g, release } = group(true);
+    const first = inTrace('job a', () => g.submit('a'));
+    const rest = ['b', 'c'].map((r) => ({ r, ...inTrace(`job ${r}`, () => g.submit(r)) }));
+    release();
+    await first.done;
+    expect(await Promise.all(rest.map((x) => x.done))).toEqual(['one:b', 'one:c']);
+    const spans = exporter.getFinishedSpans();
+    for (const x of rest) {
+      const names = byTrace(spans, x.root);
+      expect(names).toContain('operation.claim');
+      expect(names).toContain(`one ${x.r}`);
+      const claim = spans.find(
+        (s) => s.name === 'operation.claim' && s.spanContext().traceId === x.root.spanContext().traceId,
+      );
+      expect(claim?.status.message).toMatch(/batch rolled back \(deadlock\); retried alone/);
+    }
+  });
+
+  it('makes no span for requests outside any trace, nor for a request that goes out alone', async () => {
+    const { g, release } = group();
+    const a = g.submit('a');
+    const b = g.submit('b');
+    const c = g.submit('c');
+    release();
+    await Promise.all([a, b, c]);
+    expect(exporter.getFinishedSpans().filter((s) => s.name === 'operation.claim')).toEqual([]);
+  });
+});
