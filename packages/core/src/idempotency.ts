@@ -4,6 +4,7 @@ import { idempotencyKeys, type Sql } from '@slipway/db';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { CoreDeps } from './deps.ts';
 import { DomainError } from './errors.ts';
+import { type ContextRunner, traceBatch } from './operations/group.ts';
 
 // Stripe-style Idempotency-Key bookkeeping for the API. A key belongs to one user; the first request
 // inserts a row with a null response (a claim), later requests with the same key either replay the
@@ -239,6 +240,8 @@ type Pending = {
   params: (string | number | null)[];
   resolve: (r: { stored: boolean; audited: boolean }) => void;
   reject: (e: unknown) => void;
+  /** The caller's async context (its trace). */
+  run: ContextRunner;
 };
 const completions = new WeakMap<Sql, Pending[]>();
 
@@ -252,7 +255,7 @@ function completeInBatch(
       list = [];
       completions.set(client, list);
     }
-    list.push({ params, resolve, reject });
+    list.push({ params, resolve, reject, run: AsyncLocalStorage.snapshot() });
     if (list.length === 1) setImmediate(() => void flushCompletions(client));
   });
 }
@@ -280,10 +283,14 @@ async function flushCompletions(client: Sql): Promise<void> {
   });
   let rows: { i: number; stored: boolean; audited: boolean }[];
   try {
-    rows = await client.unsafe(COMPLETE_BATCH, cols as never[], { prepare: true });
+    rows = await traceBatch(
+      'idempotency.complete',
+      batch.map((p) => p.run),
+      () => client.unsafe(COMPLETE_BATCH, cols as never[], { prepare: true }),
+    );
   } catch {
     // One request's values failing the whole statement must not fail the others': each on its own.
-    await Promise.all(batch.map((p) => completeOne(client, p)));
+    await Promise.all(batch.map((p) => p.run(() => completeOne(client, p))));
     return;
   }
   const byIndex = new Map(rows.map((r) => [Number(r.i), r]));

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { InvalidImageReference, imageReferenceOf } from '@slipway/contract/image-reference';
 import {
@@ -24,6 +25,7 @@ import {
   keyedWriteTaken,
   pendingKeyedWrite,
 } from './idempotency.ts';
+import { type ContextRunner, traceBatch } from './operations/group.ts';
 import { sendNotices } from './operations/notices.ts';
 import { resourceEvents } from './operations/query.ts';
 import { dispatch, insertOperation } from './operations/record.ts';
@@ -229,6 +231,8 @@ type PendingCreate = {
   params: (string | boolean | null)[];
   resolve: (row: CreatedRow | undefined) => void;
   reject: (e: unknown) => void;
+  /** The caller's async context (its trace). */
+  run: ContextRunner;
 };
 const pendingCreates = new WeakMap<Sql, PendingCreate[]>();
 
@@ -239,7 +243,7 @@ function createInBatch(client: Sql, params: (string | boolean | null)[]): Promis
       list = [];
       pendingCreates.set(client, list);
     }
-    list.push({ params, resolve, reject });
+    list.push({ params, resolve, reject, run: AsyncLocalStorage.snapshot() });
     if (list.length === 1) setImmediate(() => void flushCreates(client));
   });
 }
@@ -284,9 +288,13 @@ async function flushCreates(client: Sql): Promise<void> {
   );
   let rows: (CreatedRow & { i: number | string })[];
   try {
-    rows = await client.unsafe(CREATE_IMAGES_BATCH, cols as never[], { prepare: true });
+    rows = await traceBatch(
+      'image.create',
+      batch.map((p) => p.run),
+      () => client.unsafe(CREATE_IMAGES_BATCH, cols as never[], { prepare: true }),
+    );
   } catch {
-    await Promise.all(batch.map((p) => createOne(client, p)));
+    await Promise.all(batch.map((p) => p.run(() => createOne(client, p))));
     return;
   }
   const byIndex = new Map(rows.map((r) => [Number(r.i), r]));

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, type Span, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -7,7 +8,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommit } from './group.ts';
+import { GroupCommit, traceBatch } from './group.ts';
 
 // Where a group commit's spans land: every request of a batch keeps a span in its own trace.
 describe('GroupCommit traces', () => {
@@ -105,6 +106,34 @@ describe('GroupCommit traces', () => {
       );
       expect(claim?.status.message).toMatch(/batch rolled back \(deadlock\); retried alone/);
     }
+  });
+
+  it('traceBatch: a span per caller in its own trace; a lazy query (sent when awaited, like postgres.js) runs under the first', async () => {
+    const callers = ['x', 'y', 'z'].map((n) => {
+      const root = trace.getTracer('t').startSpan(`req ${n}`);
+      const run = context.with(trace.setSpan(context.active(), root), () => AsyncLocalStorage.snapshot());
+      return { root, run };
+    });
+    let sentUnder: string | undefined;
+    const lazy = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable standing in for postgres.js's lazy query
+      then(ok: (v: string) => void) {
+        sentUnder = trace.getSpan(context.active())?.spanContext().spanId;
+        ok('rows');
+      },
+    };
+    const out = await traceBatch(
+      'image.create',
+      callers.map((c) => c.run),
+      () => lazy as unknown as Promise<string>,
+    );
+    expect(out).toBe('rows');
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === 'image.create');
+    expect(spans.map((s) => s.parentSpanContext?.spanId)).toEqual(
+      callers.map((c) => c.root.spanContext().spanId),
+    );
+    expect(sentUnder).toBe(spans[0]?.spanContext().spanId);
+    expect(spans[2]?.links[0]?.context.spanId).toBe(spans[0]?.spanContext().spanId);
   });
 
   it('makes no span for requests outside any trace, nor for a request that goes out alone', async () => {

@@ -20,7 +20,7 @@ type Pending<Q, R> = {
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
   /** The caller's async context (its trace): a batch runs in its first request's. */
-  run: <T>(fn: () => T) => T;
+  run: ContextRunner;
 };
 
 export type GroupOptions<Q, R> = {
@@ -37,6 +37,53 @@ export type GroupOptions<Q, R> = {
 };
 
 const tracer = () => trace.getTracer('slipway-core');
+
+/** Runs a function in a captured async context (`AsyncLocalStorage.snapshot()`). */
+export type ContextRunner = <T>(fn: () => T) => T;
+
+/**
+ * One statement (or transaction) done for several callers, each traced in its own trace: a `name`
+ * span per caller that is inside one (`slipway.batch.size`, `slipway.batch.index`), `fn` run under
+ * the first such span (its statements are its children), the others linked to it. Failing, the spans
+ * are marked (the batch is retried alone by its callers) and the error goes on.
+ */
+export async function traceBatch<T>(
+  name: string,
+  callers: ContextRunner[],
+  fn: () => Promise<T>,
+): Promise<T> {
+  const spans: Span[] = [];
+  let lead: Link | undefined;
+  for (const [i, run] of callers.entries()) {
+    run(() => {
+      if (!trace.getSpan(context.active())) return;
+      const span = tracer().startSpan(name, {
+        attributes: { 'slipway.batch.size': callers.length, 'slipway.batch.index': i },
+        ...(lead ? { links: [lead] } : {}),
+      });
+      lead ??= { context: span.spanContext(), attributes: { 'slipway.batch.role': 'lead' } };
+      spans.push(span);
+    });
+  }
+  const first = spans[0];
+  try {
+    // Awaited inside the span's context: a postgres.js query is sent when it is awaited.
+    const out = await (first
+      ? context.with(trace.setSpan(context.active(), first), async () => await fn())
+      : fn());
+    for (const span of spans) span.end();
+    return out;
+  } catch (e) {
+    for (const span of spans) {
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: `batch rolled back (${(e as Error)?.message}); retried alone`,
+      });
+      span.end();
+    }
+    throw e;
+  }
+}
 
 export class GroupCommit<Q, R> {
   private readonly opts: GroupOptions<Q, R>;
@@ -83,26 +130,6 @@ export class GroupCommit<Q, R> {
       });
   }
 
-  /** A span per request in its own trace (only where it has one), the others linked to the first. */
-  private batchSpans(batch: Pending<Q, R>[]): Span[] {
-    const name = this.opts.name;
-    if (!name) return [];
-    const spans: Span[] = [];
-    let lead: Link | undefined;
-    for (const [i, p] of batch.entries()) {
-      p.run(() => {
-        if (!trace.getSpan(context.active())) return;
-        const span = tracer().startSpan(name, {
-          attributes: { 'slipway.batch.size': batch.length, 'slipway.batch.index': i },
-          ...(lead ? { links: [lead] } : {}),
-        });
-        lead ??= { context: span.spanContext(), attributes: { 'slipway.batch.role': 'lead' } };
-        spans.push(span);
-      });
-    }
-    return spans;
-  }
-
   private async one(p: Pending<Q, R>): Promise<void> {
     try {
       p.resolve(await this.opts.one(p.req));
@@ -118,30 +145,25 @@ export class GroupCommit<Q, R> {
       await this.one(p);
       return;
     }
-    const spans = this.batchSpans(batch);
     let answers: R[];
     try {
       const reqs = batch.map((p) => p.req);
-      const lead = spans[0];
-      answers = await (lead
-        ? context.with(trace.setSpan(context.active(), lead), () => this.opts.many(reqs))
+      const name = this.opts.name;
+      answers = await (name
+        ? traceBatch(
+            name,
+            batch.map((p) => p.run),
+            () => this.opts.many(reqs),
+          )
         : this.opts.many(reqs));
       this.stats.batches++;
       this.stats.batched += batch.length;
-    } catch (e) {
+    } catch {
       // Rolled back as a whole: each request again on its own, with its own outcome or error.
       this.stats.fallbacks++;
-      for (const span of spans) {
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: `batch rolled back (${(e as Error)?.message}); retried alone`,
-        });
-        span.end();
-      }
       await Promise.all(batch.map((p) => p.run(() => this.one(p))));
       return;
     }
-    for (const span of spans) span.end();
     batch.forEach((p, i) => {
       p.resolve(answers[i] as R);
     });
