@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { type BenchInfra, benchCore, createInfra, freePort } from './infra.ts';
 import { type Bundles, buildBundles } from './stack/build.ts';
+import { benchServices, envNumber, envPairs } from './stack/env.ts';
 import { type LoadResult, loadTool, runLoad, type Target } from './stack/load.ts';
 import { fileSize, type Proc, spawnNode, waitHttp, waitLog } from './stack/procs.ts';
 import { copyHttpRows, seedHttpUsers } from './stack/seed.ts';
@@ -36,13 +37,9 @@ function phasesOf(v: string): ReadonlySet<Phase> {
       throw new Error(`BENCH_ONLY: unknown phase ${n} (phases: ${PHASES.join(', ')})`);
   return new Set((names.length ? names : PHASES) as Phase[]);
 }
-const num = (k: string, d: number) => {
-  const v = process.env[k];
-  return v === undefined || v === '' ? d : Number(v);
-};
+const num = envNumber;
 const S = {
-  databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  ...benchServices,
   rounds: num('BENCH_ROUNDS', 3),
   durationS: num('BENCH_DURATION_S', 5),
   /** Unmeasured load per path and side before the rounds: V8 tiers Slipway's middleware chain up for ~15 s. */
@@ -101,16 +98,6 @@ function track(p: Proc): Proc {
  */
 function extraEnv(name: string): Record<string, string> {
   return envPairs(process.env[name] ?? '');
-}
-
-/** `KEY=VALUE KEY2=VALUE2` as an object. */
-function envPairs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of text.split(/\s+/).filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
 }
 
 // ------------------------------------------------------------------------------------------ context

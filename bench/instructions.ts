@@ -28,18 +28,15 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { createInfra, freePort } from './infra.ts';
 import { buildBundles } from './stack/build.ts';
+import { benchServices, envNumber, envPairs } from './stack/env.ts';
 import { type Proc, spawnNode, waitHttp } from './stack/procs.ts';
 import { copyHttpRows, type HttpTarget, seedHttpUsers } from './stack/seed.ts';
 import { otlpSink } from './stack/sink.ts';
 import { table } from './stats.ts';
 
-const num = (k: string, d: number) => {
-  const v = process.env[k];
-  return v === undefined || v === '' ? d : Number(v);
-};
+const num = envNumber;
 const S = {
-  databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  ...benchServices,
   warmup: num('INSTR_WARMUP', 10000),
   requests: num('INSTR_REQUESTS', 3000),
   connections: num('INSTR_CONNECTIONS', 50),
@@ -54,15 +51,6 @@ const root = join(import.meta.dirname, '..');
 const t0 = Date.now();
 const log = (s: string) =>
   process.stderr.write(`[instr ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${s}\n`);
-
-function envPairs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of text.split(/\s+/).filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
-}
 
 /** `n` requests, `connections` at a time, round-robin over the targets; the count of non-2xx answers. */
 async function drive(base: string, path: Path, targets: HttpTarget[], n: number, side: Side, tag: string) {

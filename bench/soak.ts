@@ -13,14 +13,14 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { benchCore, createInfra, freePort } from './infra.ts';
 import { buildBundles } from './stack/build.ts';
+import { benchServices, envNumber } from './stack/env.ts';
 import { spawnNode, waitHttp, waitLog } from './stack/procs.ts';
 import { ms, percentile, table } from './stats.ts';
 
 const root = join(import.meta.dirname, '..');
-const num = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
+const num = envNumber;
 const S = {
-  databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  ...benchServices,
   rate: num('BENCH_SOAK_RATE', 20),
   seconds: num('BENCH_SOAK_S', 600),
   sampleS: num('BENCH_SOAK_SAMPLE_S', 30),
