@@ -84,6 +84,14 @@ describe('fixedShapeLogger', () => {
     expect(m.lines.map((l) => l.msg)).toEqual(['kept', 'now kept']);
   });
 
+  it('makes one sibling per logger, however many times it is asked (one level listener)', () => {
+    const m = memory();
+    const log = createLogger({ name: 'api', destination: m.stream });
+    const first = fixedShapeLogger(log);
+    for (let i = 0; i < 20; i++) expect(fixedShapeLogger(log)).toBe(first);
+    expect(log.listenerCount('level-change')).toBe(1);
+  });
+
   it('returns a logger that is not pino as it is', () => {
     const silent = { info() {}, warn() {}, error() {} };
     expect(fixedShapeLogger(silent)).toBe(silent);

@@ -71,10 +71,17 @@ export function fixedShapeLogger<L extends object>(log: L): L {
     | pino.DestinationStream
     | undefined;
   if (!stream || typeof base.on !== 'function' || typeof base.bindings !== 'function') return log;
-  const { name } = base.bindings() as { name?: string };
-  const plain = pino({ ...(name ? { name } : {}), level: base.level, mixin: traceFields }, stream);
-  base.on('level-change', (_label, _value, _prev, _prevValue, logger) => {
-    if (logger === base) plain.level = base.level;
-  });
+  // One sibling (and one level listener) per logger, however many apps are built on it.
+  let plain = siblings.get(base);
+  if (!plain) {
+    const { name } = base.bindings() as { name?: string };
+    const made = pino({ ...(name ? { name } : {}), level: base.level, mixin: traceFields }, stream);
+    base.on('level-change', (_label, _value, _prev, _prevValue, logger) => {
+      if (logger === base) made.level = base.level;
+    });
+    siblings.set(base, made);
+    plain = made;
+  }
   return plain as unknown as L;
 }
+const siblings = new WeakMap<pino.Logger, pino.Logger>();
