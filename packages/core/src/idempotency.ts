@@ -4,7 +4,7 @@ import { idempotencyKeys, type Sql } from '@slipway/db';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { CoreDeps } from './deps.ts';
 import { DomainError } from './errors.ts';
-import { type ContextRunner, traceBatch } from './operations/group.ts';
+import { TurnBatcher } from './operations/group.ts';
 
 // Stripe-style Idempotency-Key bookkeeping for the API. A key belongs to one user; the first request
 // inserts a row with a null response (a claim), later requests with the same key either replay the
@@ -236,68 +236,38 @@ const COMPLETE_BATCH = `with v as (
          exists (select 1 from audited a where a.i = v.i) as audited
     from v`;
 
-type Pending = {
-  params: (string | number | null)[];
-  resolve: (r: { stored: boolean; audited: boolean }) => void;
-  reject: (e: unknown) => void;
-  /** The caller's async context (its trace). */
-  run: ContextRunner;
-};
-const completions = new WeakMap<Sql, Pending[]>();
+type Completed = { stored: boolean; audited: boolean };
 
-function completeInBatch(
-  client: Sql,
-  params: (string | number | null)[],
-): Promise<{ stored: boolean; audited: boolean }> {
-  return new Promise((resolve, reject) => {
-    let list = completions.get(client);
-    if (!list) {
-      list = [];
-      completions.set(client, list);
-    }
-    list.push({ params, resolve, reject, run: AsyncLocalStorage.snapshot() });
-    if (list.length === 1) setImmediate(() => void flushCompletions(client));
-  });
-}
-
-async function completeOne(client: Sql, p: Pending): Promise<void> {
-  type Done = { stored: number; audited: number };
-  try {
-    const rows = await client.unsafe<Done[]>(COMPLETE_AND_AUDIT, p.params, { prepare: true });
+/** The stored responses of one event-loop turn, per pool, as one statement (TurnBatcher). */
+const completions = new TurnBatcher<Sql, (string | number | null)[], Completed>({
+  name: 'idempotency.complete',
+  async one(client, params) {
+    type Done = { stored: number; audited: number };
+    const rows = await client.unsafe<Done[]>(COMPLETE_AND_AUDIT, params, { prepare: true });
     const r = rows[0];
-    p.resolve({ stored: (r?.stored ?? 0) > 0, audited: (r?.audited ?? 0) > 0 });
-  } catch (e) {
-    p.reject(e);
-  }
-}
-
-async function flushCompletions(client: Sql): Promise<void> {
-  const batch = completions.get(client) ?? [];
-  completions.delete(client);
-  const [only] = batch;
-  if (batch.length === 1 && only) return completeOne(client, only);
-  const cols: (string | number | null)[][] = Array.from({ length: 10 }, () => []);
-  batch.forEach((p, i) => {
-    for (let c = 0; c < 9; c++) cols[c]?.push(p.params[c] ?? null);
-    cols[9]?.push(i);
-  });
-  let rows: { i: number; stored: boolean; audited: boolean }[];
-  try {
-    rows = await traceBatch(
-      'idempotency.complete',
-      batch.map((p) => p.run),
-      () => client.unsafe(COMPLETE_BATCH, cols as never[], { prepare: true }),
+    return { stored: (r?.stored ?? 0) > 0, audited: (r?.audited ?? 0) > 0 };
+  },
+  async many(client, batch) {
+    const cols: (string | number | null)[][] = Array.from({ length: 10 }, () => []);
+    batch.forEach((params, i) => {
+      for (let c = 0; c < 9; c++) cols[c]?.push(params[c] ?? null);
+      cols[9]?.push(i);
+    });
+    const rows = await client.unsafe<{ i: number; stored: boolean; audited: boolean }[]>(
+      COMPLETE_BATCH,
+      cols as never[],
+      { prepare: true },
     );
-  } catch {
-    // One request's values failing the whole statement must not fail the others': each on its own.
-    await Promise.all(batch.map((p) => p.run(() => completeOne(client, p))));
-    return;
-  }
-  const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
-  batch.forEach((p, i) => {
-    const r = byIndex.get(i);
-    p.resolve({ stored: r?.stored === true, audited: r?.audited === true });
-  });
+    const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
+    return batch.map((_, i) => {
+      const r = byIndex.get(i);
+      return { stored: r?.stored === true, audited: r?.audited === true };
+    });
+  },
+});
+
+function completeInBatch(client: Sql, params: (string | number | null)[]): Promise<Completed> {
+  return completions.submit(client, params);
 }
 
 /** Frees the key (the request failed on our side, 5xx): a retry with the same key runs afresh. */

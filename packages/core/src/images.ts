@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { InvalidImageReference, imageReferenceOf } from '@slipway/contract/image-reference';
 import {
@@ -25,7 +24,7 @@ import {
   keyedWriteTaken,
   pendingKeyedWrite,
 } from './idempotency.ts';
-import { type ContextRunner, traceBatch } from './operations/group.ts';
+import { TurnBatcher } from './operations/group.ts';
 import { sendNotices } from './operations/notices.ts';
 import { resourceEvents } from './operations/query.ts';
 import { dispatch, insertOperation } from './operations/record.ts';
@@ -227,80 +226,36 @@ select v.i,
        (select count(*) from claim c where c.user_id = v.k_user::uuid and c.key = v.k_key)::int as claimed
   from v order by v.i`;
 
-type PendingCreate = {
-  params: (string | boolean | null)[];
-  resolve: (row: CreatedRow | undefined) => void;
-  reject: (e: unknown) => void;
-  /** The caller's async context (its trace). */
-  run: ContextRunner;
-};
-const pendingCreates = new WeakMap<Sql, PendingCreate[]>();
+/**
+ * The keyed creates of one event-loop turn, per pool, as one statement (TurnBatcher); one request
+ * per (user, key) in a batch, a second one goes into the next.
+ */
+const creates = new TurnBatcher<Sql, (string | boolean | null)[], CreatedRow | undefined>({
+  name: 'image.create',
+  keyOf: (params) => `${params[20]}\n${params[21]}`,
+  async one(client, params) {
+    const [row] = await client.unsafe<CreatedRow[]>(CREATE_IMAGE[1][1], params, { prepare: true });
+    return row;
+  },
+  async many(client, batch) {
+    const cols = BATCH_COLUMNS.map((_, c) =>
+      batch.map((params) => {
+        const v = params[c];
+        return v === null || v === undefined ? null : String(v);
+      }),
+    );
+    const rows = await client.unsafe<(CreatedRow & { i: number | string })[]>(
+      CREATE_IMAGES_BATCH,
+      cols as never[],
+      { prepare: true },
+    );
+    const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
+    return batch.map((_, i) => byIndex.get(i + 1));
+  },
+});
 
 function createInBatch(client: Sql, params: (string | boolean | null)[]): Promise<CreatedRow | undefined> {
-  return new Promise((resolve, reject) => {
-    let list = pendingCreates.get(client);
-    if (!list) {
-      list = [];
-      pendingCreates.set(client, list);
-    }
-    list.push({ params, resolve, reject, run: AsyncLocalStorage.snapshot() });
-    if (list.length === 1) setImmediate(() => void flushCreates(client));
-  });
-}
-
-async function createOne(client: Sql, p: PendingCreate): Promise<void> {
-  try {
-    const [row] = await client.unsafe<CreatedRow[]>(CREATE_IMAGE[1][1], p.params, { prepare: true });
-    p.resolve(row);
-  } catch (e) {
-    p.reject(e);
-  }
-}
-
-async function flushCreates(client: Sql): Promise<void> {
-  const all = pendingCreates.get(client) ?? [];
-  pendingCreates.delete(client);
-  // One request per (user, key) in a batch; a second one goes into the next batch.
-  const seen = new Set<string>();
-  const batch: PendingCreate[] = [];
-  for (const p of all) {
-    const k = `${p.params[20]}\n${p.params[21]}`;
-    if (seen.has(k)) {
-      let next = pendingCreates.get(client);
-      if (!next) {
-        next = [];
-        pendingCreates.set(client, next);
-        setImmediate(() => void flushCreates(client));
-      }
-      next.push(p);
-    } else {
-      seen.add(k);
-      batch.push(p);
-    }
-  }
-  const [only] = batch;
-  if (batch.length === 1 && only) return createOne(client, only);
-  const cols = BATCH_COLUMNS.map((_, c) =>
-    batch.map((p) => {
-      const v = p.params[c];
-      return v === null || v === undefined ? null : String(v);
-    }),
-  );
-  let rows: (CreatedRow & { i: number | string })[];
-  try {
-    rows = await traceBatch(
-      'image.create',
-      batch.map((p) => p.run),
-      () => client.unsafe(CREATE_IMAGES_BATCH, cols as never[], { prepare: true }),
-    );
-  } catch {
-    await Promise.all(batch.map((p) => p.run(() => createOne(client, p))));
-    return;
-  }
-  const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
-  batch.forEach((p, i) => {
-    p.resolve(byIndex.get(i + 1));
-  });
+  return creates.submit(client, params);
 }
 
 /** createImage's statement; undefined when `deps.db` is not a postgres.js-backed drizzle db. */

@@ -169,3 +169,87 @@ export class GroupCommit<Q, R> {
     });
   }
 }
+
+export type TurnBatchOptions<S extends object, Q, R> = {
+  /** One request on its own (the single path, and each request of a failed batch). */
+  one: (scope: S, req: Q) => Promise<R>;
+  /** Several requests as one statement; one answer per request, in order. */
+  many: (scope: S, reqs: Q[]) => Promise<R[]>;
+  /** The span each request of a batch gets in its own trace (`traceBatch`). */
+  name: string;
+  /** Requests with the same key never share a batch: a second one goes into the next. */
+  keyOf?: (req: Q) => string;
+};
+
+/**
+ * Requests made in one event-loop turn, per scope (a pool), go out together as one statement once the
+ * turn is over (setImmediate); a lone request takes the single path. A batch that fails as a whole
+ * makes each of its requests run on its own, in its own context, so one request's error never
+ * becomes another's. Unlike GroupCommit, a batch never waits for the one before it.
+ */
+export class TurnBatcher<S extends object, Q, R> {
+  private readonly opts: TurnBatchOptions<S, Q, R>;
+  private readonly pending = new WeakMap<S, Pending<Q, R>[]>();
+
+  constructor(opts: TurnBatchOptions<S, Q, R>) {
+    this.opts = opts;
+  }
+
+  submit(scope: S, req: Q): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue(scope, { req, resolve, reject, run: AsyncLocalStorage.snapshot() });
+    });
+  }
+
+  private queue(scope: S, p: Pending<Q, R>): void {
+    let list = this.pending.get(scope);
+    if (!list) {
+      list = [];
+      this.pending.set(scope, list);
+      setImmediate(() => void this.flush(scope));
+    }
+    list.push(p);
+  }
+
+  private async one(scope: S, p: Pending<Q, R>): Promise<void> {
+    try {
+      p.resolve(await this.opts.one(scope, p.req));
+    } catch (e) {
+      p.reject(e);
+    }
+  }
+
+  private async flush(scope: S): Promise<void> {
+    const all = this.pending.get(scope) ?? [];
+    this.pending.delete(scope);
+    const keyOf = this.opts.keyOf;
+    const seen = new Set<string>();
+    const batch: Pending<Q, R>[] = [];
+    for (const p of all) {
+      const k = keyOf?.(p.req);
+      if (k !== undefined && seen.has(k)) {
+        this.queue(scope, p);
+        continue;
+      }
+      if (k !== undefined) seen.add(k);
+      batch.push(p);
+    }
+    const [only] = batch;
+    if (batch.length === 1 && only) return this.one(scope, only);
+    let answers: R[];
+    try {
+      const reqs = batch.map((p) => p.req);
+      answers = await traceBatch(
+        this.opts.name,
+        batch.map((p) => p.run),
+        () => this.opts.many(scope, reqs),
+      );
+    } catch {
+      await Promise.all(batch.map((p) => p.run(() => this.one(scope, p))));
+      return;
+    }
+    batch.forEach((p, i) => {
+      p.resolve(answers[i] as R);
+    });
+  }
+}
