@@ -30,7 +30,13 @@ describe('tracing across the queue (service-to-service)', () => {
       return operation;
     });
     expect((await h.settle(op)).status).toBe('succeeded');
-    await otel.forceFlush();
+    // The operation's row settles before its job's span ends (the span closes when the handler
+    // returns, after the settling commit): wait for the span itself, not only the row.
+    const ended = () => exporter.getFinishedSpans().some((s) => s.name === 'operation image.build');
+    for (let i = 0; i < 100 && !ended(); i++) {
+      await otel.forceFlush();
+      if (!ended()) await new Promise((r) => setTimeout(r, 50));
+    }
     const spans = exporter.getFinishedSpans();
     const root = spans.find((s) => s.name === 'HTTP POST /api/container-images');
     const work = spans.find((s) => s.name === 'operation image.build');
