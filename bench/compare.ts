@@ -221,7 +221,17 @@ type HttpPath = 'poll' | 'create';
  * cannot give. Printed as its own lines after the HTTP table; the table stays A vs bare.
  */
 const AB_ENV = process.env.BENCH_AB_API_ENV;
-type HttpSide = 'slipway' | 'slipway-b' | 'bare';
+/**
+ * The feature floor (bench/stack/floor-server.ts): the bare poll plus every feature issue 10 keeps on,
+ * each done the plainest way with Slipway's libraries. Poll only; `BENCH_FLOOR=0` leaves it out.
+ * `BENCH_FLOOR_WITHOUT="tracing log ..."` adds one floor per word, each without that feature
+ * (comma-joined words leave out several), in the same rounds: what each feature costs.
+ */
+const FLOOR = process.env.BENCH_FLOOR !== '0';
+const FLOOR_WITHOUT = (process.env.BENCH_FLOOR_WITHOUT ?? '').split(/\s+/).filter(Boolean);
+/** slipway, slipway-b, floor, floor-<features left out>, bare. */
+type HttpSide = string;
+const isFloor = (side: HttpSide) => side === 'floor' || side.startsWith('floor-');
 
 async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
   const dbUrl = await ctx.infra.clone('http');
@@ -255,16 +265,45 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
   });
   const bareUrl = `http://127.0.0.1:${barePort}`;
   await waitHttp(bare, `${bareUrl}/healthz`);
+  // The floors read the bare server's copy of the rows; their rate-limit keys are their own.
+  const floors = new Map<HttpSide, { p: Proc; url: string }>();
+  for (const w of FLOOR && paths.includes('poll') ? ['', ...FLOOR_WITHOUT] : []) {
+    const side = w ? `floor-${w}` : 'floor';
+    const port = await freePort();
+    const p = await startBare(ctx, `${side}-server`, 'floor-server.ts', {
+      FLOOR_DATABASE_URL: bareDbUrl,
+      FLOOR_REDIS_URL: S.redisUrl,
+      FLOOR_PREFIX: `${ctx.infra.prefix}_${side}`,
+      FLOOR_PORT: String(port),
+      FLOOR_POOL: '10',
+      FLOOR_SECRET: ctx.secret,
+      FLOOR_WITHOUT: w,
+      OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlp,
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitHttp(p, `${url}/healthz`);
+    floors.set(side, { p, url });
+  }
 
   const body = JSON.stringify({ name: 'img-{n}', tag: 'v1', repository: 'bench.local/app' });
-  const sides: HttpSide[] = apiB ? ['slipway', 'slipway-b', 'bare'] : ['slipway', 'bare'];
+  const sides: HttpSide[] = ['slipway', ...(apiB ? ['slipway-b'] : []), ...floors.keys(), 'bare'];
+  /** The floors answer the poll only. */
+  const runs = (path: HttpPath, side: HttpSide) => !isFloor(side) || path === 'poll';
+  const urlOf = (side: HttpSide) =>
+    side === 'slipway'
+      ? api.url
+      : side === 'slipway-b'
+        ? (apiB?.url ?? '')
+        : side === 'bare'
+          ? bareUrl
+          : (floors.get(side)?.url ?? '');
   const spec = (side: HttpSide, path: HttpPath, tag: string) => {
     const t: Target[] = targets.map((x) => ({
       token: side === 'bare' ? null : x.token,
       path: path === 'poll' ? `/api/deployments/${x.deployment}` : '/api/container-images',
     }));
     return {
-      url: side === 'slipway' ? api.url : side === 'slipway-b' ? (apiB?.url ?? '') : bareUrl,
+      url: urlOf(side),
       method: path === 'poll' ? ('GET' as const) : ('POST' as const),
       targets: t,
       body: path === 'create' ? body : undefined,
@@ -286,7 +325,8 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
   }
   log(`http: warm-up (${S.warmupS} s per path and side, unmeasured)`);
   for (const path of paths)
-    for (const side of sides) await runLoad({ ...spec(side, path, `w-${side}`), durationS: S.warmupS });
+    for (const side of sides)
+      if (runs(path, side)) await runLoad({ ...spec(side, path, `w-${side}`), durationS: S.warmupS });
   await sleep(STATS_FLUSH_MS);
 
   const samples: Record<string, HttpSample[]> = {};
@@ -295,10 +335,19 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
     const order = [...sides.slice(r % sides.length), ...sides.slice(0, r % sides.length)];
     for (const path of paths)
       for (const side of order) {
+        if (!runs(path, side)) continue;
         const l0 = loadavg()[0] ?? 0;
         // The API was idle since its last run (or the warm-up) and its counts were flushed then.
         const before = side === 'slipway' ? await dbStats(dbName) : null;
-        const server = side === 'slipway' ? api.p : side === 'slipway-b' ? (apiB?.p ?? api.p) : bare;
+        const server =
+          side === 'slipway'
+            ? api.p
+            : side === 'slipway-b'
+              ? apiB?.p
+              : side === 'bare'
+                ? bare
+                : floors.get(side)?.p;
+        if (!server) throw new Error(`no ${side} server`);
         const cpu0 = server.cpuMs();
         const res = await runLoad(spec(side, path, `r${r}-${side}`));
         const cpuMsPerReq = (server.cpuMs() - cpu0) / Math.max(1, res.requests);
@@ -324,7 +373,12 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
   }
   const apiLoadedRss = api.p.rssMb();
   const logBytes = fileSize(api.p.logFile);
-  await Promise.all([api.p.stop(), bare.stop(), apiB?.p.stop()]);
+  await Promise.all([
+    api.p.stop(),
+    bare.stop(),
+    apiB?.p.stop(),
+    ...[...floors.values()].map((f) => f.p.stop()),
+  ]);
   await sql.end();
   return { samples, users, apiIdleRss, apiLoadedRss, logBytes };
 }
@@ -417,10 +471,16 @@ const throughput = (all: Timing[]) => {
   return rows.length / ((last - first) / 1000);
 };
 
-async function bareJobsTable(dbUrl: string) {
+async function bareJobsTable(dbUrl: string, floor: boolean) {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   await sql`create table bench_bare_jobs (id bigserial primary key, status text not null default 'queued',
     created_at timestamptz not null default clock_timestamp(), started_at timestamptz, finished_at timestamptz)`;
+  // The floor worker's claim token and event rows (bench/stack/floor-worker.ts).
+  if (floor) {
+    await sql`alter table bench_bare_jobs add column claim uuid`;
+    await sql`create table bench_bare_events (id bigserial primary key, job_id bigint not null,
+      status text not null, at timestamptz not null default clock_timestamp())`;
+  }
   await sql.end();
 }
 
@@ -470,10 +530,12 @@ async function slipwayPipeline(ctx: Ctx, r: number) {
   };
 }
 
-async function barePipeline(ctx: Ctx, r: number) {
-  const dbUrl = await ctx.infra.clone(`bp${r}`);
-  const prefix = `${ctx.infra.prefix}_bp${r}`;
-  await bareJobsTable(dbUrl);
+/** The bare BullMQ worker, or (`floor`) the worker's feature floor, bench/stack/floor-worker.ts. */
+async function barePipeline(ctx: Ctx, r: number, floor = false) {
+  const tag = floor ? 'fp' : 'bp';
+  const dbUrl = await ctx.infra.clone(`${tag}${r}`);
+  const prefix = `${ctx.infra.prefix}_${tag}${r}`;
+  await bareJobsTable(dbUrl, floor);
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   const ids = await sql<{ id: string }[]>`insert into bench_bare_jobs (status)
     select 'queued' from generate_series(1, ${S.pipelineOps}) returning id`;
@@ -483,12 +545,14 @@ async function barePipeline(ctx: Ctx, r: number) {
       ids.slice(i, i + 500).map((x) => ({ name: 'job', data: { id: Number(x.id) }, opts: JOB_OPTS })),
     );
   await queue.close();
-  const w = await startBare(ctx, `bare-worker-${r}`, 'bare-worker.ts', {
+  const name = floor ? 'floor-worker' : 'bare-worker';
+  const w = await startBare(ctx, `${name}-${r}`, `${name}.ts`, {
     BARE_DATABASE_URL: dbUrl,
     BARE_REDIS_URL: S.redisUrl,
     BARE_PREFIX: prefix,
     BARE_CONCURRENCY: String(S.workerConcurrency),
     BARE_POOL: String(Math.min(20, 2 * S.workerConcurrency + 4)),
+    OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlp,
   });
   const l0 = loadavg()[0] ?? 0;
   const cpu0 = w.cpuMs();
@@ -551,7 +615,7 @@ async function slipwayPaced(ctx: Ctx) {
 async function barePaced(ctx: Ctx) {
   const dbUrl = await ctx.infra.clone('bpaced');
   const prefix = `${ctx.infra.prefix}_bpaced`;
-  await bareJobsTable(dbUrl);
+  await bareJobsTable(dbUrl, false);
   const w = await startBare(ctx, 'bare-worker-paced', 'bare-worker.ts', {
     BARE_DATABASE_URL: dbUrl,
     BARE_REDIS_URL: S.redisUrl,
@@ -719,6 +783,7 @@ async function main(): Promise<number> {
       );
     const slip: Awaited<ReturnType<typeof slipwayPipeline>>[] = [];
     const bare: Awaited<ReturnType<typeof barePipeline>>[] = [];
+    const floorW: Awaited<ReturnType<typeof barePipeline>>[] = [];
     for (let r = 0; S.only.has('pipeline') && r < S.pipelineRounds; r++) {
       const runS = async () => {
         const x = await slipwayPipeline(ctx, r);
@@ -730,13 +795,14 @@ async function main(): Promise<number> {
         bare.push(x);
         log(`pipeline round ${r + 1} bare: ${x.opsPerSec.toFixed(0)} jobs/s`);
       };
-      if (r % 2 === 0) {
-        await runS();
-        await runB();
-      } else {
-        await runB();
-        await runS();
-      }
+      const runF = async () => {
+        if (!FLOOR) return;
+        const x = await barePipeline(ctx, r, true);
+        floorW.push(x);
+        log(`pipeline round ${r + 1} floor: ${x.opsPerSec.toFixed(0)} jobs/s`);
+      };
+      const order = [runS, runB, runF];
+      for (let i = 0; i < order.length; i++) await order[(i + r) % order.length]?.();
     }
 
     const noPaced = { p50: NONE, p99: NONE, late: 0, load: NONE, idleRss: NONE, loadedRss: NONE };
@@ -806,7 +872,28 @@ async function main(): Promise<number> {
           `A/B ${path}: B (${AB_ENV}) ${f0(m(b, 'reqPerSec'))} req/s, p99 ${ms(m(b, 'p99'))} ms, ${f3(m(b, 'cpuMsPerReq'))} CPU ms/req [${each(b)}]; A ${f0(m(a, 'reqPerSec'))} req/s, p99 ${ms(m(a, 'p99'))} ms, ${f3(m(a, 'cpuMsPerReq'))} CPU ms/req [${each(a)}]; B/A req/s ${f2(m(b, 'reqPerSec') / m(a, 'reqPerSec'))}, CPU ${f2(m(b, 'cpuMsPerReq') / m(a, 'cpuMsPerReq'))}`,
         );
       }
+    // The feature floor against bare and Slipway, from the same rounds.
+    const floorLines: string[] = [];
+    const fl = http.samples['poll/floor'] ?? [];
+    if (fl.length) {
+      const m = (xs: HttpSample[], k: 'reqPerSec' | 'p50' | 'p99' | 'cpuMsPerReq') =>
+        median(xs.map((x) => x[k]));
+      const sp = http.samples['poll/slipway'] ?? [];
+      const bp = http.samples['poll/bare'] ?? [];
+      floorLines.push(
+        `Feature floor, status poll (bench/stack/floor-server.ts: the bare poll + cached JWT check, cached user row, the Redis sliding window, server/db/Redis spans exported, metrics, the request log line, the standard headers; same rounds): ${f0(m(fl, 'reqPerSec'))} req/s, p50 ${ms(m(fl, 'p50'))} ms, p99 ${ms(m(fl, 'p99'))} ms, ${f3(m(fl, 'cpuMsPerReq'))} CPU ms/req, ${fl.reduce((a, x) => a + x.errors, 0)} errors. Floor/bare: req/s ${f2(m(fl, 'reqPerSec') / m(bp, 'reqPerSec'))}, CPU ${f2(m(fl, 'cpuMsPerReq') / m(bp, 'cpuMsPerReq'))}x. Slipway/floor: req/s ${f2(m(sp, 'reqPerSec') / m(fl, 'reqPerSec'))}, CPU ${f2(m(sp, 'cpuMsPerReq') / m(fl, 'cpuMsPerReq'))}x.`,
+      );
+      // Each feature's price: the full floor's CPU per poll minus that of the floor without it.
+      for (const w of FLOOR_WITHOUT) {
+        const v = http.samples[`poll/floor-${w}`] ?? [];
+        const saved = m(fl, 'cpuMsPerReq') - m(v, 'cpuMsPerReq');
+        floorLines.push(
+          `Floor without ${w}: ${f0(m(v, 'reqPerSec'))} req/s (${f2(m(v, 'reqPerSec') / m(bp, 'reqPerSec'))} of bare), ${f3(m(v, 'cpuMsPerReq'))} CPU ms/req [${v.map((x) => x.cpuMsPerReq.toFixed(3)).join(' ')}]: ${w} costs ${f3(saved)} ms per poll (${f0((100 * saved) / m(fl, 'cpuMsPerReq'))}% of the floor).`,
+        );
+      }
+    }
     const sOps = median(slip.map((x) => x.opsPerSec));
+    const fOps = median(floorW.map((x) => x.opsPerSec));
     const bOps = median(bare.map((x) => x.opsPerSec));
     const pipeLoad = median([...slip, ...bare].map((x) => x.load));
     const out = [
@@ -839,6 +926,7 @@ async function main(): Promise<number> {
       '',
       ...perReq.flatMap((l) => [l, '']),
       ...abLines.flatMap((l) => [l, '']),
+      ...floorLines.flatMap((l) => [l, '']),
       table(
         [
           `pipeline (1 process x ${S.workerConcurrency})`,
@@ -860,6 +948,12 @@ async function main(): Promise<number> {
         ],
       ),
       '',
+      ...(floorW.length
+        ? [
+            `Worker feature floor (bench/stack/floor-worker.ts: the bare worker + a fenced compare-and-set claim and finish, an event row per transition, tracing with BullMQ's bridge and a span per operation and statement, metrics, a log line per transition; same rounds): ${f0(fOps)} jobs/s, ${f2(median(floorW.map((x) => x.cpuMsPerOp)))} CPU ms per job (its start-up included). Floor/bare: ${f2(fOps / bOps)}. Slipway/floor: ${f2(sOps / fOps)}.`,
+            '',
+          ]
+        : []),
       `Per pipeline operation (worker side only; Postgres pg_stat_database, median round): ${f1(median(slip.map((x) => x.perOp.tx)))} transactions, ${f1(median(slip.map((x) => x.perOp.inserted)))} rows inserted, ${f1(median(slip.map((x) => x.perOp.updated)))} updated, ${f1(median(slip.map((x) => x.perOp.fetched)))} fetched; worker CPU ${f2(median(slip.map((x) => x.cpuMsPerOp)))} ms per operation (bare worker ${f2(median(bare.map((x) => x.cpuMsPerOp)))} ms per job, its start-up included).`,
       '',
       table(

@@ -19,6 +19,10 @@
 // over (after 10000 requests still 10-15% of the count; in the wall-clock runs, ~20 optimizations per
 // 5 s once warm) and not the steady-state cost of a request; the share is printed.
 // BENCH_AB_API_ENV="KEY=VALUE ..." adds a second Slipway API with those settings ("slipway-b").
+// The poll is also counted on the feature floor (bench/stack/floor-server.ts: the bare poll plus the
+// features issue 10 keeps on, done the plainest way; INSTR_FLOOR=0 leaves it out), and on one floor
+// per word of INSTR_FLOOR_WITHOUT ("tracing log ..."; comma-joined words leave out several), which
+// prices each feature: the floor's count less the count without it.
 // The load is a keep-alive node:http client: its speed does not matter here, only the server's count.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -43,9 +47,13 @@ const S = {
   users: num('INSTR_USERS', 200),
   paths: (process.env.INSTR_PATHS ?? 'poll,create').split(',').filter(Boolean) as Path[],
   abEnv: process.env.BENCH_AB_API_ENV,
+  floor: process.env.INSTR_FLOOR !== '0',
+  floorWithout: (process.env.INSTR_FLOOR_WITHOUT ?? '').split(/\s+/).filter(Boolean),
 };
 type Path = 'poll' | 'create';
-type Side = 'slipway' | 'slipway-b' | 'bare';
+/** slipway, slipway-b, floor, floor-<features left out>, bare. */
+type Side = string;
+const isFloor = (side: Side) => side === 'floor' || side.startsWith('floor-');
 
 const root = join(import.meta.dirname, '..');
 const t0 = Date.now();
@@ -140,6 +148,27 @@ function lastDump(dir: string, name: string): { ir: number; compiler: number } {
   return { ir: Number(m[1]), compiler: compilerShare(best) };
 }
 
+/** The floor's poll against bare and Slipway, and what each left-out feature saved. */
+function floorLines(ir: Record<string, number>, errors: Record<string, number>): string[] {
+  const floor = ir['poll/floor'];
+  if (floor === undefined) return [];
+  const M = (n: number | undefined) => ((n ?? Number.NaN) / 1e6).toFixed(3);
+  const bare = ir['poll/bare'] ?? Number.NaN;
+  const slip = ir['poll/slipway'] ?? Number.NaN;
+  const out = [
+    '',
+    `Feature floor, poll (bench/stack/floor-server.ts): ${M(floor)} M instructions/request, ${(floor / bare).toFixed(2)}x bare; Slipway ${(slip / floor).toFixed(2)}x the floor (errors ${errors['poll/floor'] ?? 0}).`,
+  ];
+  for (const w of S.floorWithout) {
+    const v = ir[`poll/floor-${w}`];
+    const saved = floor - (v ?? Number.NaN);
+    out.push(
+      `- without ${w}: ${M(v)} M (${((v ?? Number.NaN) / bare).toFixed(2)}x bare): ${w} costs ${M(saved)} M per poll, ${((100 * saved) / floor).toFixed(0)}% of the floor (errors ${errors[`poll/floor-${w}`] ?? 0}).`,
+    );
+  }
+  return [...out, ''];
+}
+
 async function main() {
   execFileSync('sh', ['-c', 'command -v valgrind && command -v callgrind_control'], { stdio: 'ignore' });
   // Inside the repository, so the bundle's npm imports resolve from its node_modules.
@@ -220,6 +249,29 @@ async function main() {
     procs.push(bare);
     await waitHttp(bare, `http://127.0.0.1:${barePort}/healthz`, 300_000);
     sides.push({ side: 'bare', p: bare, url: `http://127.0.0.1:${barePort}`, name: 'bare' });
+    for (const w of S.floor && S.paths.includes('poll') ? ['', ...S.floorWithout] : []) {
+      const side = w ? `floor-${w}` : 'floor';
+      const port = await freePort();
+      const p = spawnNode({
+        name: side,
+        script: join(root, 'bench/stack/floor-server.ts'),
+        logDir: join(work, 'logs'),
+        wrapper: under(side),
+        env: {
+          FLOOR_DATABASE_URL: bareDb,
+          FLOOR_REDIS_URL: S.redisUrl,
+          FLOOR_PREFIX: `${infra.prefix}_${side}`,
+          FLOOR_PORT: String(port),
+          FLOOR_POOL: '10',
+          FLOOR_SECRET: secret,
+          FLOOR_WITHOUT: w,
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        },
+      });
+      procs.push(p);
+      await waitHttp(p, `http://127.0.0.1:${port}/healthz`, 300_000);
+      sides.push({ side, p, url: `http://127.0.0.1:${port}`, name: side });
+    }
     log(`${S.users} users; ${S.warmup} warm-up + ${S.requests} counted requests per path and side`);
 
     const ir: Record<string, number> = {};
@@ -227,6 +279,7 @@ async function main() {
     const compiling: Record<string, number> = {};
     for (const path of S.paths) {
       for (const s of sides) {
+        if (isFloor(s.side) && path !== 'poll') continue;
         await drive(s.url, path, targets, S.warmup, s.side, `w${path}${s.side}`);
         callgrind(s.p, '--instr=on');
         callgrind(s.p, '--zero');
@@ -251,6 +304,7 @@ async function main() {
         );
       }
     }
+    const main = sides.filter((s) => !isFloor(s.side));
     const rows = S.paths.map((path) => {
       const bareIr = ir[`${path}/bare`] ?? Number.NaN;
       const row = [path, ((ir[`${path}/slipway`] ?? 0) / 1e6).toFixed(3)];
@@ -261,8 +315,8 @@ async function main() {
         ...(S.abEnv !== undefined
           ? [((ir[`${path}/slipway-b`] ?? 0) / (ir[`${path}/slipway`] ?? 1)).toFixed(3)]
           : []),
-        sides.map((s) => `${(100 * (compiling[`${path}/${s.side}`] ?? 0)).toFixed(0)}%`).join('/'),
-        sides.map((s) => errors[`${path}/${s.side}`] ?? 0).join('/'),
+        main.map((s) => `${(100 * (compiling[`${path}/${s.side}`] ?? 0)).toFixed(0)}%`).join('/'),
+        main.map((s) => errors[`${path}/${s.side}`] ?? 0).join('/'),
       );
       return row;
     });
@@ -272,7 +326,7 @@ async function main() {
       'bare M instr/req',
       'Slipway / bare',
       ...(S.abEnv !== undefined ? ['B / A'] : []),
-      `compiling ${sides.map((s) => s.side).join('/')}`,
+      `compiling ${main.map((s) => s.side).join('/')}`,
       'errors',
     );
     let commit = '';
@@ -282,7 +336,7 @@ async function main() {
     process.stdout.write(
       `## npm run bench:instructions (${new Date().toISOString().slice(0, 16)}Z, commit ${commit})\n\n` +
         `valgrind callgrind, all threads; ${S.warmup} warm-up + ${S.requests} counted requests per path and side, ${S.connections} in flight; ${bundles.how}\n\n` +
-        `${table(head, rows)}\n`,
+        `${table(head, rows)}\n${floorLines(ir, errors).join('\n')}`,
     );
   } finally {
     await Promise.all(procs.map((p) => p.stop(20_000)));
