@@ -8,6 +8,7 @@ import { createLogger, traceFields } from './logger.ts';
 import {
   endServerSpan,
   instrumentPostgres,
+  redisStatement,
   samplerFrom,
   startServerSpan,
   startTelemetry,
@@ -93,6 +94,48 @@ describe('tracing', () => {
     const set = all.find((s) => s.name === 'set');
     expect(set?.instrumentationScope.name).toBe('@opentelemetry/instrumentation-ioredis');
     expect(set?.parentSpanContext?.spanId).toBe(all.find((s) => s.name === 'job')?.spanContext().spanId);
+  });
+
+  it('a Lua script call (EVALSHA, as BullMQ makes them) names its script and keys, not its arguments', async () => {
+    const r = new Redis(testRedisUrl());
+    r.defineCommand('slipwayTestScript', {
+      numberOfKeys: 2,
+      lua: "redis.call('set', KEYS[1], ARGV[1], 'EX', 5); return redis.call('set', KEYS[2], ARGV[2], 'EX', 5)",
+    });
+    const script = r as Redis & { slipwayTestScript(...args: (string | Buffer)[]): Promise<unknown> };
+    try {
+      await withSpan('job', {}, async () => {
+        await script.slipwayTestScript(
+          'telemetry-k1',
+          'telemetry-k2',
+          'secret value',
+          Buffer.from([0x82, 0xa5]),
+        );
+      });
+    } finally {
+      r.disconnect();
+    }
+    const texts = (await spans())
+      .filter((s) => s.name === 'evalsha' || s.name === 'eval')
+      .map((s) => String(s.attributes['db.query.text']));
+    // ioredis sends EVALSHA first (and EVAL with the script once if Redis did not know it).
+    expect(texts[0]).toMatch(/^evalsha [0-9a-f]{40} 2 telemetry-k1 telemetry-k2 \[2 other arguments\]$/);
+    for (const t of texts) expect(t).not.toContain('secret value');
+  });
+
+  it('redisStatement: keys of script calls, the default rules for other commands', () => {
+    const sha = 'a'.repeat(40);
+    expect(
+      redisStatement('evalsha', [sha, '2', 'q:wait', Buffer.from('q:active'), 'job-1', Buffer.from([0x82])]),
+    ).toBe(`evalsha ${sha} 2 q:wait q:active [2 other arguments]`);
+    expect(redisStatement('evalsha', [sha, 1, 'q:wait'])).toBe(`evalsha ${sha} 1 q:wait`);
+    expect(redisStatement('eval', ['return 1', '0', 'x'])).toBe(
+      'eval [script of 8 chars] 0 [1 other arguments]',
+    );
+    // Not a script call, or one whose key count does not add up: the instrumentation's default.
+    expect(redisStatement('set', ['k', 'v', 'EX', 5])).toBe('set k [3 other arguments]');
+    expect(redisStatement('get', ['k'])).toBe('get k');
+    expect(redisStatement('evalsha', [sha, '9', 'a'])).toBe(`evalsha ${sha} 9 a`);
   });
 
   it('outgoing fetch and incoming node:http requests are spans; trace context crosses the wire', async () => {

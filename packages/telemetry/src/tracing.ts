@@ -25,6 +25,7 @@ import { type Instrumentation, registerInstrumentations } from '@opentelemetry/i
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { defaultDbStatementSerializer } from '@opentelemetry/redis-common';
 import {
   defaultResource,
   detectResources,
@@ -133,8 +134,34 @@ function instrumentations(httpServerSpans: boolean): Instrumentation[] {
       ignoreIncomingRequestHook: (req) => QUIET_PATHS.test(req.url ?? ''),
     }),
     new UndiciInstrumentation(),
-    new IORedisInstrumentation(),
+    new IORedisInstrumentation({ dbStatementSerializer: redisStatement }),
   ];
+}
+
+const argText = (a: unknown): string =>
+  typeof a === 'string' ? a : Buffer.isBuffer(a) ? a.toString('utf8') : String(a);
+
+/**
+ * `db.query.text` of a Redis span. EVALSHA/EVAL: the command, the script's sha (EVAL: its length,
+ * not its text), the number of keys and the keys, then how many arguments followed, unprinted.
+ * The instrumentation's default prints every argument of a script call: BullMQ's carry msgpack
+ * options (binary), job data and return values, ~1.5 KB of text per job completion that says nothing
+ * the keys do not (which script, on which queue and job) and that every span paid to build, hold and
+ * export. Every other command: the instrumentation's default (its per-command argument rules).
+ */
+export function redisStatement(cmdName: string, cmdArgs: ReadonlyArray<unknown>): string {
+  const name = cmdName.toLowerCase();
+  if ((name === 'evalsha' || name === 'eval') && cmdArgs.length >= 2) {
+    const numKeys = Number(argText(cmdArgs[1]));
+    if (Number.isSafeInteger(numKeys) && numKeys >= 0 && numKeys <= cmdArgs.length - 2) {
+      const script = argText(cmdArgs[0]);
+      let text = `${cmdName} ${name === 'eval' ? `[script of ${script.length} chars]` : script} ${numKeys}`;
+      for (let i = 2; i < 2 + numKeys; i++) text += ` ${argText(cmdArgs[i])}`;
+      const rest = cmdArgs.length - 2 - numKeys;
+      return rest > 0 ? `${text} [${rest} other arguments]` : text;
+    }
+  }
+  return defaultDbStatementSerializer(cmdName, cmdArgs as (string | Buffer | number | unknown[])[]);
 }
 
 /**
