@@ -267,7 +267,7 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
   await waitHttp(bare, `${bareUrl}/healthz`);
   // The floors read the bare server's copy of the rows; their rate-limit keys are their own.
   const floors = new Map<HttpSide, { p: Proc; url: string }>();
-  for (const w of FLOOR && paths.includes('poll') ? ['', ...FLOOR_WITHOUT] : []) {
+  for (const w of FLOOR ? ['', ...(paths.includes('poll') ? FLOOR_WITHOUT : [])] : []) {
     const side = w ? `floor-${w}` : 'floor';
     const port = await freePort();
     const p = await startBare(ctx, `${side}-server`, 'floor-server.ts', {
@@ -287,8 +287,8 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
 
   const body = JSON.stringify({ name: 'img-{n}', tag: 'v1', repository: 'bench.local/app' });
   const sides: HttpSide[] = ['slipway', ...(apiB ? ['slipway-b'] : []), ...floors.keys(), 'bare'];
-  /** The floors answer the poll only. */
-  const runs = (path: HttpPath, side: HttpSide) => !isFloor(side) || path === 'poll';
+  /** The priced floors (floor-<features>) answer the poll only; the whole floor both paths. */
+  const runs = (path: HttpPath, side: HttpSide) => !isFloor(side) || side === 'floor' || path === 'poll';
   const urlOf = (side: HttpSide) =>
     side === 'slipway'
       ? api.url
@@ -874,15 +874,25 @@ async function main(): Promise<number> {
       }
     // The feature floor against bare and Slipway, from the same rounds.
     const floorLines: string[] = [];
-    const fl = http.samples['poll/floor'] ?? [];
-    if (fl.length) {
-      const m = (xs: HttpSample[], k: 'reqPerSec' | 'p50' | 'p99' | 'cpuMsPerReq') =>
-        median(xs.map((x) => x[k]));
-      const sp = http.samples['poll/slipway'] ?? [];
-      const bp = http.samples['poll/bare'] ?? [];
+    const m = (xs: HttpSample[], k: 'reqPerSec' | 'p50' | 'p99' | 'cpuMsPerReq') =>
+      median(xs.map((x) => x[k]));
+    const floorWhat: Record<HttpPath, string> = {
+      poll: 'status poll (bench/stack/floor-server.ts: the bare poll + cached JWT check, cached user row, the Redis sliding window, server/db/Redis spans exported, metrics, the request log line, the standard headers; same rounds)',
+      create:
+        'create (bench/stack/floor-server.ts: the bare create + the same per-request features, zod body check, Idempotency-Key claimed in one transaction with the image, operation and audit rows, the answer stored under the key, a span per statement and for queue.add; same rounds)',
+    };
+    for (const path of paths) {
+      const f = http.samples[`${path}/floor`] ?? [];
+      if (!f.length) continue;
+      const sp = http.samples[`${path}/slipway`] ?? [];
+      const bp = http.samples[`${path}/bare`] ?? [];
       floorLines.push(
-        `Feature floor, status poll (bench/stack/floor-server.ts: the bare poll + cached JWT check, cached user row, the Redis sliding window, server/db/Redis spans exported, metrics, the request log line, the standard headers; same rounds): ${f0(m(fl, 'reqPerSec'))} req/s, p50 ${ms(m(fl, 'p50'))} ms, p99 ${ms(m(fl, 'p99'))} ms, ${f3(m(fl, 'cpuMsPerReq'))} CPU ms/req, ${fl.reduce((a, x) => a + x.errors, 0)} errors. Floor/bare: req/s ${f2(m(fl, 'reqPerSec') / m(bp, 'reqPerSec'))}, CPU ${f2(m(fl, 'cpuMsPerReq') / m(bp, 'cpuMsPerReq'))}x. Slipway/floor: req/s ${f2(m(sp, 'reqPerSec') / m(fl, 'reqPerSec'))}, CPU ${f2(m(sp, 'cpuMsPerReq') / m(fl, 'cpuMsPerReq'))}x.`,
+        `Feature floor, ${floorWhat[path]}: ${f0(m(f, 'reqPerSec'))} req/s, p50 ${ms(m(f, 'p50'))} ms, p99 ${ms(m(f, 'p99'))} ms, ${f3(m(f, 'cpuMsPerReq'))} CPU ms/req, ${f.reduce((a, x) => a + x.errors, 0)} errors. Floor/bare: req/s ${f2(m(f, 'reqPerSec') / m(bp, 'reqPerSec'))}, CPU ${f2(m(f, 'cpuMsPerReq') / m(bp, 'cpuMsPerReq'))}x. Slipway/floor: req/s ${f2(m(sp, 'reqPerSec') / m(f, 'reqPerSec'))}, CPU ${f2(m(sp, 'cpuMsPerReq') / m(f, 'cpuMsPerReq'))}x.`,
       );
+    }
+    const fl = http.samples['poll/floor'] ?? [];
+    const bp = http.samples['poll/bare'] ?? [];
+    if (fl.length) {
       // Each feature's price: the full floor's CPU per poll minus that of the floor without it.
       for (const w of FLOOR_WITHOUT) {
         const v = http.samples[`poll/floor-${w}`] ?? [];

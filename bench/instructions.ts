@@ -150,15 +150,20 @@ function lastDump(dir: string, name: string): { ir: number; compiler: number } {
 
 /** The floor's poll against bare and Slipway, and what each left-out feature saved. */
 function floorLines(ir: Record<string, number>, errors: Record<string, number>): string[] {
-  const floor = ir['poll/floor'];
-  if (floor === undefined) return [];
   const M = (n: number | undefined) => ((n ?? Number.NaN) / 1e6).toFixed(3);
+  const out = [''];
+  for (const path of S.paths) {
+    const f = ir[`${path}/floor`];
+    if (f === undefined) continue;
+    const bare = ir[`${path}/bare`] ?? Number.NaN;
+    const slip = ir[`${path}/slipway`] ?? Number.NaN;
+    out.push(
+      `Feature floor, ${path} (bench/stack/floor-server.ts): ${M(f)} M instructions/request, ${(f / bare).toFixed(2)}x bare; Slipway ${(slip / f).toFixed(2)}x the floor (errors ${errors[`${path}/floor`] ?? 0}).`,
+    );
+  }
+  const floor = ir['poll/floor'];
+  if (floor === undefined) return out.length > 1 ? [...out, ''] : [];
   const bare = ir['poll/bare'] ?? Number.NaN;
-  const slip = ir['poll/slipway'] ?? Number.NaN;
-  const out = [
-    '',
-    `Feature floor, poll (bench/stack/floor-server.ts): ${M(floor)} M instructions/request, ${(floor / bare).toFixed(2)}x bare; Slipway ${(slip / floor).toFixed(2)}x the floor (errors ${errors['poll/floor'] ?? 0}).`,
-  ];
   for (const w of S.floorWithout) {
     const v = ir[`poll/floor-${w}`];
     const saved = floor - (v ?? Number.NaN);
@@ -249,7 +254,7 @@ async function main() {
     procs.push(bare);
     await waitHttp(bare, `http://127.0.0.1:${barePort}/healthz`, 300_000);
     sides.push({ side: 'bare', p: bare, url: `http://127.0.0.1:${barePort}`, name: 'bare' });
-    for (const w of S.floor && S.paths.includes('poll') ? ['', ...S.floorWithout] : []) {
+    for (const w of S.floor ? ['', ...(S.paths.includes('poll') ? S.floorWithout : [])] : []) {
       const side = w ? `floor-${w}` : 'floor';
       const port = await freePort();
       const p = spawnNode({
@@ -279,7 +284,8 @@ async function main() {
     const compiling: Record<string, number> = {};
     for (const path of S.paths) {
       for (const s of sides) {
-        if (isFloor(s.side) && path !== 'poll') continue;
+        // The priced floors count the poll only; the whole floor both paths.
+        if (isFloor(s.side) && s.side !== 'floor' && path !== 'poll') continue;
         await drive(s.url, path, targets, S.warmup, s.side, `w${path}${s.side}`);
         callgrind(s.p, '--instr=on');
         callgrind(s.p, '--zero');
