@@ -279,6 +279,8 @@ async function httpPhase(ctx: Ctx, paths: readonly HttpPath[]) {
       FLOOR_SECRET: ctx.secret,
       FLOOR_WITHOUT: w,
       OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlp,
+      // The runtime flags Slipway's API runs with (AsyncLocalStorage on the context frame).
+      NODE_OPTIONS: ctx.bundles.nodeOptions.api,
     });
     const url = `http://127.0.0.1:${port}`;
     await waitHttp(p, `${url}/healthz`);
@@ -553,6 +555,8 @@ async function barePipeline(ctx: Ctx, r: number, floor = false) {
     BARE_CONCURRENCY: String(S.workerConcurrency),
     BARE_POOL: String(Math.min(20, 2 * S.workerConcurrency + 4)),
     OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlp,
+    // The floor runs with the Slipway worker's runtime flags (the bare worker uses no context).
+    ...(floor ? { NODE_OPTIONS: ctx.bundles.nodeOptions.worker } : {}),
   });
   const l0 = loadavg()[0] ?? 0;
   const cpu0 = w.cpuMs();

@@ -271,6 +271,8 @@ async function main() {
           FLOOR_SECRET: secret,
           FLOOR_WITHOUT: w,
           OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          // The runtime flags Slipway's API runs with (AsyncLocalStorage on the context frame).
+          NODE_OPTIONS: bundles.nodeOptions.api,
         },
       });
       procs.push(p);

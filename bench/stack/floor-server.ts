@@ -371,7 +371,9 @@ route('POST', '/api/container-images', async (c, span, who) => {
     );
     if (!image) throw new Error('no image row');
     const [op] = await traced(OPERATION, () => tx.unsafe(OPERATION, [image.id], { prepare: true }));
-    await traced(AUDIT, () => tx.unsafe(AUDIT, [user?.id ?? null, image.id, who.requestId], { prepare: true }));
+    await traced(AUDIT, () =>
+      tx.unsafe(AUDIT, [user?.id ?? null, image.id, who.requestId], { prepare: true }),
+    );
     return { image, operationId: String(op?.id) };
   });
   if ('replay' in made) return made.replay;
