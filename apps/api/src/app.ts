@@ -1,5 +1,4 @@
 import { IdempotentReplay, silentLogger } from '@slipway/core';
-import { fixedShapeLogger } from '@slipway/telemetry';
 import { getPath } from 'hono/utils/url';
 import type { ApiApp, AppDeps } from './context.ts';
 import { errorBody, toHttpError } from './errors.ts';
@@ -44,8 +43,7 @@ export function createApp(deps: AppDeps): App {
   // Outermost first: every response, errors and 404s included, passes back through these.
   app.use(requestId());
   app.use(standardHeaders());
-  // The request line has a fixed shape with no secret in it: written without redaction's copy.
-  app.use(observe({ metrics: deps.metrics, log: fixedShapeLogger(log) }));
+  app.use(observe({ metrics: deps.metrics, log }));
   app.use(securityEvents({ core: deps.core, log, track, trustProxy: deps.config.TRUST_PROXY }));
   app.use(apiVersion());
   app.use(bodyLimits({ defaultBytes: deps.bodyLimitBytes, chartBytes: deps.chartBodyLimitBytes }));

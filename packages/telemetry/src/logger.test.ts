@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, fixedShapeLogger } from './logger.ts';
+import { createLogger, fixedShapeLogger, type RequestLine, requestLineWriter } from './logger.ts';
 
 /** A destination that keeps every line written to it, parsed. */
 function memory() {
@@ -95,5 +95,85 @@ describe('fixedShapeLogger', () => {
   it('returns a logger that is not pino as it is', () => {
     const silent = { info() {}, warn() {}, error() {} };
     expect(fixedShapeLogger(silent)).toBe(silent);
+  });
+});
+
+describe('requestLineWriter', () => {
+  const manager = new AsyncLocalStorageContextManager();
+  beforeAll(() => {
+    context.setGlobalContextManager(manager.enable());
+  });
+  afterAll(() => {
+    manager.disable();
+    context.disable();
+  });
+
+  it("writes the bytes fixedShapeLogger writes (pino's), levels and trace ids included", () => {
+    const raw: string[] = [];
+    const log = createLogger({
+      name: 'api',
+      level: 'info',
+      destination: { write: (s: string) => raw.push(s.replace(/"time":\d+/, '"time":0')) },
+    });
+    const pinoWay = fixedShapeLogger(log);
+    const write = requestLineWriter(log);
+    const lines: RequestLine[] = [
+      // Strings pino quotes itself and strings it hands to JSON.stringify (quotes, controls, lone surrogates).
+      {
+        method: 'GET',
+        path: '/api/x/"q\\\n\u2028é\ud800',
+        route: '/api/x/:id',
+        status: 200,
+        ms: 1.5,
+        requestId: 'r',
+        userId: 'u',
+      },
+      {
+        method: 'POST',
+        path: '/a',
+        route: 'unmatched',
+        status: 503,
+        ms: 0,
+        requestId: undefined,
+        userId: null,
+      },
+    ];
+    const both = () => {
+      for (const l of lines) {
+        if (l.status >= 500) pinoWay.error(l, 'request');
+        else pinoWay.info(l, 'request');
+        write(l);
+      }
+    };
+    both();
+    context.with(trace.setSpanContext(context.active(), spanContext), both);
+    log.level = 'error'; // follows the level: only the 5xx lines
+    both();
+    expect(raw).toHaveLength(10);
+    for (let i = 0; i < raw.length; i += 2) expect(raw[i + 1]).toBe(raw[i]);
+    expect(JSON.parse(raw[6] as string)).toMatchObject({
+      level: 50,
+      msg: 'request',
+      trace_id: spanContext.traceId,
+    });
+  });
+
+  it('writes through the logger itself when it is not pino', () => {
+    const seen: unknown[] = [];
+    const silent = {
+      info: (o: unknown) => seen.push(['info', o]),
+      error: (o: unknown) => seen.push(['error', o]),
+    };
+    const line: RequestLine = {
+      method: 'GET',
+      path: '/',
+      route: '/',
+      status: 500,
+      ms: 1,
+      requestId: 'r',
+      userId: null,
+    };
+    requestLineWriter(silent)(line);
+    expect(seen).toEqual([['error', line]]);
   });
 });

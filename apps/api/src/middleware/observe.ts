@@ -1,5 +1,11 @@
 import type { Logger } from '@slipway/core';
-import { endServerSpan, type HttpMetrics, isQuietPath, startServerSpan } from '@slipway/telemetry';
+import {
+  endServerSpan,
+  type HttpMetrics,
+  isQuietPath,
+  requestLineWriter,
+  startServerSpan,
+} from '@slipway/telemetry';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { AppEnv } from '../context.ts';
@@ -23,11 +29,13 @@ export function routeLabel(c: Context<AppEnv>): string {
  * and passwords cannot end up in logs.
  */
 export function observe(opts: { metrics: HttpMetrics; log: Logger }): MiddlewareHandler<AppEnv> {
+  // The line has a fixed shape with no secret in it: written without redaction's copy (logger.ts).
+  const writeLine = requestLineWriter(opts.log);
   const finish = (c: Context<AppEnv>, method: string, path: string, route: string, started: number) => {
     const ms = Math.round((performance.now() - started) * 100) / 100;
     const status = c.res.status;
     opts.metrics.record(method, route, status, ms);
-    const line = {
+    writeLine({
       method,
       path,
       route,
@@ -35,9 +43,7 @@ export function observe(opts: { metrics: HttpMetrics; log: Logger }): Middleware
       ms,
       requestId: c.get('requestId'),
       userId: c.get('user')?.id ?? null,
-    };
-    if (status >= 500) opts.log.error(line, 'request');
-    else opts.log.info(line, 'request');
+    });
   };
   return async function observeRequest(c, next) {
     const route = routeLabel(c);
