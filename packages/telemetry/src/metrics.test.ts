@@ -41,6 +41,57 @@ describe('HttpMetrics', () => {
     expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
   });
 
+  it("records exactly what prom-client's own API records, also after a reset", async () => {
+    // record() updates prom-client's entries directly once a series exists: the same text as the
+    // same updates made through prom-client's API, for every series, bucket and counter.
+    const viaRecord = createRegistry({ processMetrics: false });
+    const m = new HttpMetrics({ registry: viaRecord });
+    const viaApi = createRegistry({ processMetrics: false });
+    const h = new client.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration in seconds, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [viaApi],
+    });
+    const counter = (name: string, help: string) =>
+      new client.Counter({ name, help, labelNames: ['method', 'route'], registers: [viaApi] });
+    const requests = counter('slipway_http_requests_total', 'HTTP requests handled.');
+    const errors = counter('slipway_http_errors_total', 'HTTP requests answered with a 5xx.');
+    const timeSum = counter('slipway_http_response_time_ms_sum', 'Sum of response times in milliseconds.');
+    const seen = new Set<string>();
+    const both = (method: string, route: string, status: number, ms: number) => {
+      m.record(method, route, status, ms);
+      if (!seen.has(`${method} ${route}`)) {
+        seen.add(`${method} ${route}`);
+        errors.inc({ method, route }, 0);
+      }
+      h.observe({ method, route, status: String(status) }, ms / 1000);
+      requests.inc({ method, route });
+      if (status >= 500) errors.inc({ method, route });
+      timeSum.inc({ method, route }, ms);
+    };
+    const run = () => {
+      for (const ms of [0.2, 3, 5, 7.5, 12, 60, 99, 250, 1000, 4000, 31000, 45000])
+        for (const [method, route, status] of [
+          ['GET', '/api/a/:id', 200],
+          ['GET', '/api/a/:id', 404],
+          ['POST', '/api/a', 201],
+          ['POST', '/api/a', 503],
+        ] as const)
+          both(method, route, status, ms);
+    };
+    run();
+    expect(await viaRecord.metrics()).toBe(await viaApi.metrics());
+    // After a reset (a registry cleared), the series are made again on their next update.
+    viaRecord.resetMetrics();
+    viaApi.resetMetrics();
+    run();
+    run();
+    expect(await viaRecord.metrics()).toBe(await viaApi.metrics());
+    expect(m.snapshot().request_count).toBe(144);
+  });
+
   it("the synchronous rendering equals prom-client's own", async () => {
     const registry = createRegistry({ processMetrics: false });
     const h = new client.Histogram({

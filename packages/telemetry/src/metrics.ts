@@ -105,6 +105,37 @@ export function renderPrometheusSync(registry: client.Registry): string {
   return `${blocks.join('\n\n')}\n`;
 }
 
+type CounterEntry = { value: number; labels: Labels };
+type HistogramEntry = { labels: Labels; bucketValues: Record<string, number>; sum: number; count: number };
+type Internals<E> = { hashMap: Record<string, E>; upperBounds?: number[] };
+
+/**
+ * Where prom-client keeps the series of `labels` (the key of `metric.hashMap` whose entry holds that
+ * very labels object), found once after the series was made through prom-client's own API; null if
+ * this prom-client keeps series some other way (then every update takes the public API).
+ */
+function seriesKey(metric: unknown, labels: Labels): string | null {
+  const map = (metric as Partial<Internals<{ labels?: unknown }>>).hashMap;
+  if (!map || typeof map !== 'object') return null;
+  for (const k of Object.keys(map)) if (map[k]?.labels === labels) return k;
+  return null;
+}
+
+/**
+ * One route's (method, route) series: its labels objects made once, and where prom-client keeps
+ * each series, so a request's update is a few additions on prom-client's own entries instead of
+ * prom-client validating the labels and building each series' key string again per call (four
+ * metrics per request). An entry missing (a reset, a registry cleared) goes through the public API
+ * again, which makes it anew.
+ */
+type RouteSeries = {
+  bucket: Bucket;
+  labels: { method: string; route: string };
+  /** Key of the (method, route) series: the same in the three counters (same label names). */
+  key: string | null;
+  statuses: Map<number, { labels: Labels; key: string | null }>;
+};
+
 /**
  * The API's HTTP metrics: `http_request_duration_seconds` (histogram by method, route, status),
  * the legacy `slipway_http_*` counters, process metrics, and the contract's JSON snapshot.
@@ -113,10 +144,14 @@ export class HttpMetrics {
   readonly registry: client.Registry;
   private readonly total: Bucket = { count: 0, errors: 0, totalMs: 0 };
   private readonly routes = new Map<string, Bucket>();
+  /** method -> route -> its series (record's lookups without building a key string per request). */
+  private readonly series = new Map<string, Map<string, RouteSeries>>();
   private readonly duration: client.Histogram<'method' | 'route' | 'status'>;
   private readonly requests: client.Counter<'method' | 'route'>;
   private readonly errors: client.Counter<'method' | 'route'>;
   private readonly timeSum: client.Counter<'method' | 'route'>;
+  private readonly durationSeries: Internals<HistogramEntry>;
+  private readonly upperBounds: number[];
 
   constructor(opts: { registry?: client.Registry; processMetrics?: boolean } = {}) {
     this.registry = opts.registry ?? createRegistry(opts);
@@ -128,6 +163,8 @@ export class HttpMetrics {
       buckets: HTTP_BUCKETS,
       registers,
     });
+    this.durationSeries = this.duration as unknown as Internals<HistogramEntry>;
+    this.upperBounds = this.durationSeries.upperBounds ?? HTTP_BUCKETS;
     this.requests = new client.Counter({
       name: 'slipway_http_requests_total',
       help: 'HTTP requests handled.',
@@ -150,23 +187,66 @@ export class HttpMetrics {
 
   /** `status` >= 500 counts as an error (the server failed); 4xx are the client's and count as handled. */
   record(method: string, route: string, status: number, ms: number): void {
-    const key = `${method} ${route}`;
-    let b = this.routes.get(key);
-    if (!b) {
-      b = { count: 0, errors: 0, totalMs: 0 };
-      this.routes.set(key, b);
+    let byRoute = this.series.get(method);
+    if (!byRoute) {
+      byRoute = new Map();
+      this.series.set(method, byRoute);
+    }
+    let r = byRoute.get(route);
+    if (!r) {
+      const bucket = { count: 0, errors: 0, totalMs: 0 };
+      this.routes.set(`${method} ${route}`, bucket);
+      const labels = { method, route };
       // Present from the first request on, so rate() over the error counter starts at zero.
-      this.errors.inc({ method, route }, 0);
+      this.errors.inc(labels, 0);
+      r = { bucket, labels, key: seriesKey(this.errors, labels), statuses: new Map() };
+      byRoute.set(route, r);
     }
-    for (const x of [b, this.total]) {
-      x.count++;
-      x.totalMs += ms;
-      if (status >= 500) x.errors++;
+    const failed = status >= 500;
+    r.bucket.count++;
+    r.bucket.totalMs += ms;
+    this.total.count++;
+    this.total.totalMs += ms;
+    if (failed) {
+      r.bucket.errors++;
+      this.total.errors++;
     }
-    this.duration.observe({ method, route, status: String(status) }, ms / 1000);
-    this.requests.inc({ method, route });
-    if (status >= 500) this.errors.inc({ method, route });
-    this.timeSum.inc({ method, route }, ms);
+    let st = r.statuses.get(status);
+    if (!st) {
+      st = { labels: { method, route, status: String(status) }, key: null };
+      r.statuses.set(status, st);
+    }
+    const seconds = ms / 1000;
+    const d = st.key === null ? undefined : this.durationSeries.hashMap[st.key];
+    if (d && d.labels === st.labels) {
+      d.sum += seconds;
+      d.count += 1;
+      // prom-client's findBound: the first upper bound >= the value (none: only +Inf, the count).
+      const bounds = this.upperBounds;
+      for (let i = 0; i < bounds.length; i++) {
+        const u = bounds[i] as number;
+        if (seconds <= u) {
+          if (Object.hasOwn(d.bucketValues, u)) (d.bucketValues[u] as number) += 1;
+          break;
+        }
+      }
+    } else {
+      this.duration.observe(st.labels, seconds);
+      st.key = seriesKey(this.duration, st.labels);
+    }
+    this.add(this.requests, r, 1);
+    if (failed) this.add(this.errors, r, 1);
+    this.add(this.timeSum, r, ms);
+  }
+
+  /** `counter.inc(r.labels, n)`, on prom-client's entry directly when it is there. */
+  private add(counter: client.Counter<'method' | 'route'>, r: RouteSeries, n: number): void {
+    const e = r.key === null ? undefined : (counter as unknown as Internals<CounterEntry>).hashMap[r.key];
+    if (e && e.labels === r.labels) e.value += n;
+    else {
+      counter.inc(r.labels, n);
+      r.key ??= seriesKey(counter, r.labels);
+    }
   }
 
   snapshot(): MetricsSnapshot {
