@@ -31,11 +31,11 @@ import { Queue } from 'bullmq';
 import { type Context, Hono } from 'hono';
 import { Redis } from 'ioredis';
 import { jwtVerify } from 'jose';
-import { pino } from 'pino';
 import postgres from 'postgres';
 import client from 'prom-client';
 import { z } from 'zod';
 import { slidingWindow } from '../../apps/api/src/middleware/sliding-window.ts';
+import { floorLogger, traced, tracer } from './floor-kit.ts';
 
 const env = (k: string) => {
   const v = process.env[k];
@@ -57,19 +57,8 @@ const telemetry = on('tracing')
       httpServerSpans: false,
     })
   : null;
-const tracer = trace.getTracer('floor');
 
-const log = pino(
-  {
-    name: 'floor',
-    level: 'info',
-    mixin: () => {
-      const sc = trace.getSpan(context.active())?.spanContext();
-      return sc ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
-    },
-  },
-  pino.destination({ dest: 1, sync: false }),
-);
+const log = floorLogger('floor');
 
 const registry = new client.Registry();
 const duration = new client.Histogram({
@@ -142,26 +131,6 @@ app.get('/healthz', async (c) => {
   await ready;
   return c.text('ok');
 });
-
-/** A statement under a CLIENT span (db.system.name, db.operation.name, db.query.text, rows). */
-async function traced<T extends readonly unknown[]>(text: string, run: () => Promise<T>): Promise<T> {
-  const op = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
-  const db = tracer.startSpan(`db.query ${op}`, {
-    kind: SpanKind.CLIENT,
-    attributes: { 'db.system.name': 'postgresql', 'db.operation.name': op, 'db.query.text': text },
-  });
-  try {
-    const rows = await run();
-    db.setAttribute('db.response.returned_rows', rows.length);
-    return rows;
-  } catch (e) {
-    db.recordException(e as Error);
-    db.setStatus({ code: SpanStatusCode.ERROR });
-    throw e;
-  } finally {
-    db.end();
-  }
-}
 
 /** What the log line and the audit row need to know of the request. */
 type Who = { userId: string | null; requestId: string };

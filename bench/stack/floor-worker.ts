@@ -12,12 +12,12 @@
 // One process, concurrency BARE_CONCURRENCY (50), pool BARE_POOL, as the bare worker. Env:
 // BARE_DATABASE_URL, BARE_REDIS_URL, BARE_PREFIX, BARE_CONCURRENCY, BARE_POOL, OTEL_EXPORTER_OTLP_ENDPOINT.
 import { randomUUID } from 'node:crypto';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { queueTelemetry, startTelemetry } from '@slipway/telemetry';
 import { Worker } from 'bullmq';
-import { pino } from 'pino';
 import postgres from 'postgres';
 import client from 'prom-client';
+import { floorLogger, traced, tracer } from './floor-kit.ts';
 
 const env = (k: string) => {
   const v = process.env[k];
@@ -29,18 +29,7 @@ const telemetry = startTelemetry({
   serviceName: 'slipway-floor-worker-bench',
   otel: { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT },
 });
-const tracer = trace.getTracer('floor');
-const log = pino(
-  {
-    name: 'floor-worker',
-    level: 'info',
-    mixin: () => {
-      const sc = trace.getSpan(context.active())?.spanContext();
-      return sc ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
-    },
-  },
-  pino.destination({ dest: 1, sync: false }),
-);
+const log = floorLogger('floor-worker');
 const registry = new client.Registry();
 const duration = new client.Histogram({
   name: 'operation_duration_seconds',
@@ -59,24 +48,6 @@ const sql = postgres(env('BARE_DATABASE_URL'), {
   max: Number(process.env.BARE_POOL ?? 20),
   onnotice: () => {},
 });
-
-/** A statement under a CLIENT span, as the apps' postgres.js instrumentation makes them. */
-async function traced<T>(text: string, run: () => Promise<T>): Promise<T> {
-  const op = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
-  const span = tracer.startSpan(`db.query ${op}`, {
-    kind: SpanKind.CLIENT,
-    attributes: { 'db.system.name': 'postgresql', 'db.operation.name': op, 'db.query.text': text },
-  });
-  try {
-    return await run();
-  } catch (e) {
-    span.recordException(e as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR });
-    throw e;
-  } finally {
-    span.end();
-  }
-}
 
 // Each transition and its event in one statement (atomic, one round trip), as the bare worker's UPDATE.
 const CLAIM = `with c as (update bench_bare_jobs set status = 'running', claim = $2, started_at = clock_timestamp()
