@@ -8,7 +8,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommit, traceBatch } from './group.ts';
+import { type ContextRunner, captureContext, GroupCommit, traceBatch } from './group.ts';
 
 // Where a group commit's spans land: every request of a batch keeps a span in its own trace.
 describe('GroupCommit traces', () => {
@@ -134,6 +134,33 @@ describe('GroupCommit traces', () => {
     );
     expect(sentUnder).toBe(spans[0]?.spanContext().spanId);
     expect(spans[2]?.links[0]?.context.spanId).toBe(spans[0]?.spanContext().spanId);
+  });
+
+  it('captureContext runs a function in the async context it was captured in, as AsyncLocalStorage.snapshot() does', async () => {
+    const store = new AsyncLocalStorage<string>();
+    const root = trace.getTracer('t').startSpan('req');
+    const [captured, snapshot] = store.run('caller', () =>
+      context.with(trace.setSpan(context.active(), root), (): [ContextRunner, ContextRunner] => [
+        captureContext(),
+        AsyncLocalStorage.snapshot(),
+      ]),
+    );
+    const seen = (run: ContextRunner) =>
+      store.run('later', () =>
+        run(() => ({ store: store.getStore(), span: trace.getSpan(context.active())?.spanContext().spanId })),
+      );
+    expect(seen(captured)).toEqual({ store: 'caller', span: root.spanContext().spanId });
+    expect(seen(captured)).toEqual(seen(snapshot));
+    // And across an await: the context of the capture, not of whoever calls it.
+    const later = await store.run('other', async () => {
+      await Promise.resolve();
+      return captured(async () => {
+        await new Promise((ok) => setImmediate(ok));
+        return store.getStore();
+      });
+    });
+    expect(later).toBe('caller');
+    root.end();
   });
 
   it('makes no span for requests outside any trace, nor for a request that goes out alone', async () => {

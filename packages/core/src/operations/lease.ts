@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import {
   clusters,
@@ -26,7 +25,7 @@ import {
   resourceUpdateMany,
   type StatusOf,
 } from '../resources.ts';
-import { GroupCommit } from './group.ts';
+import { captureContext, GroupCommit } from './group.ts';
 import { sendNotices } from './notices.ts';
 import { appendEvent, appendEvents } from './record.ts';
 import {
@@ -901,7 +900,7 @@ export class Lease<T extends ResourceType = ResourceType> {
               token: this.token,
               resourceId: this.op.resourceId,
               statement,
-              run: AsyncLocalStorage.snapshot(),
+              run: captureContext(),
               ...(shaped ?? {}),
             } as SettleRequest)
           : await runStatement(this.db, statement),
