@@ -21,16 +21,19 @@ function requested(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | null {
 }
 
 export function apiVersion(): MiddlewareHandler<AppEnv> {
-  return async function negotiateVersion(c, next) {
+  // Not async: a request it accepts passes straight through (no promise of its own).
+  return function negotiateVersion(c, next) {
     const bad = requested(c);
     if (bad !== null) {
-      return c.json(
-        errorBody(400, 'Unsupported API version', {
-          details: { field: 'version', issue: `version ${bad.slice(0, 40)} is not supported; use 1.0.0` },
-        }),
-        400,
+      return Promise.resolve(
+        c.json(
+          errorBody(400, 'Unsupported API version', {
+            details: { field: 'version', issue: `version ${bad.slice(0, 40)} is not supported; use 1.0.0` },
+          }),
+          400,
+        ),
       );
     }
-    await next();
+    return next();
   };
 }

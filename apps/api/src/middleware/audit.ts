@@ -1,6 +1,6 @@
 import { type AuditScope, type CoreDeps, finishAudit, type Logger, withAuditScope } from '@slipway/core';
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../context.ts';
+import type { AppEnv, AuthUser } from '../context.ts';
 import { createdId, jsonBodyOf } from './standard-headers.ts';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -21,10 +21,20 @@ export type AuditOptions = {
  * response. A failed audit write is logged, never surfaced.
  */
 export function auditTrail(opts: AuditOptions): MiddlewareHandler<AppEnv> {
-  return async function audit(c, next) {
+  // Not async itself: a read that is not audited passes straight through (no promise of its own).
+  return function audit(c, next) {
     const user = c.get('user');
     const method = c.req.method;
     if (READS.has(method) && user?.role !== 'admin') return next();
+    return audited(c, next, user, method);
+  };
+
+  async function audited(
+    c: Parameters<MiddlewareHandler<AppEnv>>[0],
+    next: () => Promise<void>,
+    user: AuthUser | undefined,
+    method: string,
+  ): Promise<void> {
     const scope: AuditScope = {
       userId: user?.id ?? null,
       action: `${method} ${c.get('route') ?? c.req.path}`,
@@ -49,5 +59,5 @@ export function auditTrail(opts: AuditOptions): MiddlewareHandler<AppEnv> {
     await finishAudit(opts.core, scope, res.status).catch((err: unknown) =>
       opts.log.warn({ err, requestId: c.get('requestId') }, 'audit write failed'),
     );
-  };
+  }
 }

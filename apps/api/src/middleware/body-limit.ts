@@ -18,7 +18,8 @@ export function bodyLimits(
   const largeMax = opts.chartBytes ?? CHART_BODY_LIMIT;
   const small = bodyLimit({ maxSize: smallMax, onError: tooLarge });
   const large = bodyLimit({ maxSize: largeMax, onError: tooLarge });
-  return async function limitBodySize(c, next) {
+  // Not async: a GET passes straight through (no promise of its own); the rest return hono's.
+  return function limitBodySize(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const chartUpload = c.req.method === 'PUT' && /^\/api\/helm-charts\/[^/]+\/content$/.test(c.req.path);
     // A Content-Length without Transfer-Encoding decides it, exactly as hono's bodyLimit decides it,
@@ -28,7 +29,9 @@ export function bodyLimits(
     // a create's CPU, issue 10). A chunked body is counted as it streams, by hono's bodyLimit.
     const length = c.req.header('Content-Length');
     if (length !== undefined && c.req.header('Transfer-Encoding') === undefined)
-      return Number.parseInt(length, 10) > (chartUpload ? largeMax : smallMax) ? tooLarge(c) : next();
+      return Number.parseInt(length, 10) > (chartUpload ? largeMax : smallMax)
+        ? Promise.resolve(tooLarge(c))
+        : next();
     return (chartUpload ? large : small)(c, next);
   };
 }

@@ -16,7 +16,7 @@ import {
   withKeyedWrite,
 } from '@slipway/core';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../context.ts';
+import type { AppEnv, AuthUser } from '../context.ts';
 import { createdId, jsonBodyOf } from './standard-headers.ts';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -50,10 +50,21 @@ export function replayed(c: Context, e: IdempotentReplay): Response {
  * 5xx answers are not stored (the key is released) so the client can retry with the same key.
  */
 export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv> {
-  return async function idempotentWrites(c, next) {
+  // Not async itself: reads and unkeyed writes pass straight through (no promise, no header lookup for reads).
+  return function idempotentWrites(c, next) {
+    if (!WRITES.has(c.req.method)) return next();
     const key = c.req.header('Idempotency-Key');
     const user = c.get('user');
-    if (key === undefined || !user || !WRITES.has(c.req.method)) return next();
+    if (key === undefined || !user) return next();
+    return keyedWrite(c, next, key, user);
+  };
+
+  async function keyedWrite(
+    c: Context<AppEnv>,
+    next: () => Promise<void>,
+    key: string,
+    user: AuthUser,
+  ): Promise<Response | undefined> {
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
       throw new DomainError('validation', 'Invalid Idempotency-Key', {
         details: { field: 'Idempotency-Key', issue: 'must be 1-255 printable ASCII characters' },
@@ -83,7 +94,10 @@ export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv>
       }
       // The verb found the key taken: its answer (replay, 409, 422) is the response.
       if (w.answered) return;
-      if (w.claimed) return finish(c, opts.core, user.id, key, w.lockToken);
+      if (w.claimed) {
+        await finish(c, opts.core, user.id, key, w.lockToken);
+        return;
+      }
       // Answered before the verb claimed the key (refused by validation, a missing cluster, ...):
       // a 4xx is stored with its claim in one statement; nothing is stored for a 5xx.
       if (c.res.status >= 500) return;
@@ -102,8 +116,8 @@ export function idempotency(opts: { core: CoreDeps }): MiddlewareHandler<AppEnv>
       await releaseIdempotencyKey(opts.core, user.id, key, lockToken).catch(() => {});
       throw e;
     }
-    return finish(c, opts.core, user.id, key, lockToken);
-  };
+    await finish(c, opts.core, user.id, key, lockToken);
+  }
 }
 
 async function storedOf(res: Response): Promise<StoredResponse> {

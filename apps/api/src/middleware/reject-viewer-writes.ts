@@ -12,10 +12,11 @@ const OWN_SESSION = new Set(['/api/auth/logout']);
  * when the body would also fail validation, and nothing is claimed or counted for them.
  */
 export function rejectViewerWrites(): MiddlewareHandler<AppEnv> {
-  return async function viewersReadOnly(c, next) {
+  // Not async: Hono's dispatch catches the throw as it catches a rejection.
+  return function viewersReadOnly(c, next) {
     if (c.get('user')?.role === 'viewer' && !READS.has(c.req.method) && !OWN_SESSION.has(c.req.path)) {
       throw new DomainError('forbidden', 'Insufficient permissions');
     }
-    await next();
+    return next();
   };
 }
