@@ -223,6 +223,26 @@ describe('tracing', () => {
     expect(all.some((s) => s.name === 'driver images.version')).toBe(true);
   });
 
+  it('traceDrivers hands out one proxy per family and one wrapper per method, each call still its own span', async () => {
+    const images = {
+      kind: 'sandbox',
+      async build(name: string) {
+        return `built ${name}`;
+      },
+    };
+    const d = traceDrivers({ images });
+    expect(d.images).toBe(d.images);
+    expect(d.images.build).toBe(d.images.build);
+    await withSpan('operation image.build', {}, async () => {
+      await d.images.build('a');
+      await d.images.build('b');
+      // A method replaced on the driver is the one called (and traced) from then on.
+      images.build = async (name: string) => `rebuilt ${name}`;
+      expect(await d.images.build('c')).toBe('rebuilt c');
+    });
+    expect((await spans()).filter((s) => s.name === 'driver images.build')).toHaveLength(3);
+  });
+
   it('traceDrivers keeps class drivers with private fields and getters working', async () => {
     class Charts {
       #bin = 'helm';

@@ -429,15 +429,20 @@ export function instrumentPostgres(sql: { unsafe: (q: string) => unknown }): voi
 
 /**
  * Spans around every driver call (`driver images.build`, ...): each function of each driver family
- * is wrapped; other properties pass through. Errors mark the span.
+ * is wrapped; other properties pass through. Errors mark the span. Each family's proxy and each
+ * wrapped function are made once (per family object, per function) and handed out again, instead
+ * of a new proxy and closure on every property read (a processor reads several per operation).
  */
 export function traceDrivers<T extends object>(drivers: T): T {
-  const wrapFamily = (family: string, target: object) =>
-    new Proxy(target, {
-      get(obj, prop, receiver) {
+  const wrapFamily = (family: string, target: object) => {
+    const wrapped = new Map<string, { fn: (...args: unknown[]) => unknown; traced: unknown }>();
+    const proxy: object = new Proxy(target, {
+      get(obj, prop) {
         const v = Reflect.get(obj, prop);
         if (typeof v !== 'function' || typeof prop !== 'string' || prop === 'constructor') return v;
-        return function tracedDriverCall(this: unknown, ...args: unknown[]) {
+        const cached = wrapped.get(prop);
+        if (cached && cached.fn === v) return cached.traced;
+        const traced = function tracedDriverCall(this: unknown, ...args: unknown[]) {
           const kind = (obj as { kind?: unknown }).kind;
           return tracer().startActiveSpan(
             `driver ${family}.${prop}`,
@@ -449,7 +454,7 @@ export function traceDrivers<T extends object>(drivers: T): T {
             },
             (span) => {
               try {
-                const r = v.apply(this === receiver ? obj : this, args);
+                const r = v.apply(this === proxy ? obj : this, args);
                 if (r && typeof (r as Promise<unknown>).then === 'function')
                   return (r as Promise<unknown>).then(
                     (x) => {
@@ -472,12 +477,22 @@ export function traceDrivers<T extends object>(drivers: T): T {
             },
           );
         };
+        wrapped.set(prop, { fn: v, traced });
+        return traced;
       },
     });
+    return proxy;
+  };
+  const families = new Map<string, { target: object; proxy: object }>();
   return new Proxy(drivers, {
     get(obj, prop) {
       const v = Reflect.get(obj, prop);
-      return v && typeof v === 'object' && typeof prop === 'string' ? wrapFamily(prop, v) : v;
+      if (!v || typeof v !== 'object' || typeof prop !== 'string') return v;
+      const cached = families.get(prop);
+      if (cached && cached.target === v) return cached.proxy;
+      const proxy = wrapFamily(prop, v);
+      families.set(prop, { target: v, proxy });
+      return proxy;
     },
   });
 }
