@@ -72,12 +72,16 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     const who = user ? `user:${user.id}` : `addr:${address}`;
     // The trailing segment names the algorithm, so keys of the old fixed windows never collide.
     const d = await hit(`${opts.prefix}:ratelimit:${who}:sliding`, limit);
-    const headers = {
-      'X-RateLimit-Limit': String(d.limit),
-      'X-RateLimit-Remaining': String(d.remaining),
-      'X-RateLimit-Reset': String(d.resetS),
-    };
-    if (!d.allowed) return tooManyRequests(c, d.retryAfterS, headers);
+    const limitText = String(d.limit);
+    const remainingText = String(d.remaining);
+    const resetText = String(d.resetS);
+    const refused = (retryAfterS: number) =>
+      tooManyRequests(c, retryAfterS, {
+        'X-RateLimit-Limit': limitText,
+        'X-RateLimit-Remaining': remainingText,
+        'X-RateLimit-Reset': resetText,
+      });
+    if (!d.allowed) return refused(d.retryAfterS);
 
     const account =
       !user && c.req.method === 'POST' && c.req.path === LOGIN_PATH ? await loginAccount(c) : null;
@@ -85,7 +89,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
     const run = () => withClientAddress(address, () => next());
     if (account !== null) {
       const verdict = await login.begin(address, account);
-      if (!verdict.allowed) return tooManyRequests(c, verdict.retryAfterS, headers);
+      if (!verdict.allowed) return refused(verdict.retryAfterS);
       await run();
       const status = c.res.status;
       if (status === 200) await login.succeeded(address, account);
@@ -95,6 +99,8 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
       await run();
     }
     const set = responseHeaders(c);
-    for (const [k, v] of Object.entries(headers)) set(k, v);
+    set('X-RateLimit-Limit', limitText);
+    set('X-RateLimit-Remaining', remainingText);
+    set('X-RateLimit-Reset', resetText);
   };
 }

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { isConsolePath } from '../routes/console/static.ts';
@@ -17,11 +16,11 @@ const fixed: Record<string, string> = {
 };
 const FIXED = Object.entries(fixed);
 
-/**
- * Responses made by `c.json`, with their body text: JSON already, headers not yet turned into a
- * `Headers` object, body still the string @hono/node-server writes directly.
- */
-const jsonResponses = new WeakMap<Response, string>();
+/** The body text of a response `c.json` made (jsonBodyOf), on the response itself. */
+const JSON_TEXT = Symbol('slipway.jsonText');
+/** The plain header record a `c.json` response was made with, while it is still the one to be written. */
+const HEADER_RECORD = Symbol('slipway.headerRecord');
+type Marked = Response & { [JSON_TEXT]?: string; [HEADER_RECORD]?: Record<string, string> };
 
 /**
  * The body of a response `c.json` made, without reading the Response: `res.clone()` would turn
@@ -29,7 +28,7 @@ const jsonResponses = new WeakMap<Response, string>();
  * (both the clone and the slower write showed in the create path's profile).
  */
 export function jsonBodyOf(res: Response): string | undefined {
-  return jsonResponses.get(res);
+  return (res as Marked)[JSON_TEXT];
 }
 
 /** The id of what a 201 created (its JSON body's `id`), as the audit and idempotency middleware record it. */
@@ -43,17 +42,52 @@ export function createdId(body: string): string | null {
 }
 
 /**
- * Where to put a header every response of this request gets: on the node:http response itself
- * when the request came through @hono/node-server and the answer is a `c.json` one (node merges
- * them into the head it writes), else on `c.res.headers`. Touching `c.res.headers` turns the
- * node server's plain-object headers into a WHATWG `Headers` (undici: every `set` validated), and
- * ~10 `set`s per request after the handler were ~12% of the API's CPU per status poll.
+ * @hono/node-server's Response keeps `[status, body, headers]` under a symbol of its own (its
+ * `cache`) and writes a response whose headers are still a plain record with one
+ * `writeHead(status, record)`. Found once per Response class: null for classes without it
+ * (the WHATWG Response of app.request in tests).
+ */
+const cacheSymbols = new WeakMap<object, symbol | null>();
+function cacheSymbolOf(res: Response): symbol | null {
+  const ctor = Object.getPrototypeOf(res) as object;
+  let sym = cacheSymbols.get(ctor);
+  if (sym === undefined) {
+    sym = null;
+    for (const k of Object.getOwnPropertySymbols(res)) {
+      const v = (res as unknown as Record<symbol, unknown>)[k];
+      if (k.description === 'cache' && Array.isArray(v) && v.length === 3) sym = k;
+    }
+    cacheSymbols.set(ctor, sym);
+  }
+  return sym;
+}
+
+/**
+ * Where to put a header every response of this request gets. A `c.json` answer served by
+ * @hono/node-server still holds the plain record it was made with, which node-server hands to
+ * `writeHead` as it is: the header goes into that record (a property store). Otherwise (a
+ * response whose headers became a `Headers`, a stream, app.request in tests) on `c.res.headers`.
+ * Touching `c.res.headers` turns the plain record into a WHATWG `Headers` (undici: every `set`
+ * validated), and ~10 `set`s per request after the handler were ~12% of the API's CPU per status
+ * poll; setting them on the node:http response instead (`setHeader`, then node merging them into
+ * the head) cost more than the record.
  */
 export function responseHeaders(c: Context<AppEnv>): (name: string, value: string) => void {
-  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (outgoing && !outgoing.headersSent && jsonResponses.has(c.res))
-    return (name, value) => outgoing.setHeader(name, value);
-  const h = c.res.headers;
+  const res = c.res as Marked;
+  const record = res[HEADER_RECORD];
+  if (record !== undefined) {
+    const sym = cacheSymbolOf(res);
+    const cache = sym ? (res as unknown as Record<symbol, unknown[] | undefined>)[sym] : undefined;
+    if (cache?.[2] === record) {
+      return (name, value) => {
+        // Still the record node-server will write (nothing has read `res.headers` since)?
+        if (cache[2] === record) record[name] = value;
+        else res.headers.set(name, value);
+      };
+    }
+    res[HEADER_RECORD] = undefined;
+  }
+  const h = res.headers;
   return (name, value) => h.set(name, value);
 }
 
@@ -64,14 +98,20 @@ export function standardHeaders(): MiddlewareHandler<AppEnv> {
     const body = c.body as (text: string, arg?: unknown, headers?: Record<string, string>) => Response;
     c.json = ((object: unknown, arg?: unknown, headers?: Record<string, string>) => {
       const text = JSON.stringify(object);
-      const res = body(text, arg, { 'Content-Type': 'application/json', ...headers });
-      jsonResponses.set(res, text);
+      const record = headers
+        ? { 'Content-Type': 'application/json', ...headers }
+        : { 'Content-Type': 'application/json' };
+      const res = body(text, arg, record) as Marked;
+      res[JSON_TEXT] = text;
+      // Hono passes a one-header record through to the Response as it is (more, or headers set
+      // before with c.header, and it makes a Headers): responseHeaders checks which it got.
+      if (!headers) res[HEADER_RECORD] = record;
       return res;
     }) as unknown as typeof c.json;
     await next();
     const set = responseHeaders(c);
     for (const [k, v] of FIXED) set(k, v);
-    if (jsonResponses.has(c.res)) return;
+    if (jsonBodyOf(c.res) !== undefined) return;
     // JSON everywhere; the exceptions say so themselves: Prometheus text at GET /metrics, the
     // queue board's HTML and assets under /admin/queues, the API reference's under /docs, and the
     // console's pages and assets (apps/api/src/routes/console/static.ts).
