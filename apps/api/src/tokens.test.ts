@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { signAccessToken, verifyAccessToken } from './tokens.ts';
+import { signAccessToken, verifiedSubject, verifyAccessToken } from './tokens.ts';
 
 const secret = 'k'.repeat(64);
 const sub = '11111111-2222-4333-8444-555555555555';
@@ -46,11 +46,15 @@ describe('verified-token cache', () => {
 
   it('a token verified once is refused after its exp, as jose would refuse it', async () => {
     const t = await token({ iat: now(), exp: now() + 120 });
+    expect(verifiedSubject(secret, t)).toBeUndefined(); // never verified
     expect(await verifyAccessToken(secret, t)).toEqual({ sub });
+    expect(verifiedSubject(secret, t)).toBe(sub); // the authenticate middleware's synchronous hit
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 100_000);
+    expect(verifiedSubject(secret, t)).toBe(sub);
     expect(await verifyAccessToken(secret, t)).toEqual({ sub }); // still inside exp
     vi.setSystemTime(Date.now() + 60_000); // 160 s: past exp + the 30 s tolerance
+    expect(verifiedSubject(secret, t)).toBeUndefined();
     expect(await verifyAccessToken(secret, t)).toBeNull();
   });
 
@@ -69,6 +73,8 @@ describe('verified-token cache', () => {
     const forged = `${h}.${p}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
     expect(await verifyAccessToken(secret, forged)).toBeNull();
     expect(await verifyAccessToken('z'.repeat(64), t)).toBeNull();
+    expect(verifiedSubject('z'.repeat(64), t)).toBeUndefined();
+    expect(verifiedSubject(secret, forged)).toBeUndefined();
     expect(await verifyAccessToken(secret, t)).toEqual({ sub });
   });
 });

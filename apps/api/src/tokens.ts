@@ -42,6 +42,16 @@ const MAX_VERIFIED = 10_000;
 // per status poll; a map per secret keeps a token verified under one secret from counting for another.)
 
 /**
+ * The subject of a token verified before under this secret and still good, else undefined (never
+ * verified, refused, or past its time: `verifyAccessToken` decides those). Synchronous, for the
+ * common case of a client sending the same token again.
+ */
+export function verifiedSubject(secret: string, token: string): string | undefined {
+  const hit = verifiedBySecret.get(secret)?.get(token);
+  return hit && Date.now() / 1000 <= hit.untilS ? hit.sub : undefined;
+}
+
+/**
  * The token's subject, or null for anything not signed by us, expired, older than an hour, without
  * `iat`, or not HS256 (incl. alg none).
  */
