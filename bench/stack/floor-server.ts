@@ -35,6 +35,7 @@ import postgres from 'postgres';
 import client from 'prom-client';
 import { z } from 'zod';
 import { slidingWindow } from '../../apps/api/src/middleware/sliding-window.ts';
+import { STANDARD_HEADERS } from '../../apps/api/src/middleware/standard-headers.ts';
 import { floorLogger, traced, tracer } from './floor-kit.ts';
 
 const env = (k: string) => {
@@ -115,16 +116,7 @@ async function userOf(id: string): Promise<User | null> {
   return row ?? null;
 }
 
-const STANDARD = {
-  'Cache-Control': 'no-cache, no-store, must-revalidate',
-  Pragma: 'no-cache',
-  Expires: '0',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'X-XSS-Protection': '1; mode=block',
-  'API-Version': '1.0.0',
-};
-const STANDARD_ENTRIES = Object.entries(STANDARD);
+const STANDARD_ENTRIES = Object.entries(STANDARD_HEADERS);
 
 const app = new Hono();
 app.get('/healthz', async (c) => {

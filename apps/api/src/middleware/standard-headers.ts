@@ -5,7 +5,8 @@ import { isConsolePath } from '../routes/console/static.ts';
 // The contract's Standard Headers plus API-Version, on every response: successes, errors and 404s.
 export const API_VERSION = '1.0.0';
 
-const fixed: Record<string, string> = {
+/** The headers every response carries (the bench's feature floor sends the same). */
+export const STANDARD_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-cache, no-store, must-revalidate',
   Pragma: 'no-cache',
   Expires: '0',
@@ -14,7 +15,7 @@ const fixed: Record<string, string> = {
   'X-XSS-Protection': '1; mode=block',
   'API-Version': API_VERSION,
 };
-const FIXED = Object.entries(fixed);
+const FIXED = Object.entries(STANDARD_HEADERS);
 
 /** The body text of a response `c.json` made (jsonBodyOf), on the response itself. */
 const JSON_TEXT = Symbol('slipway.jsonText');
