@@ -35,7 +35,8 @@ describe('createLogger', () => {
   });
 });
 
-describe('fixedShapeLogger', () => {
+/** An AsyncLocalStorage context manager for the describe block's tests (spans become active). */
+function useContextManager(): void {
   const manager = new AsyncLocalStorageContextManager();
   beforeAll(() => {
     context.setGlobalContextManager(manager.enable());
@@ -44,6 +45,10 @@ describe('fixedShapeLogger', () => {
     manager.disable();
     context.disable();
   });
+}
+
+describe('fixedShapeLogger', () => {
+  useContextManager();
 
   it('writes to the same destination with the same name, level and trace ids, without the redaction copy', () => {
     const m = memory();
@@ -99,14 +104,7 @@ describe('fixedShapeLogger', () => {
 });
 
 describe('requestLineWriter', () => {
-  const manager = new AsyncLocalStorageContextManager();
-  beforeAll(() => {
-    context.setGlobalContextManager(manager.enable());
-  });
-  afterAll(() => {
-    manager.disable();
-    context.disable();
-  });
+  useContextManager();
 
   it("writes the bytes fixedShapeLogger writes (pino's), levels and trace ids included", () => {
     const raw: string[] = [];
