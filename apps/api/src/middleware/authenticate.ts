@@ -44,10 +44,9 @@ export function authenticate(opts: AuthenticateOptions): MiddlewareHandler<AppEn
     const hit = cache.get(id);
     return hit && hit.until > Date.now() ? hit.user : undefined;
   };
+  /** The user row, read and cached (the caller has found it not cached). */
   const load = async (id: string): Promise<AuthUser | null> => {
     const now = Date.now();
-    const hit = cache.get(id);
-    if (hit && hit.until > now) return hit.user;
     const row = await getUser(opts.core, id);
     const user: AuthUser | null = row
       ? { id: row.id, email: row.email, role: row.role, tier: row.tier }
