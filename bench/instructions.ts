@@ -312,7 +312,7 @@ async function main() {
         );
       }
     }
-    const main = sides.filter((s) => !isFloor(s.side));
+    const tableSides = sides.filter((s) => !isFloor(s.side)); // the table's columns; the floors get lines of their own
     const rows = S.paths.map((path) => {
       const bareIr = ir[`${path}/bare`] ?? Number.NaN;
       const row = [path, ((ir[`${path}/slipway`] ?? 0) / 1e6).toFixed(3)];
@@ -323,8 +323,8 @@ async function main() {
         ...(S.abEnv !== undefined
           ? [((ir[`${path}/slipway-b`] ?? 0) / (ir[`${path}/slipway`] ?? 1)).toFixed(3)]
           : []),
-        main.map((s) => `${(100 * (compiling[`${path}/${s.side}`] ?? 0)).toFixed(0)}%`).join('/'),
-        main.map((s) => errors[`${path}/${s.side}`] ?? 0).join('/'),
+        tableSides.map((s) => `${(100 * (compiling[`${path}/${s.side}`] ?? 0)).toFixed(0)}%`).join('/'),
+        tableSides.map((s) => errors[`${path}/${s.side}`] ?? 0).join('/'),
       );
       return row;
     });
@@ -334,7 +334,7 @@ async function main() {
       'bare M instr/req',
       'Slipway / bare',
       ...(S.abEnv !== undefined ? ['B / A'] : []),
-      `compiling ${main.map((s) => s.side).join('/')}`,
+      `compiling ${tableSides.map((s) => s.side).join('/')}`,
       'errors',
     );
     let commit = '';
