@@ -11,7 +11,8 @@
 //     - the Bearer JWT verified with jose (HS256, issuer, exp/iat/sub), each token once (a Map);
 //     - the user's role and tier from Postgres, cached 5 s (the API's default);
 //     - the shared Redis sliding-window limit: the API's own script (its algorithm, not its
-//       middleware), one EVALSHA per request on an auto-pipelining client, as the API's;
+//       middleware), one EVALSHA per request on an auto-pipelining client (the plain use: the API
+//       gathers the checks of one event-loop turn into one call);
 //     - poll: the owner-scoped SELECT of the deployment, answered in the contract's field names;
 //     - create: the body checked with zod; one transaction claims the Idempotency-Key and inserts the
 //       image, its operation and the audit row; BullMQ queue.add (bullmq-otel span, trace carried);
@@ -82,7 +83,7 @@ const sql = postgres(env('FLOOR_DATABASE_URL'), {
   onnotice: () => {},
 });
 const redis = new Redis(env('FLOOR_REDIS_URL'), { enableAutoPipelining: true, enableOfflineQueue: false });
-const hit = slidingWindow(redis, 60_000);
+const hit = slidingWindow(redis, 60_000, { batch: false });
 const prefix = env('FLOOR_PREFIX');
 const secret = new TextEncoder().encode(env('FLOOR_SECRET'));
 const LIMITS = { standard: 100, premium: 500, admin: 1000 } as const;

@@ -79,9 +79,9 @@ describe('rate limits', () => {
     expect(res.filter((r) => r.status === 429).length).toBe(7);
   });
 
-  it("stays exact on main.ts's auto-pipelining connection: concurrent checks share writes, one decision each", async () => {
+  it("stays exact on main.ts's auto-pipelining connection: concurrent checks share calls, one decision each", async () => {
     // What main.ts does: the rate-limit script on a duplicate connection with auto-pipelining, next
-    // to another process on a plain connection; 24 requests at once go out in a few pipelines.
+    // to another process on a plain connection; 24 requests at once go out in a few calls.
     const pipelined = api.producer.redis.duplicate({ enableAutoPipelining: true });
     // Counts what goes out on it (the app must use the connection it is given for the script).
     let scripts = 0;
@@ -106,7 +106,10 @@ describe('rate limits', () => {
         .filter((r) => r.status === 200)
         .map((r) => r.headers.get('X-RateLimit-Remaining'));
       expect(remaining.sort()).toEqual(['0', '1', '2', '3', '4']);
-      expect(scripts).toBe(16);
+      // Its 16 checks went out on it, gathered by event-loop turn (sliding-window.int.test.ts pins
+      // the batching down): at least one call, never more than one per check.
+      expect(scripts).toBeGreaterThanOrEqual(1);
+      expect(scripts).toBeLessThanOrEqual(16);
       expect(pipelined.autoPipelineQueueSize).toBe(0);
       // The refusals' security events are written in the background: let them land first.
       await Promise.all([first.drain(), second.drain()]);
