@@ -6,11 +6,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, traceFields } from './logger.ts';
 import {
-  activeContext,
   endServerSpan,
   instrumentPostgres,
   redisStatement,
-  runForBatch,
   samplerFrom,
   startServerSpan,
   startTelemetry,
@@ -81,40 +79,6 @@ describe('tracing', () => {
     ).toBe(1);
     const failed = q.find((s) => String(s.attributes['db.query.text']).includes('no_such_table'));
     expect(failed?.status.code).toBe(2);
-  });
-
-  it('runForBatch: one caller runs in its own context; several share one span linking each of them', async () => {
-    const captured: ReturnType<typeof activeContext>[] = [];
-    const r = new Redis(testRedisUrl());
-    try {
-      for (const name of ['a', 'b', 'c'])
-        await withSpan(name, {}, async () => void captured.push(activeContext()));
-      await runForBatch('shared', captured.slice(0, 1), {}, () => r.get('telemetry-batch-1'));
-      await runForBatch('shared', captured, { 'batch.size': 3 }, () => r.get('telemetry-batch-3'));
-      await expect(
-        runForBatch('shared', captured, {}, () => Promise.reject(new Error('refused'))),
-      ).rejects.toThrow('refused');
-    } finally {
-      r.disconnect();
-    }
-    const all = await spans();
-    const id = (name: string) => all.find((s) => s.name === name)?.spanContext().spanId;
-    const gets = all.filter((s) => s.name === 'get');
-    // Alone: the Redis call is the caller's child, no extra span.
-    const alone = gets.find((s) => String(s.attributes['db.query.text']).includes('telemetry-batch-1'));
-    expect(alone?.parentSpanContext?.spanId).toBe(id('a'));
-    const shared = all.filter((s) => s.name === 'shared');
-    expect(shared).toHaveLength(2);
-    const ok = shared.find((s) => s.status.code !== 2);
-    // Together: one INTERNAL span under the first caller, linking all three; the call is its child.
-    expect(ok?.kind).toBe(0);
-    expect(ok?.parentSpanContext?.spanId).toBe(id('a'));
-    expect(ok?.attributes['batch.size']).toBe(3);
-    expect(ok?.links.map((l) => l.context.spanId)).toEqual([id('a'), id('b'), id('c')]);
-    const together = gets.find((s) => String(s.attributes['db.query.text']).includes('telemetry-batch-3'));
-    expect(together?.parentSpanContext?.spanId).toBe(ok?.spanContext().spanId);
-    // A failed batch marks its span.
-    expect(shared.find((s) => s !== ok)?.status).toMatchObject({ code: 2, message: 'refused' });
   });
 
   it('ioredis commands are spans inside a trace', async () => {

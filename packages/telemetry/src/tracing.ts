@@ -283,50 +283,16 @@ const tracer = (): Tracer => trace.getTracer('slipway');
 
 /** Runs `fn` inside an active span; errors mark the span and propagate. */
 export async function withSpan<T>(name: string, attrs: Attributes, fn: () => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan(name, { attributes: attrs }, (span) => endingSpan(span, fn));
-}
-
-/** `fn`'s outcome ends `span`: an error marks it and propagates. */
-async function endingSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    failSpan(span, e);
-    throw e;
-  } finally {
-    span.end();
-  }
-}
-
-/**
- * The context to remember for work that will be done later for the caller (e.g. gathered with
- * others into one batch): `runForBatch` takes these.
- */
-export function activeContext(): Context {
-  return context.active();
-}
-
-/**
- * Runs `fn` once for work gathered from several callers (their `activeContext()`s, in order). One
- * caller: `fn` runs in its context, as if it had not been gathered (its spans are children of the
- * caller's). Several: one INTERNAL span `name` under the first caller, linking every caller's span
- * (the OpenTelemetry model for batches), so each trace can be followed to the shared call; the spans
- * `fn` makes are children of it.
- */
-export function runForBatch<T>(
-  name: string,
-  callers: readonly Context[],
-  attrs: Attributes,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const first = callers[0] ?? context.active();
-  if (callers.length <= 1) return context.with(first, fn);
-  const links = [];
-  for (const c of callers) {
-    const sc = trace.getSpanContext(c);
-    if (sc) links.push({ context: sc });
-  }
-  return tracer().startActiveSpan(name, { attributes: attrs, links }, first, (span) => endingSpan(span, fn));
+  return tracer().startActiveSpan(name, { attributes: attrs }, async (span) => {
+    try {
+      return await fn();
+    } catch (e) {
+      failSpan(span, e);
+      throw e;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 function failSpan(span: Span, e: unknown): void {

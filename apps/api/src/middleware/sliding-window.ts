@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { activeContext, runForBatch } from '@slipway/telemetry';
+import { TurnBatcher } from '@slipway/core';
 import type { Redis } from 'ioredis';
 
 /**
@@ -54,23 +54,21 @@ type WithCommand = Redis & {
   slipwaySlidingWindows(...args: (string | number)[]): Promise<number[]>;
 };
 
-/** At most this many requests per script call (a burst beyond it goes out in several). */
+/** At most this many checks per script call (a burst beyond it goes out in several). */
 export const MAX_BATCH = 128;
 
 export type SlidingWindowOptions = {
   /**
-   * Gather the checks asked for in one turn of the event loop into one script call (default). Each
-   * request still gets its own exact decision, in the order asked; what is shared is the round
-   * trip: one command, one reply, one span instead of one each. `false`: one call per check.
+   * Gather the checks asked for in one turn of the event loop into one script call (default;
+   * core's TurnBatcher). Each request still gets its own exact decision, in the order asked; what
+   * is shared is the round trip: one command, one reply, one span (linking every request's)
+   * instead of one each. A lone check goes out alone, in its request's context. `false`: one call
+   * per check.
    */
   batch?: boolean;
 };
 
-type Pending = {
-  limit: number;
-  ok: (d: WindowDecision) => void;
-  fail: (e: unknown) => void;
-};
+type Check = { key: string; limit: number; member: string };
 
 /**
  * `hit(key, limit)` logs one request against `key` if fewer than `limit` are logged in the last
@@ -82,13 +80,8 @@ export function slidingWindow(redis: Redis, windowMs: number, opts: SlidingWindo
   if (typeof r.slipwaySlidingWindows !== 'function') {
     redis.defineCommand('slipwaySlidingWindows', { lua: SCRIPT });
   }
-  const batching = opts.batch ?? true;
   let seq = 0;
   const salt = randomBytes(4).toString('hex');
-  const member = () => {
-    seq = (seq + 1) % 1e9;
-    return `${salt}:${seq}:${Date.now()}`;
-  };
 
   const decide = (reply: number[], i: number, limit: number, now: number): WindowDecision => {
     const freeAt = Number(reply[3 * i + 2]) + windowMs;
@@ -100,71 +93,33 @@ export function slidingWindow(redis: Redis, windowMs: number, opts: SlidingWindo
       retryAfterS: Math.max(1, Math.ceil((freeAt - now) / 1000)),
     };
   };
-
-  if (!batching) {
-    return async function hit(key: string, limit: number): Promise<WindowDecision> {
-      const reply = await r.slipwaySlidingWindows(1, key, windowMs, limit, member());
-      return decide(reply, 0, limit, Number(reply[3]));
-    };
-  }
-
-  // The checks asked for since the last flush: their script arguments and their callers.
-  let keys: string[] = [];
-  let rest: (string | number)[] = [];
-  let waiting: Pending[] = [];
-  let callers: ReturnType<typeof activeContext>[] = [];
-  let scheduled = false;
-
-  const send = (
-    keys: string[],
-    rest: (string | number)[],
-    waiting: Pending[],
-    callers: ReturnType<typeof activeContext>[],
-  ) => {
-    runForBatch('rate limit check', callers, { 'slipway.rate_limit.checks': keys.length }, () =>
-      r.slipwaySlidingWindows(keys.length, ...keys, windowMs, ...rest),
-    ).then(
-      (reply) => {
-        const now = Number(reply[3 * waiting.length]);
-        for (let i = 0; i < waiting.length; i++) {
-          const w = waiting[i] as Pending;
-          w.ok(decide(reply, i, w.limit, now));
-        }
-      },
-      (e) => {
-        for (const w of waiting) w.fail(e);
-      },
-    );
+  const one = async (c: Check): Promise<WindowDecision> => {
+    const reply = await r.slipwaySlidingWindows(1, c.key, windowMs, c.limit, c.member);
+    return decide(reply, 0, c.limit, Number(reply[3]));
   };
-
-  const flush = () => {
-    scheduled = false;
-    const k = keys;
-    const a = rest;
-    const w = waiting;
-    const c = callers;
-    keys = [];
-    rest = [];
-    waiting = [];
-    callers = [];
-    if (k.length <= MAX_BATCH) return send(k, a, w, c);
-    for (let from = 0; from < k.length; from += MAX_BATCH) {
-      const to = Math.min(k.length, from + MAX_BATCH);
-      send(k.slice(from, to), a.slice(2 * from, 2 * to), w.slice(from, to), c.slice(from, to));
-    }
-  };
+  // A batch that fails as a whole is run again check by check (TurnBatcher): a script stopped
+  // half-way (a key of the wrong type) may have logged the checks before it, which then count twice
+  // in this window: refusing early, never passing more than the limit.
+  const checks = new TurnBatcher<Redis, Check, WindowDecision>({
+    name: 'rate limit check',
+    spans: 'shared',
+    max: MAX_BATCH,
+    one: (_redis, c) => one(c),
+    many: async (_redis, cs) => {
+      const args: (string | number)[] = [cs.length];
+      for (const c of cs) args.push(c.key);
+      args.push(windowMs);
+      for (const c of cs) args.push(c.limit, c.member);
+      const reply = await r.slipwaySlidingWindows(...args);
+      const now = Number(reply[3 * cs.length]);
+      return cs.map((c, i) => decide(reply, i, c.limit, now));
+    },
+  });
+  const batching = opts.batch ?? true;
 
   return function hit(key: string, limit: number): Promise<WindowDecision> {
-    return new Promise<WindowDecision>((ok, fail) => {
-      keys.push(key);
-      rest.push(limit, member());
-      waiting.push({ limit, ok, fail });
-      callers.push(activeContext());
-      if (!scheduled) {
-        scheduled = true;
-        // After the I/O callbacks of this turn: requests read together are checked together.
-        setImmediate(flush);
-      }
-    });
+    seq = (seq + 1) % 1e9;
+    const check = { key, limit, member: `${salt}:${seq}:${Date.now()}` };
+    return batching ? checks.submit(redis, check) : one(check);
   };
 }

@@ -8,7 +8,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ContextRunner, captureContext, GroupCommit, traceBatch } from './group.ts';
+import { type ContextRunner, captureContext, GroupCommit, TurnBatcher, traceBatch } from './group.ts';
 
 // Where a group commit's spans land: every request of a batch keeps a span in its own trace.
 describe('GroupCommit traces', () => {
@@ -134,6 +134,60 @@ describe('GroupCommit traces', () => {
     );
     expect(sentUnder).toBe(spans[0]?.spanContext().spanId);
     expect(spans[2]?.links[0]?.context.spanId).toBe(spans[0]?.spanContext().spanId);
+  });
+
+  it("TurnBatcher spans 'shared': one span per batch under the first caller, linking each; a lone request runs in its own context; max splits a turn", async () => {
+    const sent: string[][] = [];
+    const b = new TurnBatcher<object, string, string>({
+      name: 'rate limit check',
+      spans: 'shared',
+      max: 3,
+      one: async (_s, r) => {
+        trace.getTracer('db').startSpan(`one ${r}`).end();
+        return `one:${r}`;
+      },
+      many: async (_s, rs) => {
+        sent.push(rs);
+        trace
+          .getTracer('db')
+          .startSpan(`many ${rs.join(',')}`)
+          .end();
+        if (rs.includes('bad')) throw new Error('refused');
+        return rs.map((r) => `many:${r}`);
+      },
+    });
+    const scope = {};
+    const alone = inTrace('req lone', () => b.submit(scope, 'lone'));
+    expect(await alone.done).toBe('one:lone');
+    const reqs = ['a', 'b', 'c', 'd'].map((r) => inTrace(`req ${r}`, () => b.submit(scope, r)));
+    expect(await Promise.all(reqs.map((x) => x.done))).toEqual(['many:a', 'many:b', 'many:c', 'one:d']);
+    expect(sent).toEqual([['a', 'b', 'c']]);
+    const spans = exporter.getFinishedSpans();
+    const id = (s: Span) => s.spanContext().spanId;
+    const find = (name: string) => spans.find((s) => s.name === name);
+    // Alone: its call is its own child, no batch span.
+    expect(find('one lone')?.parentSpanContext?.spanId).toBe(id(alone.root));
+    // A batch: one span under the first, linking all three; the call under it; d went alone.
+    const batch = spans.filter((s) => s.name === 'rate limit check');
+    expect(batch).toHaveLength(1);
+    expect(batch[0]?.parentSpanContext?.spanId).toBe(id(reqs[0]?.root as Span));
+    expect(batch[0]?.attributes['slipway.batch.size']).toBe(3);
+    expect(batch[0]?.links.map((l) => l.context.spanId)).toEqual(reqs.slice(0, 3).map((x) => id(x.root)));
+    expect(find('many a,b,c')?.parentSpanContext?.spanId).toBe(batch[0]?.spanContext().spanId);
+    expect(find('one d')?.parentSpanContext?.spanId).toBe(id(reqs[3]?.root as Span));
+
+    // A failed batch: its span marked, each request again alone in its own trace.
+    exporter.reset();
+    const failing = ['x', 'bad'].map((r) => inTrace(`req ${r}`, () => b.submit(scope, r)));
+    expect(await Promise.all(failing.map((x) => x.done))).toEqual(['one:x', 'one:bad']);
+    const after = exporter.getFinishedSpans();
+    expect(after.find((s) => s.name === 'rate limit check')?.status).toMatchObject({
+      code: 2,
+      message: 'refused',
+    });
+    expect(after.find((s) => s.name === 'one bad')?.parentSpanContext?.spanId).toBe(
+      id(failing[1]?.root as Span),
+    );
   });
 
   it('captureContext runs a function in the async context it was captured in, as AsyncLocalStorage.snapshot() does', async () => {

@@ -1,4 +1,5 @@
 export * from './cancel.ts';
+export { TurnBatcher, type TurnBatchOptions } from './group.ts';
 export * from './lease.ts';
 export * from './query.ts';
 export * from './reconcile.ts';
