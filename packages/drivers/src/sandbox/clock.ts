@@ -10,19 +10,31 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw cancelledError(signal);
 }
 
-/** Waits `simulatedMs × timeScale` real ms; rejects with DriverError('cancelled') as soon as `signal` aborts. */
+/**
+ * Waits `simulatedMs × timeScale` real ms; rejects with DriverError('cancelled') as soon as `signal`
+ * aborts. A wait under 1 ms ends on the event loop's next turn: Node's timers cannot be shorter than
+ * 1 ms, so a build of ten 0.03 ms steps (timeScale 0.0001) would otherwise take 10 ms, not 0.3.
+ */
 export function pause(simulatedMs: number, timeScale: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(cancelledError(signal));
   const ms = Math.max(0, simulatedMs * timeScale);
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
-      clearTimeout(timer);
+      cancel();
       reject(cancelledError(signal));
     };
-    const timer = setTimeout(() => {
+    const done = (): void => {
       signal.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    };
+    let cancel: () => void;
+    if (ms < 1) {
+      const immediate = setImmediate(done);
+      cancel = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(done, ms);
+      cancel = () => clearTimeout(timer);
+    }
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
