@@ -1,15 +1,11 @@
-import { clusterLocator, hasHashTag, isClusterLocator } from '@slipway/jobs';
+import { gitAllowedHostsSetting } from '@slipway/contract/settings';
+import { clusterLocator, hasHashTag, isClusterLocator, redisClusterNodesSetting } from '@slipway/jobs';
 import { otelEnvShape } from '@slipway/telemetry';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 // The API's whole configuration, parsed once by main.ts from the environment and passed down as a
 // plain object: nothing else reads process.env, so tests build a Config directly (see test-helpers.ts).
-
-/** `host:port,host:port,...` (Redis Cluster seed nodes). */
-export const redisClusterNodes = z
-  .string()
-  .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'must be host:port,host:port,...');
 
 export const Config = z.object({
   /** Postgres connection string (the source of truth). */
@@ -35,15 +31,7 @@ export const Config = z.object({
    * metadata addresses (comma-separated names or addresses; default none). The API refuses other such
    * literal hosts with a 422, the worker any host that resolves to one.
    */
-  GIT_ALLOWED_HOSTS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  GIT_ALLOWED_HOSTS: gitAllowedHostsSetting,
   /**
    * The proxies in front of the API, whose X-Forwarded-For is believed: a comma-separated list of
    * addresses, CIDR subnets or proxy-addr names (loopback, linklocal, uniquelocal); `true` means
@@ -76,7 +64,7 @@ export const Config = z.object({
    * Redis Cluster seed nodes, `host:port,host:port,...`. REDIS_URL then only carries the credentials
    * and the scheme (rediss:// for TLS); QUEUE_PREFIX must carry a hash tag such as `{slipway}`.
    */
-  REDIS_CLUSTER_NODES: redisClusterNodes.optional(),
+  REDIS_CLUSTER_NODES: redisClusterNodesSetting.optional(),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -1,7 +1,14 @@
 import { accessSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { clusterLocator, hasHashTag, isClusterLocator, queueNames } from '@slipway/jobs';
+import { gitAllowedHostsSetting } from '@slipway/contract/settings';
+import {
+  clusterLocator,
+  hasHashTag,
+  isClusterLocator,
+  queueNames,
+  redisClusterNodesSetting,
+} from '@slipway/jobs';
 import { otelEnvShape } from '@slipway/telemetry';
 import { z } from 'zod';
 
@@ -56,15 +63,7 @@ export const WorkerConfig = z.object({
    * metadata addresses (comma-separated names or addresses; default none). The API refuses other such
    * literal hosts with a 422, the worker any host that resolves to one.
    */
-  GIT_ALLOWED_HOSTS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  GIT_ALLOWED_HOSTS: gitAllowedHostsSetting,
   BUILD_CONTEXT_ROOT: z.string().default(process.cwd()),
   MINIKUBE_BIN: z.string().default('minikube'),
   MINIKUBE_DRIVER: z.string().default('docker'),
@@ -90,10 +89,7 @@ export const WorkerConfig = z.object({
   /** Port of this worker's own HTTP endpoint: GET /metrics (Prometheus) and GET /healthz. 0 = off. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   /** Redis Cluster seed nodes `host:port,...`; REDIS_URL then carries only credentials and scheme. */
-  REDIS_CLUSTER_NODES: z
-    .string()
-    .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'must be host:port,host:port,...')
-    .optional(),
+  REDIS_CLUSTER_NODES: redisClusterNodesSetting.optional(),
   /**
    * TEST HOOK (fault suite only, never set in production): an operation or resource id, or a
    * substring of one. The worker exits with 137 (as if OOM-killed) right after it claims a matching

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { clusterLocator, hasHashTag, parseRedisLocator } from './redis.ts';
+import { clusterLocator, hasHashTag, parseRedisLocator, redisClusterNodesSetting } from './redis.ts';
 
 describe('Redis locators', () => {
+  it('REDIS_CLUSTER_NODES: host:port pairs, comma-separated, nothing else', () => {
+    expect(redisClusterNodesSetting.parse('r-0:6379,r-1:6380')).toBe('r-0:6379,r-1:6380');
+    for (const bad of ['r-0', 'r-0:6379,', 'r-0:6379, r-1:6379', 'r-0:abc', ''])
+      expect(redisClusterNodesSetting.safeParse(bad).success, bad).toBe(false);
+  });
+
   it('one server', () => {
     expect(parseRedisLocator('redis://:pw@h:6380/2')).toEqual({
       kind: 'standalone',

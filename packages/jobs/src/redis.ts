@@ -1,4 +1,5 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { z } from 'zod';
 
 /**
  * Where Redis is, as one string (so every caller that takes a REDIS_URL can reach any topology):
@@ -85,6 +86,14 @@ export function parseRedisLocator(locator: string): RedisTopology {
     },
   };
 }
+
+/**
+ * REDIS_CLUSTER_NODES, as the API and the worker read it: Redis Cluster seed nodes
+ * `host:port,host:port,...`; REDIS_URL then carries only the credentials and the scheme.
+ */
+export const redisClusterNodesSetting = z
+  .string()
+  .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'must be host:port,host:port,...');
 
 /**
  * REDIS_URL + REDIS_CLUSTER_NODES as one locator: the URL keeps the credentials and the scheme
