@@ -1,5 +1,10 @@
-import { gitAllowedHostsSetting } from '@slipway/contract/settings';
-import { clusterLocator, hasHashTag, isClusterLocator, redisClusterNodesSetting } from '@slipway/jobs';
+import {
+  clusterLocator,
+  gitAllowedHostsSetting,
+  hasHashTag,
+  isClusterLocator,
+  redisClusterNodesSetting,
+} from '@slipway/jobs';
 import { otelEnvShape } from '@slipway/telemetry';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';

@@ -1,9 +1,9 @@
 import { accessSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { gitAllowedHostsSetting } from '@slipway/contract/settings';
 import {
   clusterLocator,
+  gitAllowedHostsSetting,
   hasHashTag,
   isClusterLocator,
   queueNames,

@@ -2,3 +2,4 @@ export * from './catalog.ts';
 export * from './producer.ts';
 export * from './redis.ts';
 export * from './registry.ts';
+export * from './settings.ts';
