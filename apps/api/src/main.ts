@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { type CoreDeps, ensureAdmin } from '@slipway/core';
 import { createDb, migrationsApplied } from '@slipway/db';
-import { listWorkers } from '@slipway/jobs';
+import { listWorkers, redisReady } from '@slipway/jobs';
 import {
   createLogger,
   HttpMetrics,
@@ -47,11 +47,19 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const admin = await ensureAdmin(core, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
   log.info({ adminId: admin.id, driver: config.DRIVER }, 'admin user present');
 
-  // The sliding-window script runs once per request: on its own connection with auto-pipelining,
-  // the scripts of requests arriving in one event-loop turn go to Redis in one write (same
-  // fail-fast options as the producer's). Still one exact, shared decision per request.
+  // The rate limit's script (one call per event-loop turn's checks) and the login limiter run on
+  // their own connection with auto-pipelining (same fail-fast options as the producer's). Ready
+  // before the API listens: with no offline queue a first request would otherwise be refused while
+  // it connects (a Redis Cluster takes a moment to learn its slots).
   const rateLimitRedis = producer.redis.duplicate({ enableAutoPipelining: true });
   rateLimitRedis.on('error', () => {});
+  try {
+    await redisReady(rateLimitRedis, 10_000);
+  } catch (e) {
+    rateLimitRedis.disconnect();
+    await producer.close();
+    throw e;
+  }
   const app = createApp({
     core,
     sql: db.sql,

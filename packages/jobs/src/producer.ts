@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type JobName, jobSpec, OperationPayload, type QueueName } from './catalog.ts';
-import { producerConnection, workerConnection } from './redis.ts';
+import { producerConnection, redisReady, workerConnection } from './redis.ts';
 
 export type ProducerOptions = {
   redisUrl: string;
@@ -92,23 +92,7 @@ export function createProducer(opts: ProducerOptions): Producer {
   };
   // BullMQ runs INFO on the connection when a Queue is constructed; with no offline queue that fails
   // unless the connection is up, and the Queue never recovers. So queues are made only once ready.
-  const ready = (timeoutMs = 2000): Promise<void> => {
-    if (redis.status === 'ready') return Promise.resolve();
-    if (redis.status === 'wait') redis.connect().catch(() => {});
-    return new Promise((ok, fail) => {
-      const onReady = () => {
-        clearTimeout(timer);
-        ok();
-      };
-      const timer = setTimeout(() => {
-        redis.off('ready', onReady);
-        fail(
-          new Error(`Connection is closed: Redis not ready after ${timeoutMs} ms (status ${redis.status})`),
-        );
-      }, timeoutMs);
-      redis.once('ready', onReady);
-    });
-  };
+  const ready = (timeoutMs = 2000): Promise<void> => redisReady(redis, timeoutMs);
   const readyQueue = async (name: QueueName) => {
     await ready();
     return queue(name);

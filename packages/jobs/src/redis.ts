@@ -173,6 +173,27 @@ export function connectRedis(
 }
 
 /**
+ * Resolves once `redis` (a client or a Cluster) is ready, connecting it if it waits for a first
+ * command; fails after `timeoutMs`. With no offline queue a command sent before that is refused
+ * ("Cluster isn't ready"), so whatever serves requests waits for its connections first.
+ */
+export function redisReady(redis: Redis, timeoutMs = 2000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  if (redis.status === 'wait') redis.connect().catch(() => {});
+  return new Promise((ok, fail) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      ok();
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      fail(new Error(`Connection is closed: Redis not ready after ${timeoutMs} ms (status ${redis.status})`));
+    }, timeoutMs);
+    redis.once('ready', onReady);
+  });
+}
+
+/**
  * Producers (API): fail fast. No offline queue, so `queue.add` rejects at once when Redis is down
  * instead of hanging the request; a few retries per command only.
  */
