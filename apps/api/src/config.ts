@@ -1,5 +1,6 @@
 import {
   clusterLocator,
+  commaList,
   gitAllowedHostsSetting,
   hasHashTag,
   isClusterLocator,
@@ -48,10 +49,7 @@ export const Config = z.object({
       const t = v.trim().toLowerCase();
       if (['true', '1', 'yes'].includes(t)) return true;
       if (['false', '0', 'no'].includes(t)) return false;
-      const list = v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+      const list = commaList(v);
       try {
         proxyaddr.compile(list);
       } catch {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
 import {
   clusterLocator,
+  commaList,
   gitAllowedHostsSetting,
   hasHashTag,
   isClusterLocator,
@@ -26,12 +27,7 @@ export const WorkerConfig = z.object({
   WORKER_QUEUES: z
     .string()
     .default(queueNames.join(','))
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
+    .transform(commaList)
     .pipe(z.array(z.enum(queueNames)).min(1)),
   /** Jobs run at once per queue. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
