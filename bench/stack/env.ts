@@ -6,13 +6,14 @@ export function envNumber(k: string, d: number): number {
   return v === undefined || v === '' ? d : Number(v);
 }
 
-/** `KEY=VALUE KEY2=VALUE2` as an object (BENCH_API_ENV, BENCH_WORKER_ENV, BENCH_AB_API_ENV). */
+/**
+ * `KEY=VALUE KEY2=VALUE2` as an object (BENCH_API_ENV, BENCH_WORKER_ENV, BENCH_AB_API_ENV). A value
+ * with spaces goes in quotes: `NODE_OPTIONS='--a --b'`.
+ */
 export function envPairs(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of text.split(/\s+/).filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  for (const m of text.matchAll(/([^\s=]+)=(?:'([^']*)'|"([^"]*)"|(\S*))/g))
+    out[m[1] as string] = m[2] ?? m[3] ?? m[4] ?? '';
   return out;
 }
 

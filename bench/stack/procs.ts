@@ -1,9 +1,11 @@
 // Child processes of the bench: the production bundles of the API and the worker, and the bare
 // stack's server and worker. Output goes to a log file each (LOG_LEVEL=info for Slipway: the request
-// log is written, to a file, as in production). Optional `node --cpu-prof` per process.
+// log is written, to a file, as in production). Optional `node --cpu-prof` per process, and
+// allocation sampling over the inspector (heap-sampler.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { type HeapSampler, startHeapSampling } from './heap-sampler.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
 const CLK_TCK = 100;
@@ -27,6 +29,11 @@ export type SpawnOptions = {
   logDir: string;
   /** Directory for `--cpu-prof` output, or null. */
   cpuProfDir?: string | null;
+  /**
+   * Directory for an allocation profile (`<name>.heapprofile`: every allocation sampled, collected
+   * objects included, from start-up until stop()), or null. The process gets `--inspect=127.0.0.1:0`.
+   */
+  heapProfDir?: string | null;
   /** A command the node process runs under (e.g. valgrind and its options): `wrapper... node script`. */
   wrapper?: string[];
 };
@@ -39,6 +46,10 @@ export function spawnNode(o: SpawnOptions): Proc {
   if (o.cpuProfDir) {
     mkdirSync(o.cpuProfDir, { recursive: true });
     args.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.name}.cpuprofile`);
+  }
+  if (o.heapProfDir) {
+    mkdirSync(o.heapProfDir, { recursive: true });
+    args.push('--inspect=127.0.0.1:0');
   }
   // BENCH_NODE_ARGS: node/V8 flags NODE_OPTIONS refuses (--trace-opt, --trace-deopt, ...), diagnostics only.
   args.push(...(process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), o.script);
@@ -57,6 +68,12 @@ export function spawnNode(o: SpawnOptions): Proc {
   closeSync(fd);
   let exited: Promise<number | null> = new Promise((ok) => child.once('exit', (code) => ok(code)));
   if (child.exitCode !== null) exited = Promise.resolve(child.exitCode);
+  const heap: Promise<HeapSampler | null> = o.heapProfDir
+    ? startHeapSampling(logFile, join(o.heapProfDir, `${o.name}.heapprofile`)).catch((e: unknown) => {
+        process.stderr.write(`${o.name}: no allocation profile: ${(e as Error).message}\n`);
+        return null;
+      })
+    : Promise.resolve(null);
   return {
     name: o.name,
     child,
@@ -81,6 +98,9 @@ export function spawnNode(o: SpawnOptions): Proc {
     },
     async stop(graceMs = 10_000) {
       if (child.exitCode === null && child.signalCode === null) {
+        await (await heap)?.stop().catch((e: unknown) => {
+          process.stderr.write(`${o.name}: allocation profile not written: ${(e as Error).message}\n`);
+        });
         child.kill('SIGTERM');
         const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
         const code = await exited;
