@@ -112,11 +112,9 @@ type Ctx = {
   secret: string;
 };
 
-function prof(ctx: Ctx, which: 'api' | 'worker' | 'bare'): string | null {
-  return S.cpuProf.split(',').includes(which) ? ctx.profDir : null;
-}
-function heapProf(ctx: Ctx, which: 'api' | 'worker' | 'bare'): string | null {
-  return S.heapProf.split(',').includes(which) ? ctx.profDir : null;
+/** Where `which`'s CPU (BENCH_CPU_PROF) or allocation (BENCH_HEAP_PROF) profile goes, or null. */
+function prof(ctx: Ctx, which: 'api' | 'worker' | 'bare', kind: 'cpu' | 'heap' = 'cpu'): string | null {
+  return (kind === 'cpu' ? S.cpuProf : S.heapProf).split(',').includes(which) ? ctx.profDir : null;
 }
 
 async function startSlipwayApi(
@@ -133,7 +131,7 @@ async function startSlipwayApi(
       script: ctx.bundles.api,
       logDir: ctx.logDir,
       cpuProfDir: prof(ctx, 'api'),
-      heapProfDir: heapProf(ctx, 'api'),
+      heapProfDir: prof(ctx, 'api', 'heap'),
       env: {
         NODE_ENV: 'production',
         DATABASE_URL: databaseUrl,
@@ -174,7 +172,7 @@ async function startSlipwayWorker(
       script: ctx.bundles.worker,
       logDir: ctx.logDir,
       cpuProfDir: prof(ctx, 'worker'),
-      heapProfDir: heapProf(ctx, 'worker'),
+      heapProfDir: prof(ctx, 'worker', 'heap'),
       env: {
         NODE_ENV: 'production',
         DATABASE_URL: databaseUrl,
@@ -207,7 +205,7 @@ async function startBare(ctx: Ctx, name: string, script: string, env: Record<str
       script: join(root, 'bench/stack', script),
       logDir: ctx.logDir,
       cpuProfDir: prof(ctx, 'bare'),
-      heapProfDir: heapProf(ctx, 'bare'),
+      heapProfDir: prof(ctx, 'bare', 'heap'),
       env,
     }),
   );
@@ -675,8 +673,10 @@ async function pacedWarmup(
 ): Promise<number> {
   if (S.pacedWarmup <= 0) return Number.NaN;
   await paced(S.pacedRate, S.pacedWarmup / S.pacedRate, fn);
-  const rows = await waitDone(sql, q, S.pacedWarmup, 30_000);
-  return Math.max(...rows.map((r) => r.started - r.created).filter(Number.isFinite));
+  const waits = (await waitDone(sql, q, S.pacedWarmup, 30_000))
+    .map((r) => r.started - r.created)
+    .filter(Number.isFinite);
+  return waits.length ? Math.max(...waits) : Number.NaN;
 }
 
 /** The measured operations: all but the warm-up's (the first BENCH_PACED_WARMUP created). */

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { envPairs } from './env.ts';
 import { spawnNode } from './procs.ts';
@@ -41,6 +42,8 @@ describe('profile summaries', () => {
     expect(frameNamer()(frame('observe', 9)).bucket).toBe('slipway (bundle)');
     expect(name(frame('write', 3, 'file:///x/node_modules/sonic-boom/index.js')).bucket).toBe('sonic-boom');
     expect(name(frame('emit', 3, 'node:events')).bucket).toBe('node internals');
+    const bare = pathToFileURL(join(import.meta.dirname, 'bare-server.ts')).href;
+    expect(name(frame('poll', 3, bare)).bucket).toBe('bench/stack/bare-server.ts');
     expect(moduleBucket('node_modules/@hono/node-server/dist/index.mjs')).toBe('@hono/node-server');
   });
 

@@ -9,6 +9,7 @@
 // .data/bench/profiles/.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 type CallFrame = { functionName: string; url: string; lineNumber: number };
 type Node = { id: number; callFrame: CallFrame; hitCount?: number; children?: number[] };
@@ -53,6 +54,8 @@ function moduleAt(map: ModuleMap, line: number): string | null {
 }
 
 const BUNDLE = /\/(build|dist)\/(api|worker)\/main\.js$/;
+/** This checkout's root as a file URL prefix. */
+const REPO = `${pathToFileURL(join(import.meta.dirname, '../..')).href}/`;
 
 /** Names frames: function, file (module path inside a bundle), line; and their bucket. */
 export function frameNamer(bundles: Partial<Record<'api' | 'worker', ModuleMap>> = {}) {
@@ -67,7 +70,9 @@ export function frameNamer(bundles: Partial<Record<'api' | 'worker', ModuleMap>>
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
     if (mod) bucket = moduleBucket(mod);
     else if (pkg) bucket = pkg[1] as string;
-    else if (app || url.includes('/work/main/')) bucket = 'slipway (bundle)';
+    else if (app) bucket = 'slipway (bundle)';
+    else if (url.startsWith(REPO))
+      bucket = url.slice(REPO.length); // a source file run as is (bench/stack/bare-server.ts)
     else if (url.startsWith('node:')) bucket = 'node internals';
     else if (functionName === '(garbage collector)') bucket = 'GC';
     else if (functionName === '(idle)') bucket = 'idle';
