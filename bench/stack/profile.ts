@@ -100,14 +100,11 @@ function report(
   return lines.join('\n');
 }
 
-const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+const add = <K>(m: Map<K, number>, k: K, v: number) => m.set(k, (m.get(k) ?? 0) + v);
 
 export function summarize(p: CpuProfile, top = 30, name: Namer = frameNamer()): string {
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) {
-    const id = p.samples[i] as number;
-    self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
-  }
+  for (let i = 0; i < p.samples.length; i++) add(self, p.samples[i] as number, p.timeDeltas[i] ?? 0);
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const byFn = new Map<string, number>();
   const byBucket = new Map<string, number>();

@@ -19,42 +19,23 @@ const span = (
   endTimeUnixNano: ns(end),
 });
 
+/** One OTLP/JSON export body as the sink appends it: one resource, one scope, these spans. */
+const exportBody = (...spans: ReturnType<typeof span>[]) =>
+  JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
+
 describe('span-phases', () => {
   it('times each child of a SERVER or CONSUMER span and the waits between them, by name path', () => {
     // Two export bodies, as the sink appends them: a job (CONSUMER) whose claim waited 2 ms, a
     // build with two overlapping statements inside, and a request (SERVER) with one query.
     const lines = [
-      JSON.stringify({
-        resourceSpans: [
-          {
-            scopeSpans: [
-              {
-                spans: [
-                  span('job', '', 'process images', 5, 0, 20),
-                  span('claim', 'job', 'operation.claim', 1, 2, 6),
-                  span('build', 'job', 'operation image.build', 1, 7, 19),
-                  span('q1', 'build', 'db.query BEGIN', 3, 8, 10),
-                  span('q2', 'build', 'db.query COMMIT', 3, 9, 12),
-                ],
-              },
-            ],
-          },
-        ],
-      }),
-      JSON.stringify({
-        resourceSpans: [
-          {
-            scopeSpans: [
-              {
-                spans: [
-                  span('req', '', 'GET /x', 2, 100, 103),
-                  span('q', 'req', 'db.query SELECT', 3, 101, 102),
-                ],
-              },
-            ],
-          },
-        ],
-      }),
+      exportBody(
+        span('job', '', 'process images', 5, 0, 20),
+        span('claim', 'job', 'operation.claim', 1, 2, 6),
+        span('build', 'job', 'operation image.build', 1, 7, 19),
+        span('q1', 'build', 'db.query BEGIN', 3, 8, 10),
+        span('q2', 'build', 'db.query COMMIT', 3, 9, 12),
+      ),
+      exportBody(span('req', '', 'GET /x', 2, 100, 103), span('q', 'req', 'db.query SELECT', 3, 101, 102)),
       '',
     ];
     const byPhase = phases(readSpans(lines.join('\n')));
